@@ -1,6 +1,6 @@
 // Finding a program the way a user's machine would have it: on PATH first, then in our cache,
 // and only then built from the Go module proxy (which needs Go on PATH).
-import { execFileSync, spawnSync } from 'node:child_process';
+import { execFileSync, spawn } from 'node:child_process';
 import { accessSync, constants, existsSync } from 'node:fs';
 import { delimiter, join } from 'node:path';
 
@@ -31,16 +31,23 @@ export function requireGo(forWhat: string, otherwise: string): string {
   return go;
 }
 
-/** Runs a build command with its output streamed to the terminal, reporting how long it took. */
-export function runBuild(label: string, command: string, args: string[], env: NodeJS.ProcessEnv = {}): void {
+/**
+ * Runs a build command with its output streamed to the terminal, reporting how long it took.
+ * Asynchronous on purpose: the other services' readiness checks keep running meanwhile.
+ */
+export async function runBuild(label: string, command: string, args: string[], env: NodeJS.ProcessEnv = {}): Promise<void> {
   const started = Date.now();
   console.log(`[stack] building ${label} (first run on this machine; later runs use the cache)…`);
-  const result = spawnSync(command, args, {
+  const child = spawn(command, args, {
     stdio: ['ignore', 'inherit', 'inherit'],
     env: { ...process.env, GOTOOLCHAIN: 'local', CGO_ENABLED: '0', ...env },
   });
-  if (result.status !== 0) {
-    throw new Error(`building ${label} failed (${command} ${args.join(' ')} exited ${result.status ?? result.signal})`);
+  const [code, signal] = await new Promise<[number | null, NodeJS.Signals | null]>((resolve, reject) => {
+    child.once('error', reject);
+    child.once('exit', (c, s) => resolve([c, s]));
+  });
+  if (code !== 0) {
+    throw new Error(`building ${label} failed (${command} ${args.join(' ')} exited ${code ?? signal})`);
   }
   console.log(`[stack] built ${label} in ${Math.round((Date.now() - started) / 1000)} s`);
 }

@@ -20,7 +20,7 @@ export function kubeconfigPath(): string {
   return process.env.DEPLOYER_KUBECONFIG ?? paths.kubeconfig;
 }
 
-function obtainBinaries(): { binaries: Binaries; source: string } {
+async function obtainBinaries(): Promise<{ binaries: Binaries; source: string }> {
   const sources: string[] = [];
   const found: Partial<Binaries> = {};
   // The control plane binaries come as one set: all on PATH, else all from the cache, else built.
@@ -35,7 +35,7 @@ function obtainBinaries(): { binaries: Binaries; source: string } {
         'A Kubernetes control plane (etcd, kube-apiserver, kube-controller-manager, kube-scheduler)',
         'Set DEPLOYER_KUBECONFIG to the kubeconfig of a cluster you run, put those four binaries on PATH, or install Go 1.26+.',
       );
-      runBuild(
+      await runBuild(
         `Kubernetes ${versions.kubernetes} and etcd ${versions.etcd}`,
         'bash',
         [join(repoRoot, 'scripts', 'build-kubernetes.sh'), versions.kubernetes, versions.etcd, paths.kubernetesBinDir],
@@ -55,7 +55,7 @@ function obtainBinaries(): { binaries: Binaries; source: string } {
     sources.push('kwok from cache');
   } else {
     const go = requireGo('kwok', 'Put `kwok` on PATH or install Go 1.26+.');
-    runBuild(`kwok ${versions.kwok}`, go, ['install', '-trimpath', '-ldflags=-s -w', `sigs.k8s.io/kwok/cmd/kwok@${versions.kwok}`], {
+    await runBuild(`kwok ${versions.kwok}`, go, ['install', '-trimpath', '-ldflags=-s -w', `sigs.k8s.io/kwok/cmd/kwok@${versions.kwok}`], {
       GOBIN: paths.kwokBinDir,
     });
     found.kwok = inDir(paths.kwokBinDir, 'kwok');
@@ -167,7 +167,7 @@ export async function upKubernetes(): Promise<string> {
     }, { timeoutMs: 30_000 });
     return `using DEPLOYER_KUBECONFIG=${kubeconfigPath()} (Ready nodes: ${nodes.join(', ')})`;
   }
-  const { binaries, source } = obtainBinaries();
+  const { binaries, source } = await obtainBinaries();
   const pkiDir = join(paths.k8sDir, 'pki');
   const pki = ensurePki(pkiDir);
   mkdirSync(paths.k8sDir, { recursive: true });

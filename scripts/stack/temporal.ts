@@ -19,7 +19,7 @@ export function temporalUiUrl(): string | undefined {
   return process.env.TEMPORAL_ADDRESS ? undefined : `http://127.0.0.1:${ports.temporalUi}`;
 }
 
-function obtainTemporalCli(): { binary: string; source: string } {
+async function obtainTemporalCli(): Promise<{ binary: string; source: string }> {
   const fromPath = onPath('temporal');
   if (fromPath) return { binary: fromPath, source: `temporal on PATH (${fromPath})` };
   const cached = inDir(paths.temporalBinDir, 'temporal');
@@ -28,7 +28,7 @@ function obtainTemporalCli(): { binary: string; source: string } {
     'The Temporal CLI',
     'Install the `temporal` CLI on PATH, set TEMPORAL_ADDRESS to a running Temporal server, or install Go 1.26+.',
   );
-  runBuild(`temporal CLI ${versions.temporalCli}`, go, [
+  await runBuild(`temporal CLI ${versions.temporalCli}`, go, [
     'install',
     '-trimpath',
     '-ldflags=-s -w',
@@ -70,7 +70,7 @@ export async function upTemporal(): Promise<string> {
     await ensureSearchAttributes();
     return `using the Temporal server at TEMPORAL_ADDRESS=${temporalAddress()}`;
   }
-  const { binary, source } = obtainTemporalCli();
+  const { binary, source } = await obtainTemporalCli();
   if (runningPid(SERVICE, 'temporal') === undefined) {
     mkdirSync(dirname(paths.temporalDb), { recursive: true });
     startProcess({

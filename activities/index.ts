@@ -1,0 +1,36 @@
+// The activities the worker registers. Each stage lives in its own file; this module wires them to
+// the process's shared resources (Postgres pool, Kubernetes config, ops repo cache) and exports
+// the contract types the workflow proxies.
+import type * as k8s from '@kubernetes/client-node';
+import type pg from 'pg';
+import { createApplyActivities } from './apply.js';
+import { createEnvironmentActivities } from './environment.js';
+import { createHealthActivities } from './health.js';
+import { createOpsRepoActivities } from './ops-repo.js';
+import { createRecordActivities } from './record.js';
+import { createRenderActivities } from './render.js';
+import { createScaleActivities } from './scale.js';
+import type { DeployerActivities } from './types.js';
+
+export * from './types.js';
+
+export interface ActivityDeps {
+  pool: pg.Pool;
+  kubeConfig: k8s.KubeConfig;
+  /** where ops repositories are cloned; shared by every environment on this worker */
+  repoCacheDir: string;
+  /** allow file:// ops repo URLs (local development and tests) */
+  allowFileUrls: boolean;
+}
+
+export function createActivities(deps: ActivityDeps): DeployerActivities {
+  return {
+    ...createEnvironmentActivities(deps),
+    ...createOpsRepoActivities(deps),
+    ...createRenderActivities(deps),
+    ...createApplyActivities(deps),
+    ...createHealthActivities(deps),
+    ...createScaleActivities(deps),
+    ...createRecordActivities(deps),
+  };
+}

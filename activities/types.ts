@@ -1,0 +1,200 @@
+// The contract between the environment workflow and its activities. Everything here crosses the
+// Temporal boundary as a payload, so it stays small: hashes and references, never manifests.
+
+/** A release: what to run. `opsSha` pins the ops repo so a retry or a rollback renders the same files. */
+export interface Release {
+  imageRef: string;
+  opsSha?: string;
+  valuesOverride?: Record<string, unknown>;
+}
+
+export interface OpsRepoSource {
+  url: string;
+  branch: string;
+  /** sub-directory of the repository holding the environment's files */
+  path: string;
+}
+
+export interface EnvironmentPolicy {
+  /** a deployment starts no sooner than this after the previous one started */
+  minIntervalMs: number;
+  /** idle time after which the desired release is re-applied */
+  driftIntervalMs: number;
+  /** roll back to the last healthy release when a deployment fails its health check */
+  autoRollback: boolean;
+  /** how long a rollout may take before it is failed */
+  healthTimeoutMs: number;
+  /** take over fields another field manager owns instead of failing on the conflict */
+  forceConflicts: boolean;
+  /** leave spec.replicas to an autoscaler: it is omitted from what we apply */
+  hasAutoscaler: boolean;
+}
+
+export const defaultPolicy: EnvironmentPolicy = {
+  minIntervalMs: 2_000,
+  driftIntervalMs: 60_000,
+  autoRollback: true,
+  healthTimeoutMs: 5 * 60_000,
+  forceConflicts: false,
+  hasAutoscaler: false,
+};
+
+/** What the activities need to know about an environment; loaded from Postgres per deployment. */
+export interface EnvironmentConfig {
+  project: string;
+  environment: string;
+  namespace: string;
+  opsRepo: OpsRepoSource;
+  /** file of the template, relative to opsRepo.path */
+  manifestPath: string;
+  valuesOverride: Record<string, unknown>;
+  policy: EnvironmentPolicy;
+}
+
+export interface EnvironmentRef {
+  project: string;
+  environment: string;
+}
+
+/** A Kubernetes object by identity. `namespace` is absent for cluster-scoped kinds. */
+export interface ObjectRef {
+  apiVersion: string;
+  kind: string;
+  name: string;
+  namespace?: string;
+}
+
+export interface SyncOpsRepoInput {
+  opsRepo: OpsRepoSource;
+  /** check out exactly this commit (a rollback or a retry); otherwise the branch head */
+  pinSha?: string;
+}
+export interface SyncOpsRepoResult {
+  sha: string;
+}
+
+export interface RenderInput {
+  opsRepo: OpsRepoSource;
+  sha: string;
+  manifestPath: string;
+  project: string;
+  environment: string;
+  namespace: string;
+  imageRef: string;
+  /** the environment's override, then the release's, deep-merged over the repo's values.yaml */
+  valuesOverride: Record<string, unknown>;
+}
+export interface RenderResult {
+  manifestHash: string;
+  objects: ObjectRef[];
+}
+
+export interface ApplyInput {
+  project: string;
+  environment: string;
+  namespace: string;
+  manifestHash: string;
+  forceConflicts: boolean;
+  omitReplicas: boolean;
+  dryRun?: boolean;
+}
+export type ChangeAction = 'created' | 'configured' | 'unchanged' | 'pruned';
+export interface ChangeSetEntry {
+  ref: ObjectRef;
+  action: ChangeAction;
+}
+export interface ApplyResult {
+  changes: ChangeSetEntry[];
+  /** true when any object was created, configured or pruned */
+  changed: boolean;
+}
+
+export interface WaitForRolloutInput {
+  namespace: string;
+  objects: ObjectRef[];
+  timeoutMs: number;
+}
+export interface RolloutProgress {
+  ref: ObjectRef;
+  desired: number;
+  updated: number;
+  ready: number;
+  available: number;
+  done: boolean;
+  message?: string;
+}
+export interface WaitForRolloutResult {
+  workloads: RolloutProgress[];
+}
+
+export interface ScaleInput {
+  project: string;
+  environment: string;
+  namespace: string;
+  action: 'stop' | 'resume';
+}
+export interface ScaleResult {
+  scaled: Array<{ ref: ObjectRef; from: number; to: number }>;
+}
+
+export type HistoryAction = 'deploy' | 'rollback' | 'stop' | 'drift' | 'cancel' | 'auto-rollback';
+export type HistoryStatus = 'in-progress' | 'healthy' | 'failed' | 'cancelled' | 'stopped' | 'unchanged' | 'corrected';
+
+/** One history row, written at start and again at the end under the same idempotency key. */
+export interface HistoryRecord {
+  idempotencyKey: string;
+  project: string;
+  environment: string;
+  action: HistoryAction;
+  status: HistoryStatus;
+  imageRef?: string;
+  sha?: string;
+  manifestHash?: string;
+  valuesOverride?: Record<string, unknown>;
+  error?: string;
+  errorType?: string;
+  requestId?: string;
+  requestedBy?: string;
+  reason?: string;
+  startedAt: string;
+  finishedAt?: string;
+}
+
+export interface CurrentStateRecord {
+  project: string;
+  environment: string;
+  desiredImage?: string;
+  desiredStatus: 'running' | 'stopped';
+  currentStatus: string;
+  currentImage?: string;
+  currentSha?: string;
+  manifestHash?: string;
+  deployedAt?: string;
+}
+
+/** Error types the activities raise as non-retryable failures; the workflow and API show them. */
+export const userErrorTypes = [
+  'InvalidOpsRepo',
+  'InvalidPath',
+  'TemplateError',
+  'InvalidManifest',
+  'ManifestTooLarge',
+  'UnknownKind',
+  'FieldConflict',
+  'RolloutFailed',
+  'RolloutTimeout',
+  'EnvironmentNotFound',
+] as const;
+export type UserErrorType = (typeof userErrorTypes)[number];
+
+/** Every activity the workflow calls, by name. Implementations live one stage per file. */
+export interface DeployerActivities {
+  loadEnvironment(ref: EnvironmentRef): Promise<EnvironmentConfig>;
+  syncOpsRepo(input: SyncOpsRepoInput): Promise<SyncOpsRepoResult>;
+  renderManifests(input: RenderInput): Promise<RenderResult>;
+  applyManifests(input: ApplyInput): Promise<ApplyResult>;
+  waitForRollout(input: WaitForRolloutInput): Promise<WaitForRolloutResult>;
+  scaleWorkloads(input: ScaleInput): Promise<ScaleResult>;
+  recordHistory(record: HistoryRecord): Promise<void>;
+  recordCurrentState(record: CurrentStateRecord): Promise<void>;
+}
