@@ -1,0 +1,169 @@
+import { describe, expect, it } from 'vitest';
+import { defaultPolicy } from '../../activities/types.js';
+import {
+  acceptRequest,
+  autoRollbackPlan,
+  describeWaitingFor,
+  driftDue,
+  MAX_RECENT_RELEASES,
+  mergeValues,
+  nextDriftAt,
+  planDrift,
+  planRequest,
+  recordRelease,
+  rollbackTarget,
+  shouldContinueAsNew,
+  startDelay,
+} from '../../workflows/decide.js';
+import type { CarriedState, PendingRequest, Release } from '../../workflows/state.js';
+
+const base: CarriedState = { policy: defaultPolicy, status: 'new', stopped: false, releases: [], nextSeq: 1, requests: [], run: 1 };
+const deploy = (id: string, imageRef: string, receivedAt = 0): PendingRequest => ({ kind: 'deploy', requestId: id, requestedBy: 'ci', imageRef, receivedAt });
+const release = (seq: number, imageRef: string, status: Release['status'], extra: Partial<Release> = {}): Release => ({
+  seq, action: 'deploy', imageRef, status, pinned: false, requestId: `r${seq}`, startedAt: seq * 1000, opsSha: `sha${seq}`, ...extra,
+});
+
+describe('the pending slot', () => {
+  it('keeps only the newest request and logs the one it replaced as superseded', () => {
+    let state = acceptRequest(base, deploy('a', 'web:1'));
+    state = acceptRequest(state, deploy('b', 'web:2'));
+    state = acceptRequest(state, { kind: 'stop', requestId: 'c', requestedBy: 'ops', receivedAt: 0 });
+    expect(state.pending?.requestId).toBe('c');
+    expect(state.requests.find((r) => r.requestId === 'a')).toMatchObject({ outcome: 'superseded', detail: 'superseded by deploy b' });
+    expect(state.requests.find((r) => r.requestId === 'b')).toMatchObject({ outcome: 'superseded', detail: 'superseded by stop c' });
+    expect(state.requests.find((r) => r.requestId === 'c')?.outcome).toBe('pending');
+  });
+
+  it('ignores a request id it has already seen, so a resent signal changes nothing', () => {
+    const once = acceptRequest(base, deploy('a', 'web:1'));
+    const newer = acceptRequest(once, deploy('b', 'web:2'));
+    expect(acceptRequest(newer, deploy('a', 'web:1'))).toBe(newer);
+  });
+});
+
+describe('the minimum interval', () => {
+  const state = { ...base, lastStartedAt: 10_000, policy: { ...defaultPolicy, minIntervalMs: 1_500 } };
+  it('delays a deploy until the interval after the previous start has passed', () => {
+    expect(startDelay(state, deploy('a', 'x'), 10_500)).toBe(1_000);
+    expect(startDelay(state, deploy('a', 'x'), 11_500)).toBe(0);
+    expect(startDelay(state, deploy('a', 'x'), 20_000)).toBe(0);
+  });
+  it('never delays the first deployment or a stop', () => {
+    expect(startDelay(base, deploy('a', 'x'), 0)).toBe(0);
+    expect(startDelay(state, { kind: 'stop', requestId: 's', requestedBy: 'ops', receivedAt: 0 }, 10_100)).toBe(0);
+  });
+});
+
+describe('drift', () => {
+  const policy = { ...defaultPolicy, driftIntervalMs: 60_000 };
+  it('is due the drift interval after the last deployment or drift pass, whichever is later', () => {
+    const state = { ...base, policy, lastStartedAt: 1_000, lastDriftAt: 30_000 };
+    expect(nextDriftAt(state, 40_000)).toBe(90_000);
+    expect(driftDue(state, 89_999)).toBe(false);
+    expect(driftDue(state, 90_000)).toBe(true);
+  });
+  it('re-applies the desired release, keeps a stopped environment at zero, and does nothing before any release', () => {
+    const desired = release(2, 'web:2', 'healthy', { action: 'rollback', pinned: true });
+    expect(planDrift({ stopped: false, desired })).toEqual({ type: 'reapply', release: desired });
+    expect(planDrift({ stopped: true, desired })).toEqual({ type: 'keep-stopped' });
+    expect(planDrift({ stopped: false })).toMatchObject({ type: 'none' });
+  });
+});
+
+describe('rollback target', () => {
+  const a = release(1, 'web:1', 'healthy', { valuesOverride: { tier: 'a' } });
+  const b = release(2, 'web:2', 'healthy');
+  const bad = release(3, 'web:3', 'failed');
+  it('is the last healthy release before the current one, with its ops SHA and values', () => {
+    const target = rollbackTarget({ current: b, releases: [bad, b, a] });
+    expect(target).toEqual({ release: a });
+  });
+  it('skips earlier releases identical to the current one', () => {
+    const again = release(4, 'web:2', 'healthy', { opsSha: 'sha2' });
+    const current = { ...b, seq: 5, opsSha: 'sha2' };
+    expect(rollbackTarget({ current, releases: [current, again, { ...b, opsSha: 'sha2' }, a] })).toEqual({ release: a });
+  });
+  it('is an error when there is no earlier healthy release', () => {
+    expect(rollbackTarget({ current: a, releases: [a] })).toEqual({ error: expect.stringContaining('no healthy release before the current one') });
+    expect(rollbackTarget({ current: undefined, releases: [bad] })).toEqual({ error: expect.stringContaining('no healthy release yet') });
+  });
+  it('takes an explicit release only when it is known and was healthy', () => {
+    expect(rollbackTarget({ current: b, releases: [bad, b, a] }, 1)).toEqual({ release: a });
+    expect(rollbackTarget({ current: b, releases: [bad, b, a] }, 3)).toEqual({ error: expect.stringContaining('never healthy') });
+    expect(rollbackTarget({ current: b, releases: [b, a] }, 42)).toEqual({ error: expect.stringContaining('not among') });
+  });
+});
+
+describe('planning a request', () => {
+  const a = release(1, 'web:1', 'healthy', { valuesOverride: { replicas: 3 } });
+  const b = release(2, 'web:2', 'healthy');
+  it('turns a rollback into a pinned release of the target', () => {
+    const plan = planRequest({ current: b, releases: [b, a], stopped: false }, { kind: 'rollback', requestId: 'r', requestedBy: 'ops', receivedAt: 0 });
+    expect(plan).toEqual({ type: 'release', release: { action: 'rollback', imageRef: 'web:1', opsSha: 'sha1', valuesOverride: { replicas: 3 }, pinned: true } });
+  });
+  it('refuses a rollback with nothing to return to, with the reason', () => {
+    const plan = planRequest({ current: a, releases: [a], stopped: false }, { kind: 'rollback', requestId: 'r', requestedBy: 'ops', receivedAt: 0 });
+    expect(plan).toMatchObject({ type: 'fail', detail: expect.stringContaining('no healthy release before') });
+  });
+  it('ignores a stop while already stopped', () => {
+    expect(planRequest({ releases: [], stopped: true }, { kind: 'stop', requestId: 's', requestedBy: 'ops', receivedAt: 0 })).toEqual({ type: 'ignore', detail: 'already stopped' });
+    expect(planRequest({ releases: [], stopped: false }, { kind: 'stop', requestId: 's', requestedBy: 'ops', receivedAt: 0 })).toEqual({ type: 'stop' });
+  });
+  it('still runs a deploy of the image already running (the ops repo may have moved), unpinned', () => {
+    const plan = planRequest({ current: b, releases: [b], stopped: false }, deploy('d', 'web:2'));
+    expect(plan).toEqual({ type: 'release', release: { action: 'deploy', imageRef: 'web:2', valuesOverride: undefined, pinned: false } });
+  });
+});
+
+describe('auto-rollback', () => {
+  const a = release(1, 'web:1', 'healthy');
+  const failed = release(2, 'web:2', 'failed');
+  it('restores the current healthy release, pinned, when the policy allows', () => {
+    expect(autoRollbackPlan({ current: a, policy: defaultPolicy }, failed)).toEqual({
+      action: 'auto-rollback', imageRef: 'web:1', opsSha: 'sha1', valuesOverride: undefined, pinned: true,
+    });
+  });
+  it('does nothing when disabled, when nothing was ever healthy, or when the failed release is the healthy one', () => {
+    expect(autoRollbackPlan({ current: a, policy: { ...defaultPolicy, autoRollback: false } }, failed)).toBeUndefined();
+    expect(autoRollbackPlan({ current: undefined, policy: defaultPolicy }, failed)).toBeUndefined();
+    expect(autoRollbackPlan({ current: a, policy: defaultPolicy }, { ...a, status: 'failed' })).toBeUndefined();
+  });
+});
+
+describe('bounded state', () => {
+  it('keeps the newest releases, newest first', () => {
+    let releases: Release[] = [];
+    for (let seq = 1; seq <= MAX_RECENT_RELEASES + 5; seq++) releases = recordRelease(releases, release(seq, `web:${seq}`, 'healthy'));
+    expect(releases).toHaveLength(MAX_RECENT_RELEASES);
+    expect(releases[0]?.seq).toBe(MAX_RECENT_RELEASES + 5);
+    releases = recordRelease(releases, { ...releases[0]!, status: 'failed' });
+    expect(releases[0]?.status).toBe('failed');
+    expect(releases).toHaveLength(MAX_RECENT_RELEASES);
+  });
+  it('continues as new when the server suggests it or after the turn limit', () => {
+    expect(shouldContinueAsNew(3, true)).toBe(true);
+    expect(shouldContinueAsNew(3, false)).toBe(false);
+    expect(shouldContinueAsNew(200, false)).toBe(true);
+  });
+});
+
+describe('waiting for', () => {
+  const policy = { ...defaultPolicy, minIntervalMs: 2_000, driftIntervalMs: 60_000 };
+  it('names the minimum interval and when it ends', () => {
+    const state = { ...base, policy, lastStartedAt: Date.UTC(2026, 0, 1, 12, 0, 1), pending: deploy('d7', 'web:7') };
+    expect(describeWaitingFor(state, undefined, Date.UTC(2026, 0, 1, 12, 0, 2))).toBe('minimum interval until 2026-01-01T12:00:03.000Z before deploy d7');
+  });
+  it('names the step in flight, a stopped environment, and the next drift pass', () => {
+    expect(describeWaitingFor(base, { requestId: 'd1', kind: 'deploy', step: 'health', startedAt: 0 }, 0)).toBe('deployment in flight: deploy d1, step health');
+    expect(describeWaitingFor({ ...base, stopped: true }, undefined, 0)).toBe('stopped: a deploy resumes the environment');
+    expect(describeWaitingFor(base, undefined, 0)).toBe('no release yet: waiting for a deploy');
+    const idle = { ...base, policy, desired: release(1, 'web:1', 'healthy'), lastStartedAt: Date.UTC(2026, 0, 1, 12, 0, 0) };
+    expect(describeWaitingFor(idle, undefined, Date.UTC(2026, 0, 1, 12, 0, 5))).toBe('idle: next drift pass at 2026-01-01T12:01:00.000Z');
+  });
+});
+
+describe('values', () => {
+  it('merges objects deeply and lets arrays and scalars replace', () => {
+    expect(mergeValues({ a: { b: 1, c: [1, 2] }, d: 'x' }, { a: { c: [3], e: true }, d: 'y' })).toEqual({ a: { b: 1, c: [3], e: true }, d: 'y' });
+  });
+});

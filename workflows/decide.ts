@@ -1,0 +1,214 @@
+// The environment workflow's decisions as pure functions of its state: no Temporal imports, no
+// clock (time comes in as `now`), so every rule is unit-tested directly.
+import type { CarriedState, EnvironmentState, InFlight, PendingRequest, Release, RequestLogEntry } from './state.js';
+
+export const MAX_RECENT_RELEASES = 20;
+export const MAX_REQUEST_LOG = 50;
+/** loop turns per run before continuing as new, whatever the server suggests */
+export const MAX_TURNS_PER_RUN = 200;
+
+/** Adds or updates a request's entry (newest first, bounded). */
+export function logRequest(requests: RequestLogEntry[], entry: RequestLogEntry): RequestLogEntry[] {
+  const rest = requests.filter((r) => r.requestId !== entry.requestId);
+  return [entry, ...rest].slice(0, MAX_REQUEST_LOG);
+}
+
+export function seenRequest(state: Pick<CarriedState, 'requests' | 'pending'>, requestId: string): boolean {
+  return state.pending?.requestId === requestId || state.requests.some((r) => r.requestId === requestId);
+}
+
+/**
+ * Latest wins: the incoming request takes the pending slot and whatever waited there is
+ * superseded. A request id seen before is ignored, so a pipeline may safely resend.
+ */
+export function acceptRequest(state: CarriedState, request: PendingRequest): CarriedState {
+  if (seenRequest(state, request.requestId)) return state;
+  let requests = state.requests;
+  if (state.pending) {
+    requests = logRequest(requests, {
+      requestId: state.pending.requestId,
+      kind: state.pending.kind,
+      outcome: 'superseded',
+      detail: `superseded by ${request.kind} ${request.requestId}`,
+    });
+  }
+  requests = logRequest(requests, { requestId: request.requestId, kind: request.kind, outcome: 'pending' });
+  return { ...state, pending: request, requests };
+}
+
+/** Stops are urgent; deploys and rollbacks keep the minimum interval between starts. */
+export function needsMinimumInterval(request: PendingRequest): boolean {
+  return request.kind !== 'stop';
+}
+
+/** How long to wait before `request` may start (0 when it may start now). */
+export function startDelay(state: Pick<CarriedState, 'lastStartedAt' | 'policy'>, request: PendingRequest, now: number): number {
+  if (!needsMinimumInterval(request) || state.lastStartedAt === undefined) return 0;
+  return Math.max(0, state.lastStartedAt + state.policy.minIntervalMs - now);
+}
+
+/** When the next drift pass is due: the drift interval after the last deployment or drift pass. */
+export function nextDriftAt(state: Pick<CarriedState, 'lastStartedAt' | 'lastDriftAt' | 'policy'>, now: number): number {
+  const last = Math.max(state.lastStartedAt ?? now, state.lastDriftAt ?? 0);
+  return last + state.policy.driftIntervalMs;
+}
+
+export function driftDue(state: Pick<CarriedState, 'lastStartedAt' | 'lastDriftAt' | 'policy'>, now: number): boolean {
+  return now >= nextDriftAt(state, now);
+}
+
+function sameRelease(a: Release, b: Release): boolean {
+  return (
+    a.imageRef === b.imageRef &&
+    a.opsSha === b.opsSha &&
+    JSON.stringify(a.valuesOverride ?? {}) === JSON.stringify(b.valuesOverride ?? {})
+  );
+}
+
+export type RollbackTarget = { release: Release } | { error: string };
+
+/**
+ * The release a rollback returns to: `toRelease` when given (it must be a known healthy release),
+ * else the newest healthy release before the current one that differs from it.
+ */
+export function rollbackTarget(state: Pick<CarriedState, 'current' | 'releases'>, toRelease?: number): RollbackTarget {
+  if (toRelease !== undefined) {
+    const chosen = state.releases.find((r) => r.seq === toRelease);
+    if (!chosen) return { error: `release ${toRelease} is not among the ${state.releases.length} recent releases` };
+    if (chosen.status !== 'healthy') return { error: `release ${toRelease} (${chosen.imageRef}) was never healthy (${chosen.status})` };
+    return { release: chosen };
+  }
+  const current = state.current;
+  if (!current) return { error: 'no healthy release yet, so there is nothing to roll back to' };
+  const earlier = state.releases.find((r) => r.seq < current.seq && r.status === 'healthy' && !sameRelease(r, current));
+  if (!earlier) return { error: `no healthy release before the current one (${current.imageRef}) to roll back to` };
+  return { release: earlier };
+}
+
+export type ReleasePlan = Pick<Release, 'action' | 'imageRef' | 'opsSha' | 'valuesOverride' | 'pinned'>;
+
+export type RequestPlan =
+  | { type: 'release'; release: ReleasePlan }
+  | { type: 'stop' }
+  | { type: 'ignore'; detail: string }
+  | { type: 'fail'; detail: string };
+
+/**
+ * What to do with the request taken from the pending slot. A deploy of the image already running
+ * still runs: it re-syncs the ops repo, which may have moved, and resumes a stopped environment.
+ */
+export function planRequest(state: Pick<CarriedState, 'current' | 'releases' | 'stopped'>, request: PendingRequest): RequestPlan {
+  switch (request.kind) {
+    case 'deploy':
+      return {
+        type: 'release',
+        release: { action: 'deploy', imageRef: request.imageRef, valuesOverride: request.valuesOverride, pinned: false },
+      };
+    case 'rollback': {
+      const target = rollbackTarget(state, request.toRelease);
+      if ('error' in target) return { type: 'fail', detail: target.error };
+      const { imageRef, opsSha, valuesOverride } = target.release;
+      return { type: 'release', release: { action: 'rollback', imageRef, opsSha, valuesOverride, pinned: true } };
+    }
+    case 'stop':
+      return state.stopped ? { type: 'ignore', detail: 'already stopped' } : { type: 'stop' };
+  }
+}
+
+/**
+ * After a release failed its health check: restore the last healthy release (pinned to its ops
+ * SHA and values, so the rollback renders exactly what ran) when the policy says so.
+ */
+export function autoRollbackPlan(
+  state: Pick<CarriedState, 'current' | 'policy'>,
+  failed: Release,
+): ReleasePlan | undefined {
+  if (!state.policy.autoRollback || !state.current || sameRelease(state.current, failed)) return undefined;
+  const { imageRef, opsSha, valuesOverride } = state.current;
+  return { action: 'auto-rollback', imageRef, opsSha, valuesOverride, pinned: true };
+}
+
+/** Adds or replaces a release in the recent list (newest first, bounded). */
+export function recordRelease(releases: Release[], release: Release): Release[] {
+  const rest = releases.filter((r) => r.seq !== release.seq);
+  return [release, ...rest].sort((a, b) => b.seq - a.seq).slice(0, MAX_RECENT_RELEASES);
+}
+
+export type DriftPlan = { type: 'reapply'; release: Release } | { type: 'keep-stopped' } | { type: 'none'; detail: string };
+
+/** What a drift pass does: keep a stopped environment at zero, else re-apply the desired release. */
+export function planDrift(state: Pick<CarriedState, 'stopped' | 'desired'>): DriftPlan {
+  if (state.stopped) return { type: 'keep-stopped' };
+  if (!state.desired) return { type: 'none', detail: 'no release yet' };
+  return { type: 'reapply', release: state.desired };
+}
+
+export function shouldContinueAsNew(turns: number, suggested: boolean): boolean {
+  return suggested || turns >= MAX_TURNS_PER_RUN;
+}
+
+const iso = (ms: number) => new Date(ms).toISOString();
+
+/** A sentence saying what the workflow waits for: the answer to "why isn't it deploying?". */
+export function describeWaitingFor(
+  state: Pick<CarriedState, 'pending' | 'lastStartedAt' | 'lastDriftAt' | 'policy' | 'stopped' | 'desired' | 'status'>,
+  inFlight: InFlight | undefined,
+  now: number,
+): string {
+  if (inFlight) {
+    const what = inFlight.kind === 'drift' ? 'drift pass' : `${inFlight.kind} ${inFlight.requestId}`;
+    return `deployment in flight: ${what}, step ${inFlight.step}`;
+  }
+  if (state.pending) {
+    const delay = startDelay(state, state.pending, now);
+    if (delay > 0) return `minimum interval until ${iso(now + delay)} before ${state.pending.kind} ${state.pending.requestId}`;
+    return `starting ${state.pending.kind} ${state.pending.requestId}`;
+  }
+  if (state.stopped) return 'stopped: a deploy resumes the environment';
+  if (!state.desired) return 'no release yet: waiting for a deploy';
+  return `idle: next drift pass at ${iso(nextDriftAt(state, now))}`;
+}
+
+/** The query answer: the carried state plus what is happening right now. */
+export function describeState(
+  identity: { project: string; environment: string },
+  state: CarriedState,
+  inFlight: InFlight | undefined,
+  now: number,
+): EnvironmentState {
+  return {
+    ...identity,
+    ...state,
+    inFlight,
+    nextDriftAt: state.desired || state.stopped ? nextDriftAt(state, now) : undefined,
+    waitingFor: describeWaitingFor(state, inFlight, now),
+  };
+}
+
+/** A short Markdown summary for the Temporal UI's current details. */
+export function currentDetailsMarkdown(state: EnvironmentState): string {
+  const release = (r?: Release) => (r ? `\`${r.imageRef}\` (#${r.seq}, ${r.status}${r.opsSha ? `, ops ${r.opsSha.slice(0, 8)}` : ''})` : '—');
+  return [
+    `**${state.project}/${state.environment}** — ${state.status}${state.stopped ? ' (stopped)' : ''}`,
+    `- desired: ${release(state.desired)}`,
+    `- current: ${release(state.current)}`,
+    `- waiting for: ${state.waitingFor}`,
+    state.pending ? `- pending: ${state.pending.kind} ${state.pending.requestId}` : undefined,
+  ]
+    .filter((line) => line !== undefined)
+    .join('\n');
+}
+
+function isPlainObject(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+/** Deep merge for values: objects merge key by key, arrays and scalars from `over` replace. */
+export function mergeValues(base: Record<string, unknown>, over: Record<string, unknown>): Record<string, unknown> {
+  const merged: Record<string, unknown> = { ...base };
+  for (const [key, value] of Object.entries(over)) {
+    const existing = merged[key];
+    merged[key] = isPlainObject(existing) && isPlainObject(value) ? mergeValues(existing, value) : value;
+  }
+  return merged;
+}

@@ -1,0 +1,42 @@
+// The messages an environment workflow understands. Signals (not updates) because pipelines fire
+// and forget: a signal is accepted even while a deployment is in flight or the worker is down,
+// and the `state` query (or the SDK's waitForRelease) tells what became of it.
+import { defineQuery, defineSignal } from '@temporalio/workflow';
+import type { EnvironmentState } from './state.js';
+
+export interface RequestMeta {
+  /** unique per request; a repeated id is ignored, so a retried send is harmless */
+  requestId: string;
+  requestedBy: string;
+  reason?: string;
+}
+
+export interface DeployRequest extends RequestMeta {
+  imageRef: string;
+  valuesOverride?: Record<string, unknown>;
+}
+
+export interface RollbackRequest extends RequestMeta {
+  /** the release sequence number to return to; default: the last healthy one before the current */
+  toRelease?: number;
+}
+
+export type StopRequest = RequestMeta;
+export type CancelRequest = RequestMeta;
+
+export const deploySignal = defineSignal<[DeployRequest]>('deploy');
+export const rollbackSignal = defineSignal<[RollbackRequest]>('rollback');
+export const stopSignal = defineSignal<[StopRequest]>('stop');
+export const cancelSignal = defineSignal<[CancelRequest]>('cancel');
+export const stateQuery = defineQuery<EnvironmentState>('state');
+
+export const TASK_QUEUE = 'deployer';
+
+const slug = /^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/;
+export function isSlug(value: string): boolean {
+  return slug.test(value);
+}
+
+export function environmentWorkflowId(project: string, environment: string): string {
+  return `deploy/${project}/${environment}`;
+}

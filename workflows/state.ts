@@ -1,0 +1,90 @@
+// The environment workflow's state: what it carries across continue-as-new and what the `state`
+// query returns. Plain data, bounded in size.
+import type { EnvironmentPolicy } from '../activities/types.js';
+import type { DeployRequest, RequestMeta, RollbackRequest } from './messages.js';
+
+export type ReleaseAction = 'deploy' | 'rollback' | 'auto-rollback';
+export type ReleaseStatus = 'in-progress' | 'healthy' | 'failed' | 'cancelled';
+
+export interface Release {
+  /** increases by one per deployment, across runs */
+  seq: number;
+  action: ReleaseAction;
+  imageRef: string;
+  /** the ops repo commit it was rendered from */
+  opsSha?: string;
+  valuesOverride?: Record<string, unknown>;
+  manifestHash?: string;
+  /** a pinned release always renders from opsSha (rollbacks); others follow the branch on drift */
+  pinned: boolean;
+  status: ReleaseStatus;
+  requestId: string;
+  startedAt: number;
+  finishedAt?: number;
+  error?: string;
+}
+
+export type PendingRequest =
+  | ({ kind: 'deploy'; receivedAt: number } & DeployRequest)
+  | ({ kind: 'rollback'; receivedAt: number } & RollbackRequest)
+  | ({ kind: 'stop'; receivedAt: number } & RequestMeta);
+
+export type EnvironmentStatus =
+  | 'new'
+  | 'deploying'
+  | 'healthy'
+  | 'failed'
+  | 'cancelled'
+  | 'stopping'
+  | 'stopped';
+
+export type RequestOutcome = 'pending' | 'running' | 'healthy' | 'failed' | 'cancelled' | 'superseded' | 'stopped' | 'ignored';
+
+export interface RequestLogEntry {
+  requestId: string;
+  kind: 'deploy' | 'rollback' | 'stop' | 'cancel';
+  outcome: RequestOutcome;
+  /** the release it produced, when it produced one */
+  releaseSeq?: number;
+  detail?: string;
+}
+
+export type Step = 'load' | 'sync' | 'render' | 'apply' | 'health' | 'scale' | 'record';
+
+export interface InFlight {
+  requestId: string;
+  kind: PendingRequest['kind'] | 'drift';
+  step: Step;
+  releaseSeq?: number;
+  startedAt: number;
+}
+
+/** Everything that survives continue-as-new. */
+export interface CarriedState {
+  policy: EnvironmentPolicy;
+  status: EnvironmentStatus;
+  stopped: boolean;
+  /** the release the environment should run: drift re-applies it */
+  desired?: Release;
+  /** the release last seen healthy */
+  current?: Release;
+  /** newest first, bounded */
+  releases: Release[];
+  pending?: PendingRequest;
+  lastStartedAt?: number;
+  lastDriftAt?: number;
+  lastDriftError?: string;
+  nextSeq: number;
+  /** newest first, bounded: what became of each request (superseded, healthy, …) */
+  requests: RequestLogEntry[];
+  /** runs of this workflow so far, this one included */
+  run: number;
+}
+
+export interface EnvironmentState extends CarriedState {
+  project: string;
+  environment: string;
+  inFlight?: InFlight;
+  nextDriftAt?: number;
+  waitingFor: string;
+}
