@@ -81,8 +81,8 @@ export interface RenderInput {
   environment: string;
   namespace: string;
   imageRef: string;
-  /** the environment's override, then the release's, deep-merged over the repo's values.yaml */
-  valuesOverride: Record<string, unknown>;
+  /** deep-merged in order over the repo's values.yaml: the environment's override, then the release's */
+  valuesOverrides: Array<Record<string, unknown>>;
 }
 export interface RenderResult {
   manifestHash: string;

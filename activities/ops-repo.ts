@@ -1,0 +1,21 @@
+// Stage 1 of a deployment: find out which commit of the ops repository to deploy. The result is a
+// SHA, so every later step (and any retry or rollback) renders exactly the same files.
+import { ensureCommit, resolveBranchHead } from '../src/git/checkout.js';
+import { validateCommitSha, validateOpsRepoSource } from '../src/git/validate.js';
+import type { ActivityDeps } from './index.js';
+import type { SyncOpsRepoInput, SyncOpsRepoResult } from './types.js';
+
+export function createOpsRepoActivities(deps: Pick<ActivityDeps, 'repoCacheDir' | 'allowFileUrls'>) {
+  return {
+    /** The pinned commit when one is given (after making sure it exists), else the branch head. */
+    async syncOpsRepo(input: SyncOpsRepoInput): Promise<SyncOpsRepoResult> {
+      const source = validateOpsRepoSource(input.opsRepo, deps);
+      if (input.pinSha !== undefined) {
+        const sha = validateCommitSha('pinSha', input.pinSha);
+        await ensureCommit(deps, source, sha);
+        return { sha };
+      }
+      return { sha: await resolveBranchHead(deps, source) };
+    },
+  };
+}

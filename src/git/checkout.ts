@@ -1,0 +1,255 @@
+// The worker's cache of ops repositories. Per repository URL (directory = sha256 of the URL):
+//
+//   mirror.git/          one bare repository; the branch is fetched into refs/remotes/origin/<branch>
+//   checkouts/<sha>/     the files of one commit, complete and never modified once it exists
+//   tmp/                 staging for the two above; moved into place with an atomic rename
+//
+// Environments that share a repository at different commits therefore read different directories,
+// and a reader never sees a half-written checkout: either the rename happened or the directory is
+// absent. Fetches into the shared mirror are serialised within the process; across processes git's
+// own ref locks make a concurrent fetch fail, and that failure is retryable like any fetch error.
+import { createHash, randomBytes } from 'node:crypto';
+import { realpathSync, statSync } from 'node:fs';
+import { mkdir, rename, rm, stat } from 'node:fs/promises';
+import { join, sep } from 'node:path';
+import { ApplicationFailure } from '@temporalio/activity';
+import { simpleGit, type SimpleGit } from 'simple-git';
+import type { OpsRepoSource } from '../../activities/types.js';
+
+export interface RepoCache {
+  /** where ops repositories are cloned; shared by every environment on this worker */
+  repoCacheDir: string;
+}
+
+// No output at all from git for this long means it hangs (an unreachable host, a stuck prompt).
+const GIT_SILENCE_TIMEOUT_MS = 5 * 60_000;
+
+interface RepoDirs {
+  mirror: string;
+  checkouts: string;
+  staging: string;
+}
+
+function repoDirs(cache: RepoCache, url: string): RepoDirs {
+  const root = join(cache.repoCacheDir, createHash('sha256').update(url, 'utf8').digest('hex'));
+  return { mirror: join(root, 'mirror.git'), checkouts: join(root, 'checkouts'), staging: join(root, 'tmp') };
+}
+
+// simple-git strips or refuses environment variables that make git run another program or read
+// other configuration (GIT_*, EDITOR, …) and options such as --work-tree, because they are
+// dangerous when a caller's input chooses them. Here the environment is the worker's own, set by
+// its operator (GIT_SSH_COMMAND with a deploy key, GIT_SSL_CAINFO for an internal CA), and the
+// options are ours; repository inputs only reach git as validated URL, branch and SHA arguments.
+const workerEnvironmentAllowances = {
+  allowUnsafeAskPass: true,
+  allowUnsafeConfigEnvCount: true,
+  allowUnsafeConfigPaths: true,
+  allowUnsafeDiffExternal: true,
+  allowUnsafeEditor: true,
+  allowUnsafeExec: true,
+  allowUnsafeGitProxy: true,
+  allowUnsafePager: true,
+  allowUnsafeSshCommand: true,
+  allowUnsafeTemplateDir: true,
+};
+
+function git(baseDir: string, extraEnv: Record<string, string> = {}): SimpleGit {
+  const env: Record<string, string> = {};
+  for (const [name, value] of Object.entries(process.env)) if (value !== undefined) env[name] = value;
+  // Never wait for a password on a terminal nobody watches: fail, and let the retry policy act.
+  env.GIT_TERMINAL_PROMPT = '0';
+  Object.assign(env, extraEnv);
+  return simpleGit({
+    baseDir,
+    timeout: { block: GIT_SILENCE_TIMEOUT_MS },
+    unsafe: workerEnvironmentAllowances,
+    allowEnvironment: Object.keys(env),
+  }).env(env);
+}
+
+async function exists(path: string): Promise<boolean> {
+  try {
+    await stat(path);
+    return true;
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return false;
+    throw error;
+  }
+}
+
+function uniqueName(prefix: string): string {
+  return `${prefix}-${process.pid}-${randomBytes(6).toString('hex')}`;
+}
+
+/** Moves a fully prepared directory into place; if another writer got there first, theirs stays. */
+async function publish(staged: string, target: string): Promise<void> {
+  try {
+    await rename(staged, target);
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    if (code !== 'EEXIST' && code !== 'ENOTEMPTY') throw error;
+    await rm(staged, { recursive: true, force: true });
+  }
+}
+
+const queues = new Map<string, Promise<unknown>>();
+
+/** Runs `task` after every earlier task with the same key has settled (this process only). */
+function serialised<T>(key: string, task: () => Promise<T>): Promise<T> {
+  const previous = queues.get(key) ?? Promise.resolve();
+  const run = previous.then(task, task);
+  const settled = run.then(
+    () => undefined,
+    () => undefined,
+  );
+  queues.set(key, settled);
+  void settled.then(() => {
+    if (queues.get(key) === settled) queues.delete(key);
+  });
+  return run;
+}
+
+async function ensureMirror(dirs: RepoDirs, url: string): Promise<void> {
+  if (await exists(dirs.mirror)) return;
+  await mkdir(dirs.staging, { recursive: true });
+  const staged = join(dirs.staging, uniqueName('mirror'));
+  try {
+    await git(dirs.staging).raw(['init', '--bare', '--quiet', staged]);
+    const mirror = git(staged);
+    await mirror.addRemote('origin', url);
+    // A detached background gc could still be writing when the directory is removed or read.
+    await mirror.addConfig('gc.autoDetach', 'false');
+    await publish(staged, dirs.mirror);
+  } finally {
+    await rm(staged, { recursive: true, force: true });
+  }
+}
+
+async function fetchBranch(dirs: RepoDirs, source: OpsRepoSource): Promise<void> {
+  const refspec = `+refs/heads/${source.branch}:refs/remotes/origin/${source.branch}`;
+  try {
+    await git(dirs.mirror).raw(['fetch', '--quiet', '--no-tags', 'origin', refspec]);
+  } catch (error) {
+    const message = (error as Error).message.trim();
+    if (/couldn't find remote ref/i.test(message)) {
+      throw ApplicationFailure.nonRetryable(
+        `opsRepo.branch ${JSON.stringify(source.branch)} does not exist in ${source.url}`,
+        'InvalidOpsRepo',
+      );
+    }
+    // Network trouble, an unreachable host, a lock held by a concurrent fetch: worth a retry.
+    throw new Error(`git fetch of branch ${JSON.stringify(source.branch)} from ${source.url} failed: ${message}`);
+  }
+}
+
+/** The commit id `revision` names in the mirror, or undefined when the mirror does not have it. */
+async function resolveInMirror(dirs: RepoDirs, revision: string): Promise<string | undefined> {
+  const output = await git(dirs.mirror).raw(['rev-parse', '--verify', '--quiet', '--end-of-options', `${revision}^{commit}`]).catch(() => '');
+  const sha = output.trim();
+  return sha === '' ? undefined : sha;
+}
+
+/** Fetches the branch and returns the commit its head points to. */
+export async function resolveBranchHead(cache: RepoCache, source: OpsRepoSource): Promise<string> {
+  const dirs = repoDirs(cache, source.url);
+  return serialised(dirs.mirror, async () => {
+    await ensureMirror(dirs, source.url);
+    await fetchBranch(dirs, source);
+    const sha = await resolveInMirror(dirs, `refs/remotes/origin/${source.branch}`);
+    if (!sha) throw new Error(`git fetch of ${source.url} succeeded but refs/remotes/origin/${source.branch} is missing`);
+    return sha;
+  });
+}
+
+/**
+ * Makes sure the mirror holds commit `sha`, fetching when it does not. A commit that is still
+ * missing after fetching the branch and asking for the commit itself is a user error: the id is
+ * wrong, belongs to another repository, or was force-pushed away.
+ */
+export async function ensureCommit(cache: RepoCache, source: OpsRepoSource, sha: string): Promise<void> {
+  const dirs = repoDirs(cache, source.url);
+  await serialised(dirs.mirror, async () => {
+    await ensureMirror(dirs, source.url);
+    if (await resolveInMirror(dirs, sha)) return;
+    await fetchBranch(dirs, source);
+    if (await resolveInMirror(dirs, sha)) return;
+    // Servers may refuse to serve a commit by id; having just fetched successfully, a refusal here
+    // means the commit is not available rather than that the network failed.
+    await git(dirs.mirror)
+      .raw(['fetch', '--quiet', '--no-tags', 'origin', sha])
+      .catch(() => undefined);
+    if (await resolveInMirror(dirs, sha)) return;
+    throw ApplicationFailure.nonRetryable(
+      `commit ${sha} does not exist in ${source.url} (branch ${JSON.stringify(source.branch)} was fetched); ` +
+        'check the pinned SHA, or whether it was removed by a force-push',
+      'InvalidOpsRepo',
+    );
+  });
+}
+
+/** Writes the files of `sha` into a fresh directory, without touching the mirror's own state. */
+async function materialise(dirs: RepoDirs, sha: string, target: string): Promise<void> {
+  await mkdir(dirs.staging, { recursive: true });
+  const staged = join(dirs.staging, uniqueName(sha));
+  // A private index per checkout: the mirror has none, and sharing one would race.
+  const index = `${staged}.index`;
+  try {
+    await mkdir(staged);
+    const worktree = git(dirs.mirror, { GIT_INDEX_FILE: index });
+    await worktree.raw(['--work-tree', staged, 'read-tree', sha]);
+    await worktree.raw(['--work-tree', staged, 'checkout-index', '--all', '--force']);
+    await mkdir(dirs.checkouts, { recursive: true });
+    await publish(staged, target);
+  } finally {
+    await rm(staged, { recursive: true, force: true });
+    await rm(index, { force: true });
+  }
+}
+
+/**
+ * Returns the absolute directory of `source.path` inside an immutable checkout of exactly `sha`,
+ * creating the checkout (and fetching the commit) when this worker does not have it yet.
+ */
+export async function checkoutCommit(cache: RepoCache, source: OpsRepoSource, sha: string): Promise<string> {
+  const dirs = repoDirs(cache, source.url);
+  const checkout = join(dirs.checkouts, sha);
+  if (!(await exists(checkout))) {
+    await ensureCommit(cache, source, sha);
+    await materialise(dirs, sha, checkout);
+  }
+  const dir = resolveInside(checkout, source.path, 'opsRepo.path');
+  if (dir === undefined || !statSync(dir).isDirectory()) {
+    throw ApplicationFailure.nonRetryable(
+      `opsRepo.path ${JSON.stringify(source.path)} is not a directory at commit ${sha} of ${source.url}`,
+      'InvalidPath',
+    );
+  }
+  return dir;
+}
+
+/**
+ * The real path of `relativePath` under `root`, or undefined when nothing is there. Symlinks are
+ * followed, and a result outside `root` is refused: a repository must not make the worker read
+ * its own files (credentials, other checkouts) through a link. Synchronous because template
+ * loaders are.
+ */
+export function resolveInside(root: string, relativePath: string, field: string): string | undefined {
+  const realRoot = realpathSync(root);
+  let real: string;
+  try {
+    real = realpathSync(join(realRoot, relativePath));
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    if (code === 'ENOENT' || code === 'ENOTDIR') return undefined;
+    throw error;
+  }
+  if (real !== realRoot && !real.startsWith(realRoot + sep)) {
+    throw ApplicationFailure.nonRetryable(
+      `${field} ${JSON.stringify(relativePath)} is or passes through a symlink that points outside the repository; ` +
+        'symlinks must stay inside the directory they are read from',
+      'InvalidPath',
+    );
+  }
+  return real;
+}
+

@@ -1,0 +1,112 @@
+// Rendered text → Kubernetes objects. Each YAML document must look like an object the API server
+// could accept (apiVersion, kind, metadata.name); catching that here names the template and line,
+// where the API server would only say "invalid object" at apply time.
+import { ApplicationFailure } from '@temporalio/activity';
+import YAML from 'yaml';
+import { describeYamlError, kubeParseOptions, stringifyKubeDocument } from './kube-yaml.js';
+import { isPlainObject } from './values.js';
+
+/** Rendered output above this is refused: it is stored in Postgres and applied in one go. */
+export const maxRenderedBytes = 1024 * 1024;
+
+export interface KubeObject extends Record<string, unknown> {
+  apiVersion: string;
+  kind: string;
+  metadata: { name: string; namespace?: string } & Record<string, unknown>;
+}
+
+export interface ManifestDocument {
+  /** position in the rendered stream, 1-based, counting empty documents too */
+  index: number;
+  /** position in the document's `items` when it was a List, 1-based */
+  item?: number;
+  /** line of the rendered text where the document's content starts */
+  line: number;
+  object: KubeObject;
+}
+
+export function assertRenderedSize(rendered: string, file: string): void {
+  const bytes = Buffer.byteLength(rendered, 'utf8');
+  if (bytes > maxRenderedBytes) {
+    throw ApplicationFailure.nonRetryable(
+      `${file} rendered to ${bytes} bytes; the limit is ${maxRenderedBytes} bytes (1 MiB). Split the environment or trim the manifests`,
+      'ManifestTooLarge',
+    );
+  }
+}
+
+interface Position {
+  index: number;
+  item?: number;
+  line?: number;
+}
+
+function invalid(file: string, { index, item, line }: Position, problem: string): never {
+  const document = item === undefined ? `document ${index}` : `document ${index} item ${item}`;
+  const where = line === undefined ? document : `${document} (rendered line ${line})`;
+  throw ApplicationFailure.nonRetryable(`${file}: ${where} ${problem}`, 'InvalidManifest');
+}
+
+function nonEmptyString(value: unknown): value is string {
+  return typeof value === 'string' && value.length > 0;
+}
+
+function describeShape(value: unknown): string {
+  if (Array.isArray(value)) return 'a list';
+  return value === null ? 'null' : `a ${typeof value}`;
+}
+
+/** The object in one document (or List item), checked for what every Kubernetes object needs. */
+function checkObject(value: unknown, file: string, position: Position): KubeObject {
+  if (!isPlainObject(value)) invalid(file, position, `is ${describeShape(value)}, not a mapping (a Kubernetes object)`);
+  if (!nonEmptyString(value.apiVersion)) invalid(file, position, 'has no apiVersion (a non-empty string is required)');
+  if (!nonEmptyString(value.kind)) invalid(file, position, 'has no kind (a non-empty string is required)');
+  const metadata = value.metadata;
+  if (!isPlainObject(metadata) || !nonEmptyString(metadata.name)) {
+    invalid(file, position, `(${value.kind}) has no metadata.name (a non-empty string is required)`);
+  }
+  if (metadata.namespace !== undefined && !nonEmptyString(metadata.namespace)) {
+    invalid(file, position, `(${value.kind} ${metadata.name}) has a metadata.namespace that is not a non-empty string`);
+  }
+  return value as KubeObject;
+}
+
+// kubectl accepts `kind: List` (and typed lists such as ConfigMapList) holding objects in `items`.
+function isList(value: unknown): value is { kind: string; items: unknown[] } {
+  return isPlainObject(value) && typeof value.kind === 'string' && value.kind.endsWith('List') && Array.isArray(value.items);
+}
+
+/**
+ * Parses the rendered text of `file` into objects, skipping empty documents. The items of a List
+ * become objects of their own, so the stored manifest holds one object per document.
+ */
+export function parseManifestDocuments(rendered: string, file: string): ManifestDocument[] {
+  const lineCounter = new YAML.LineCounter();
+  // Big integers stay exact: they are only re-serialised, never computed with.
+  const docs = YAML.parseAllDocuments(rendered, { ...kubeParseOptions, intAsBigInt: true, lineCounter });
+  const result: ManifestDocument[] = [];
+  docs.forEach((doc, position) => {
+    const index = position + 1;
+    const error = doc.errors[0];
+    if (error) {
+      const { line, message } = describeYamlError(error);
+      invalid(file, { index, line }, `is not valid YAML: ${message}`);
+    }
+    const value: unknown = doc.toJS();
+    if (value === null || value === undefined) return;
+    const line = lineCounter.linePos(doc.contents?.range[0] ?? doc.range[0]).line;
+    if (isList(value)) {
+      value.items.forEach((item, i) => {
+        result.push({ index, item: i + 1, line, object: checkObject(item, file, { index, item: i + 1, line }) });
+      });
+    } else {
+      result.push({ index, line, object: checkObject(value, file, { index, line }) });
+    }
+  });
+  return result;
+}
+
+/** The canonical text of the documents: same objects, same bytes, so the same content hash. */
+export function serialiseDocuments(documents: readonly ManifestDocument[]): string {
+  return documents.map((document) => stringifyKubeDocument(document.object)).join('---\n');
+}

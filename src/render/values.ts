@@ -1,0 +1,51 @@
+// Template values: the repository's values.yaml with the environment's and the release's
+// overrides deep-merged over it, the way Helm layers values files.
+import { ApplicationFailure } from '@temporalio/activity';
+import YAML from 'yaml';
+import { describeYamlError, kubeParseOptions } from './kube-yaml.js';
+
+export type Values = Record<string, unknown>;
+
+export function isPlainObject(value: unknown): value is Record<string, unknown> {
+  if (value === null || typeof value !== 'object' || Array.isArray(value)) return false;
+  const prototype = Object.getPrototypeOf(value) as unknown;
+  return prototype === Object.prototype || prototype === null;
+}
+
+// Plain assignment of a key named "__proto__" would replace the object's prototype instead.
+function setOwn(target: Values, key: string, value: unknown): void {
+  Object.defineProperty(target, key, { value, enumerable: true, writable: true, configurable: true });
+}
+
+/**
+ * `override` over `base`: mappings merge key by key, recursively; anything else in `override`
+ * (lists, scalars, null) replaces what `base` has. Neither input is modified.
+ */
+export function mergeValues(base: Values, override: Values): Values {
+  const merged: Values = {};
+  for (const [key, value] of Object.entries(base)) setOwn(merged, key, value);
+  for (const [key, value] of Object.entries(override)) {
+    const current = Object.hasOwn(merged, key) ? merged[key] : undefined;
+    setOwn(merged, key, isPlainObject(current) && isPlainObject(value) ? mergeValues(current, value) : value);
+  }
+  return merged;
+}
+
+/** Parses a values file; `file` names it in errors. An empty file is no values. */
+export function parseValues(text: string, file: string): Values {
+  const doc = YAML.parseDocument(text, kubeParseOptions);
+  const error = doc.errors[0];
+  if (error) {
+    const { line, message } = describeYamlError(error);
+    throw ApplicationFailure.nonRetryable(`${file}${line ? ` line ${line}` : ''}: invalid YAML: ${message}`, 'TemplateError');
+  }
+  const values: unknown = doc.toJS();
+  if (values === null || values === undefined) return {};
+  if (!isPlainObject(values)) {
+    throw ApplicationFailure.nonRetryable(
+      `${file}: the top level must be a mapping of names to values, not ${Array.isArray(values) ? 'a list' : 'a scalar'}`,
+      'TemplateError',
+    );
+  }
+  return values;
+}
