@@ -198,17 +198,3 @@ export function currentDetailsMarkdown(state: EnvironmentState): string {
     .filter((line) => line !== undefined)
     .join('\n');
 }
-
-function isPlainObject(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
-}
-
-/** Deep merge for values: objects merge key by key, arrays and scalars from `over` replace. */
-export function mergeValues(base: Record<string, unknown>, over: Record<string, unknown>): Record<string, unknown> {
-  const merged: Record<string, unknown> = { ...base };
-  for (const [key, value] of Object.entries(over)) {
-    const existing = merged[key];
-    merged[key] = isPlainObject(existing) && isPlainObject(value) ? mergeValues(existing, value) : value;
-  }
-  return merged;
-}

@@ -34,7 +34,6 @@ import {
   currentDetailsMarkdown,
   describeState,
   logRequest,
-  mergeValues,
   nextDriftAt,
   planDrift,
   planRequest,
@@ -89,6 +88,7 @@ function errorMessage(error: unknown): string {
 }
 
 function errorType(error: unknown): string | undefined {
+  if (error === undefined) return undefined;
   const cause = (error as { cause?: unknown }).cause ?? error;
   return cause instanceof ApplicationFailure ? (cause.type ?? undefined) : undefined;
 }
@@ -103,6 +103,7 @@ export async function environmentWorkflow(input: EnvironmentWorkflowInput): Prom
   const interruptionNow = () => interruption;
   let healthScope: CancellationScope | undefined;
   let operation = 0; // per run: with workflow and run ID it keys history rows
+  let lastPublished = ''; // search attributes last upserted, to upsert only on change
 
   // Handlers first, so signals buffered before the first await are applied in order.
   const accept = (request: PendingRequest) => {
@@ -137,7 +138,6 @@ export async function environmentWorkflow(input: EnvironmentWorkflowInput): Prom
   });
   setHandler(stateQuery, () => describeState(ref, state, inFlight, Date.now()));
 
-  let lastPublished = '';
   function publish(): void {
     const image = state.desired?.imageRef ?? '';
     const key = `${image}|${state.status}`;
@@ -205,7 +205,7 @@ export async function environmentWorkflow(input: EnvironmentWorkflowInput): Prom
         steps.waitForRollout.executeWithOptions(
           {
             startToCloseTimeout: config.policy.healthTimeoutMs + 60_000,
-            heartbeatTimeout: '20 seconds',
+            heartbeatTimeout: '10 seconds',
             cancellationType: ActivityCancellationType.WAIT_CANCELLATION_COMPLETED,
             retry: { ...retry, maximumAttempts: 3 },
             summary: `wait for ${objects.length} objects in ns ${config.namespace} to be healthy`,
@@ -270,7 +270,7 @@ export async function environmentWorkflow(input: EnvironmentWorkflowInput): Prom
             environment,
             namespace: config.namespace,
             imageRef: release.imageRef,
-            valuesOverride: mergeValues(config.valuesOverride, release.valuesOverride ?? {}),
+            valuesOverrides: [config.valuesOverride, release.valuesOverride ?? {}],
           },
         ]),
       );
@@ -433,7 +433,7 @@ export async function environmentWorkflow(input: EnvironmentWorkflowInput): Prom
               environment,
               namespace: config.namespace,
               imageRef: release.imageRef,
-              valuesOverride: mergeValues(config.valuesOverride, release.valuesOverride ?? {}),
+              valuesOverrides: [config.valuesOverride, release.valuesOverride ?? {}],
             },
           ]),
         );

@@ -1,17 +1,18 @@
 import { Client, Connection } from '@temporalio/client';
-import { DefaultLogger, NativeConnection, Runtime, Worker } from '@temporalio/worker';
+import { NativeConnection, Worker } from '@temporalio/worker';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import * as activities from './fixtures/greeting-activities.js';
 import { greetingWorkflow } from './fixtures/greeting-workflow.js';
 import { testEnv, uniqueSuffix } from '../support/env.js';
+import { installQuietRuntime } from '../support/temporal-runtime.js';
 
 describe('the Temporal dev server of the stack', () => {
   let connection: Connection;
   let client: Client;
 
   beforeAll(async () => {
-    Runtime.install({ logger: new DefaultLogger('WARN') });
+    installQuietRuntime();
     connection = await Connection.connect({ address: testEnv.temporalAddress });
     client = new Client({ connection, namespace: testEnv.temporalNamespace });
   });

@@ -6,7 +6,6 @@ import {
   describeWaitingFor,
   driftDue,
   MAX_RECENT_RELEASES,
-  mergeValues,
   nextDriftAt,
   planDrift,
   planRequest,
@@ -159,11 +158,5 @@ describe('waiting for', () => {
     expect(describeWaitingFor(base, undefined, 0)).toBe('no release yet: waiting for a deploy');
     const idle = { ...base, policy, desired: release(1, 'web:1', 'healthy'), lastStartedAt: Date.UTC(2026, 0, 1, 12, 0, 0) };
     expect(describeWaitingFor(idle, undefined, Date.UTC(2026, 0, 1, 12, 0, 5))).toBe('idle: next drift pass at 2026-01-01T12:01:00.000Z');
-  });
-});
-
-describe('values', () => {
-  it('merges objects deeply and lets arrays and scalars replace', () => {
-    expect(mergeValues({ a: { b: 1, c: [1, 2] }, d: 'x' }, { a: { c: [3], e: true }, d: 'y' })).toEqual({ a: { b: 1, c: [3], e: true }, d: 'y' });
   });
 });

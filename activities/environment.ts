@@ -1,0 +1,43 @@
+// loadEnvironment: what a deployment needs to know about its environment, read fresh from
+// Postgres for every deployment and drift pass, so policy and repo changes apply without restarts.
+import { ApplicationFailure } from '@temporalio/common';
+import type { ActivityDeps } from './index.js';
+import { defaultPolicy, type EnvironmentConfig, type EnvironmentPolicy, type EnvironmentRef } from './types.js';
+
+interface EnvironmentRow {
+  namespace: string;
+  manifest_path: string;
+  policy: Partial<EnvironmentPolicy>;
+  values_override: Record<string, unknown>;
+  url: string;
+  branch: string;
+  path: string;
+}
+
+export function createEnvironmentActivities({ pool }: Pick<ActivityDeps, 'pool'>) {
+  return {
+    async loadEnvironment(ref: EnvironmentRef): Promise<EnvironmentConfig> {
+      const { rows } = await pool.query<EnvironmentRow>(
+        `SELECT e.namespace, e.manifest_path, e.policy, e.values_override, r.url, r.branch, r.path
+           FROM environments e JOIN ops_repos r ON r.id = e.ops_repo_id
+          WHERE e.project = $1 AND e.name = $2`,
+        [ref.project, ref.environment],
+      );
+      const row = rows[0];
+      if (!row) {
+        throw ApplicationFailure.nonRetryable(
+          `environment ${ref.project}/${ref.environment} is not registered: register it (ops repo, manifest path, namespace) before deploying`,
+          'EnvironmentNotFound',
+        );
+      }
+      return {
+        ...ref,
+        namespace: row.namespace,
+        opsRepo: { url: row.url, branch: row.branch, path: row.path },
+        manifestPath: row.manifest_path,
+        valuesOverride: row.values_override,
+        policy: { ...defaultPolicy, ...row.policy },
+      };
+    },
+  };
+}

@@ -1,0 +1,62 @@
+// Postgres writes of the workflow: history rows and the environment's current state. Both are
+// upserts keyed so that a retried activity (same idempotency key) never adds a second row.
+import { ApplicationFailure } from '@temporalio/common';
+import type { ActivityDeps } from './index.js';
+import type { CurrentStateRecord, HistoryRecord } from './types.js';
+
+const FOREIGN_KEY_VIOLATION = '23503';
+
+export function createRecordActivities({ pool }: Pick<ActivityDeps, 'pool'>) {
+  return {
+    async recordHistory(row: HistoryRecord): Promise<void> {
+      // The end-of-deployment write fills in what the start did not know; fields it leaves out
+      // keep their earlier values.
+      await pool.query(
+        `INSERT INTO deployment_history (idempotency_key, project, environment, action, status, image_ref, sha,
+            manifest_hash, values_override, error, error_type, request_id, requested_by, reason, started_at, finished_at)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16)
+         ON CONFLICT (idempotency_key) DO UPDATE SET
+           status        = EXCLUDED.status,
+           image_ref     = COALESCE(EXCLUDED.image_ref, deployment_history.image_ref),
+           sha           = COALESCE(EXCLUDED.sha, deployment_history.sha),
+           manifest_hash = COALESCE(EXCLUDED.manifest_hash, deployment_history.manifest_hash),
+           error         = COALESCE(EXCLUDED.error, deployment_history.error),
+           error_type    = COALESCE(EXCLUDED.error_type, deployment_history.error_type),
+           finished_at   = COALESCE(EXCLUDED.finished_at, deployment_history.finished_at)`,
+        [
+          row.idempotencyKey, row.project, row.environment, row.action, row.status, row.imageRef ?? null, row.sha ?? null,
+          row.manifestHash ?? null, row.valuesOverride ? JSON.stringify(row.valuesOverride) : null, row.error ?? null,
+          row.errorType ?? null, row.requestId ?? null, row.requestedBy ?? null, row.reason ?? null, row.startedAt,
+          row.finishedAt ?? null,
+        ],
+      );
+    },
+
+    async recordCurrentState(state: CurrentStateRecord): Promise<void> {
+      try {
+        await pool.query(
+          `INSERT INTO deployments (project, environment, desired_image, desired_status, current_status, current_image,
+              current_sha, manifest_hash, deployed_at, updated_at)
+           VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, now())
+           ON CONFLICT (project, environment) DO UPDATE SET
+             desired_image = EXCLUDED.desired_image, desired_status = EXCLUDED.desired_status,
+             current_status = EXCLUDED.current_status, current_image = EXCLUDED.current_image,
+             current_sha = EXCLUDED.current_sha, manifest_hash = EXCLUDED.manifest_hash,
+             deployed_at = EXCLUDED.deployed_at, updated_at = now()`,
+          [
+            state.project, state.environment, state.desiredImage ?? null, state.desiredStatus, state.currentStatus,
+            state.currentImage ?? null, state.currentSha ?? null, state.manifestHash ?? null, state.deployedAt ?? null,
+          ],
+        );
+      } catch (error) {
+        if ((error as { code?: string }).code === FOREIGN_KEY_VIOLATION) {
+          throw ApplicationFailure.nonRetryable(
+            `environment ${state.project}/${state.environment} is not registered, so its state cannot be recorded`,
+            'EnvironmentNotFound',
+          );
+        }
+        throw error;
+      }
+    },
+  };
+}

@@ -1,0 +1,47 @@
+// Every request reaches an environment's workflow the same way: signal-with-start on the
+// workflow ID of the design, so the first request creates the workflow and later ones join it.
+import type { Client, WorkflowHandle } from '@temporalio/client';
+import type { SignalDefinition } from '@temporalio/common';
+import type { EnvironmentPolicy } from '../../activities/types.js';
+import { environmentWorkflow } from '../../workflows/environment.js';
+import { environmentWorkflowId, isSlug, TASK_QUEUE } from '../../workflows/messages.js';
+import { DeployEnvironment, DeployProject } from '../../workflows/search-attributes.js';
+
+export interface EnvironmentTarget {
+  project: string;
+  environment: string;
+  /** the environment's policy, used until the workflow loads it from the database */
+  policy?: Partial<EnvironmentPolicy>;
+  taskQueue?: string;
+}
+
+export function assertEnvironmentTarget({ project, environment }: EnvironmentTarget): void {
+  for (const [field, value] of [['project', project], ['environment', environment]] as const) {
+    if (!isSlug(value)) {
+      throw new TypeError(`${field} "${value}" is not a slug: lower-case letters, digits and "-", 1-63 characters, starting and ending with a letter or digit`);
+    }
+  }
+}
+
+export async function signalEnvironment<Payload>(
+  client: Client,
+  target: EnvironmentTarget,
+  signal: SignalDefinition<[Payload]>,
+  payload: Payload,
+): Promise<WorkflowHandle<typeof environmentWorkflow>> {
+  assertEnvironmentTarget(target);
+  const { project, environment } = target;
+  return client.workflow.signalWithStart(environmentWorkflow, {
+    workflowId: environmentWorkflowId(project, environment),
+    taskQueue: target.taskQueue ?? TASK_QUEUE,
+    args: [{ project, environment, policy: target.policy }],
+    signal,
+    signalArgs: [payload] as [Payload],
+    staticSummary: `Deployments of ${project} to ${environment}`,
+    staticDetails: `Long-lived deployer workflow for project **${project}**, environment **${environment}**: it runs deploy, rollback and stop requests one at a time and re-applies the desired release on a drift timer.`,
+    typedSearchAttributes: [
+      { key: DeployProject, value: project },
+      { key: DeployEnvironment, value: environment },
+    ],
+  });
+}

@@ -1,0 +1,137 @@
+// A worker on its own task queue running the real environment workflow against the stack's
+// Temporal dev server, with recording activities in place of the real ones.
+import { Client, Connection, type WorkflowHandle } from '@temporalio/client';
+import { bundleWorkflowCode, DefaultLogger, NativeConnection, Worker, type WorkflowBundle } from '@temporalio/worker';
+import { fileURLToPath } from 'node:url';
+import { signalEnvironment } from '../../src/client/signal-environment.js';
+import type { environmentWorkflow } from '../../workflows/environment.js';
+import { cancelSignal, deploySignal, rollbackSignal, stateQuery, stopSignal, type RequestMeta } from '../../workflows/messages.js';
+import type { EnvironmentState } from '../../workflows/state.js';
+import { waitFor } from '../../scripts/stack/wait.js';
+import { testEnv, uniqueSuffix } from '../support/env.js';
+import { installQuietRuntime } from '../support/temporal-runtime.js';
+import { RecordingActivities, type RecordingOptions } from './recording-activities.js';
+import { workerTuning } from '../../src/worker-tuning.js';
+
+let bundle: Promise<WorkflowBundle> | undefined;
+export function workflowBundle(): Promise<WorkflowBundle> {
+  installQuietRuntime();
+  bundle ??= bundleWorkflowCode({
+    workflowsPath: fileURLToPath(new URL('../../workflows/index.ts', import.meta.url)),
+    logger: new DefaultLogger('WARN'),
+  });
+  return bundle;
+}
+
+export class WorkflowHarness {
+  readonly taskQueue = `wf-test-${uniqueSuffix()}`;
+  readonly project = `wt-${uniqueSuffix()}`;
+  readonly recorder: RecordingActivities;
+  private worker?: Worker;
+  private running?: Promise<void>;
+  private requestCounter = 0;
+
+  private constructor(
+    readonly client: Client,
+    private readonly connection: Connection,
+    private readonly nativeConnection: NativeConnection,
+    private readonly address: string,
+    options: RecordingOptions,
+  ) {
+    this.recorder = new RecordingActivities(options);
+  }
+
+  static async create(options: RecordingOptions = {}, address = testEnv.temporalAddress): Promise<WorkflowHarness> {
+    installQuietRuntime();
+    const connection = await Connection.connect({ address });
+    const client = new Client({ connection, namespace: testEnv.temporalNamespace });
+    const nativeConnection = await NativeConnection.connect({ address });
+    return new WorkflowHarness(client, connection, nativeConnection, address, options);
+  }
+
+  async startWorker(): Promise<void> {
+    this.worker = await Worker.create({
+      connection: this.nativeConnection,
+      namespace: testEnv.temporalNamespace,
+      taskQueue: this.taskQueue,
+      workflowBundle: await workflowBundle(),
+      activities: this.recorder.activities(),
+      shutdownGraceTime: '1 second',
+      ...workerTuning,
+    });
+    this.running = this.worker.run();
+  }
+
+  /** Stops the worker the way a crash-and-restart would: in-flight activities are abandoned to retries. */
+  async stopWorker(): Promise<void> {
+    this.worker?.shutdown();
+    await this.running;
+    this.worker = undefined;
+  }
+
+  workflowId(environment: string): string {
+    return `deploy/${this.project}/${environment}`;
+  }
+
+  private meta(prefix: string): RequestMeta {
+    this.requestCounter += 1;
+    return { requestId: `${prefix}-${this.requestCounter}-${uniqueSuffix()}`, requestedBy: 'workflow-test' };
+  }
+
+  private target(environment: string) {
+    return { project: this.project, environment, taskQueue: this.taskQueue, policy: this.recorder.policy };
+  }
+
+  async deploy(environment: string, imageRef: string, extra: { valuesOverride?: Record<string, unknown>; requestId?: string } = {}) {
+    const meta = this.meta('deploy');
+    const request = { ...meta, imageRef, ...extra, requestId: extra.requestId ?? meta.requestId };
+    await signalEnvironment(this.client, this.target(environment), deploySignal, request);
+    return request.requestId;
+  }
+
+  async rollback(environment: string, toRelease?: number) {
+    const request = { ...this.meta('rollback'), toRelease };
+    await signalEnvironment(this.client, this.target(environment), rollbackSignal, request);
+    return request.requestId;
+  }
+
+  async stop(environment: string) {
+    const request = this.meta('stop');
+    await signalEnvironment(this.client, this.target(environment), stopSignal, request);
+    return request.requestId;
+  }
+
+  async cancel(environment: string) {
+    const request = this.meta('cancel');
+    await signalEnvironment(this.client, this.target(environment), cancelSignal, request);
+    return request.requestId;
+  }
+
+  handle(environment: string): WorkflowHandle<typeof environmentWorkflow> {
+    return this.client.workflow.getHandle(this.workflowId(environment));
+  }
+
+  state(environment: string): Promise<EnvironmentState> {
+    return this.handle(environment).query(stateQuery);
+  }
+
+  async waitForState(environment: string, what: string, predicate: (state: EnvironmentState) => boolean, timeoutMs = 30_000): Promise<EnvironmentState> {
+    return waitFor(what, async () => {
+      const state = await this.state(environment);
+      return predicate(state) ? state : undefined;
+    }, { timeoutMs, intervalMs: 100 });
+  }
+
+  async close(): Promise<void> {
+    for await (const execution of this.client.workflow.list({ query: `WorkflowId STARTS_WITH "deploy/${this.project}/" AND ExecutionStatus = "Running"` })) {
+      await this.client.workflow.getHandle(execution.workflowId).terminate('test finished').catch(() => undefined);
+    }
+    await this.stopWorker();
+    await this.nativeConnection.close();
+    await this.connection.close();
+  }
+
+  get serverAddress(): string {
+    return this.address;
+  }
+}

@@ -1,0 +1,122 @@
+// Activities for workflow tests: they do nothing to a cluster but record every call (with the
+// workflow time at which it was scheduled) and let a test decide outcomes and hold a rollout open.
+import { activityInfo, ApplicationFailure, Context } from '@temporalio/activity';
+import { defaultPolicy, type DeployerActivities, type EnvironmentPolicy, type HistoryRecord } from '../../activities/types.js';
+
+export interface RecordedCall {
+  name: keyof DeployerActivities;
+  input: any;
+  workflowId: string;
+  attempt: number;
+  /** workflow time the activity was scheduled at */
+  scheduledAt: number;
+}
+
+export interface RecordingOptions {
+  policy?: Partial<EnvironmentPolicy>;
+  /** rollouts of these images fail their health check */
+  failingImages?: string[];
+}
+
+export class RecordingActivities {
+  readonly calls: RecordedCall[] = [];
+  /** history rows by idempotency key, as the real record activity keeps them */
+  readonly history = new Map<string, HistoryRecord>();
+  readonly cancelledRollouts: string[] = [];
+  policy: EnvironmentPolicy;
+  failingImages: Set<string>;
+  /** the ops repo branch head the fake sync reports; tests move it */
+  branchHead = 'sha-1';
+  private heldRollouts: Array<() => void> = [];
+  holdRollouts = false;
+  /** the apply result's `changed` flag for drift passes */
+  applyChanges = false;
+
+  constructor(options: RecordingOptions = {}) {
+    this.policy = { ...defaultPolicy, ...options.policy };
+    this.failingImages = new Set(options.failingImages ?? []);
+  }
+
+  callsOf(name: keyof DeployerActivities, workflowId?: string): RecordedCall[] {
+    return this.calls.filter((c) => c.name === name && (workflowId === undefined || c.workflowId === workflowId));
+  }
+
+  releaseRollouts(): void {
+    const held = this.heldRollouts;
+    this.heldRollouts = [];
+    this.holdRollouts = false;
+    for (const release of held) release();
+  }
+
+  get rolloutsWaiting(): number {
+    return this.heldRollouts.length;
+  }
+
+  private record(name: keyof DeployerActivities, input: unknown): void {
+    const info = activityInfo();
+    this.calls.push({ name, input, workflowId: info.workflowExecution?.workflowId ?? '', attempt: info.attempt, scheduledAt: info.scheduledTimestampMs });
+  }
+
+  activities(): DeployerActivities {
+    return {
+      loadEnvironment: async (ref) => {
+        this.record('loadEnvironment', ref);
+        return {
+          ...ref,
+          namespace: `${ref.project}-${ref.environment}`,
+          opsRepo: { url: 'https://git.example/ops.git', branch: 'main', path: '.' },
+          manifestPath: 'app.yaml.njk',
+          valuesOverride: {},
+          policy: this.policy,
+        };
+      },
+      syncOpsRepo: async (input) => {
+        this.record('syncOpsRepo', input);
+        return { sha: input.pinSha ?? this.branchHead };
+      },
+      renderManifests: async (input) => {
+        this.record('renderManifests', input);
+        const manifestHash = `${input.sha}:${input.imageRef}:${JSON.stringify(input.valuesOverrides)}`;
+        return { manifestHash, objects: [{ apiVersion: 'apps/v1', kind: 'Deployment', name: 'web', namespace: input.namespace }] };
+      },
+      applyManifests: async (input) => {
+        this.record('applyManifests', input);
+        const changed = this.applyChanges;
+        return { changed, changes: [{ ref: { apiVersion: 'apps/v1', kind: 'Deployment', name: 'web', namespace: input.namespace }, action: changed ? 'configured' : 'unchanged' }] };
+      },
+      waitForRollout: async (input) => {
+        this.record('waitForRollout', input);
+        const context = Context.current();
+        if (this.holdRollouts) {
+          // Heartbeat while held, so cancellation reaches this attempt.
+          const beat = setInterval(() => context.heartbeat({ ready: 0 }), 200);
+          try {
+            await Promise.race([new Promise<void>((resolve) => this.heldRollouts.push(resolve)), context.cancelled]);
+          } catch (error) {
+            this.cancelledRollouts.push(activityInfo().workflowExecution?.workflowId ?? '');
+            throw error;
+          } finally {
+            clearInterval(beat);
+          }
+        }
+        // The rollout being waited for is of the workflow's most recent render.
+        const rendered = this.callsOf('renderManifests', activityInfo().workflowExecution?.workflowId).at(-1)?.input as { imageRef: string } | undefined;
+        if (rendered && this.failingImages.has(rendered.imageRef)) {
+          throw ApplicationFailure.nonRetryable(`Deployment web: ProgressDeadlineExceeded (${rendered.imageRef})`, 'RolloutFailed');
+        }
+        return { workloads: [{ ref: input.objects[0]!, desired: 1, updated: 1, ready: 1, available: 1, done: true }] };
+      },
+      scaleWorkloads: async (input) => {
+        this.record('scaleWorkloads', input);
+        return { scaled: [{ ref: { apiVersion: 'apps/v1', kind: 'Deployment', name: 'web', namespace: input.namespace }, from: 1, to: input.action === 'stop' ? 0 : 1 }] };
+      },
+      recordHistory: async (row) => {
+        this.record('recordHistory', row);
+        this.history.set(row.idempotencyKey, { ...this.history.get(row.idempotencyKey), ...row });
+      },
+      recordCurrentState: async (row) => {
+        this.record('recordCurrentState', row);
+      },
+    };
+  }
+}
