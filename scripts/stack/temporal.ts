@@ -19,7 +19,7 @@ export function temporalUiUrl(): string | undefined {
   return process.env.TEMPORAL_ADDRESS ? undefined : `http://127.0.0.1:${ports.temporalUi}`;
 }
 
-async function obtainTemporalCli(): Promise<{ binary: string; source: string }> {
+export async function obtainTemporalCli(): Promise<{ binary: string; source: string }> {
   const fromPath = onPath('temporal');
   if (fromPath) return { binary: fromPath, source: `temporal on PATH (${fromPath})` };
   const cached = inDir(paths.temporalBinDir, 'temporal');

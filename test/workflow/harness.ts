@@ -2,7 +2,11 @@
 // Temporal dev server, with recording activities in place of the real ones.
 import { Client, Connection, type WorkflowHandle } from '@temporalio/client';
 import { bundleWorkflowCode, DefaultLogger, NativeConnection, Worker, type WorkflowBundle } from '@temporalio/worker';
+import { historyToJSON } from '@temporalio/common/lib/proto-utils.js';
+import { mkdir, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { expect } from 'vitest';
 import { signalEnvironment } from '../../src/client/signal-environment.js';
 import type { environmentWorkflow } from '../../workflows/environment.js';
 import { cancelSignal, deploySignal, rollbackSignal, stateQuery, stopSignal, type RequestMeta } from '../../workflows/messages.js';
@@ -12,6 +16,8 @@ import { testEnv, uniqueSuffix } from '../support/env.js';
 import { installQuietRuntime } from '../support/temporal-runtime.js';
 import { RecordingActivities, type RecordingOptions } from './recording-activities.js';
 import { workerTuning } from '../../src/worker-tuning.js';
+
+export const historiesDir = fileURLToPath(new URL('../replay/histories', import.meta.url));
 
 let bundle: Promise<WorkflowBundle> | undefined;
 export function workflowBundle(): Promise<WorkflowBundle> {
@@ -123,12 +129,29 @@ export class WorkflowHarness {
   }
 
   async close(): Promise<void> {
+    if (process.env.DEPLOYER_RECORD_HISTORIES) await this.exportHistories();
     for await (const execution of this.client.workflow.list({ query: `WorkflowId STARTS_WITH "deploy/${this.project}/" AND ExecutionStatus = "Running"` })) {
       await this.client.workflow.getHandle(execution.workflowId).terminate('test finished').catch(() => undefined);
     }
     await this.stopWorker();
     await this.nativeConnection.close();
     await this.connection.close();
+  }
+
+  /**
+   * Writes every run of this harness's workflows to test/replay/histories/, named after the test,
+   * for the replay suite (`npm run test:record-histories`).
+   */
+  private async exportHistories(): Promise<void> {
+    const testName = (expect.getState().currentTestName ?? 'unnamed').toLowerCase().replace(/[^a-z0-9]+/g, '-').replace(/^-|-$/g, '').slice(0, 80);
+    await mkdir(historiesDir, { recursive: true });
+    let index = 0;
+    for await (const execution of this.client.workflow.list({ query: `WorkflowId STARTS_WITH "deploy/${this.project}/"` })) {
+      const history = await this.client.workflow.getHandle(execution.workflowId, execution.runId).fetchHistory();
+      const environment = execution.workflowId.split('/').at(-1);
+      index += 1;
+      await writeFile(join(historiesDir, `${testName}--${environment}-${index}.json`), historyToJSON(history));
+    }
   }
 
   get serverAddress(): string {
