@@ -184,6 +184,7 @@ export const userErrorTypes = [
   'RolloutFailed',
   'RolloutTimeout',
   'EnvironmentNotFound',
+  'InvalidAnnotation',
 ] as const;
 export type UserErrorType = (typeof userErrorTypes)[number];
 

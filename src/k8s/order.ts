@@ -1,0 +1,58 @@
+// The order objects are applied in, and its reverse for pruning. Namespaces and CRDs come first
+// because everything else may live in them or be one of them; then what workloads consume
+// (accounts, RBAC, config, storage) before the workloads, so pods start with their config in place.
+// Kinds we do not know — custom resources, mostly — go last, after the CRDs defining them.
+import { groupKind } from './objects.js';
+
+const applyRanks: readonly string[] = [
+  '/Namespace',
+  'apiextensions.k8s.io/CustomResourceDefinition',
+  '/ResourceQuota',
+  '/LimitRange',
+  'scheduling.k8s.io/PriorityClass',
+  'storage.k8s.io/StorageClass',
+  'networking.k8s.io/NetworkPolicy',
+  'policy/PodDisruptionBudget',
+  '/ServiceAccount',
+  'rbac.authorization.k8s.io/ClusterRole',
+  'rbac.authorization.k8s.io/ClusterRoleBinding',
+  'rbac.authorization.k8s.io/Role',
+  'rbac.authorization.k8s.io/RoleBinding',
+  '/Secret',
+  '/ConfigMap',
+  '/PersistentVolume',
+  '/PersistentVolumeClaim',
+  '/Service',
+  'apps/DaemonSet',
+  '/Pod',
+  '/ReplicationController',
+  'apps/ReplicaSet',
+  'apps/Deployment',
+  'apps/StatefulSet',
+  'autoscaling/HorizontalPodAutoscaler',
+  'batch/Job',
+  'batch/CronJob',
+  'networking.k8s.io/IngressClass',
+  'networking.k8s.io/Ingress',
+  'apiregistration.k8s.io/APIService',
+  'admissionregistration.k8s.io/MutatingWebhookConfiguration',
+  'admissionregistration.k8s.io/ValidatingWebhookConfiguration',
+];
+const rankOf = new Map(applyRanks.map((kind, rank) => [kind, rank]));
+
+export function applyRank(object: { apiVersion: string; kind: string }): number {
+  return rankOf.get(groupKind(object)) ?? applyRanks.length;
+}
+
+/** A stable sort by apply rank: objects of one rank keep the order the render gave them. */
+export function applyOrder<T extends { apiVersion: string; kind: string }>(objects: readonly T[]): T[] {
+  return objects
+    .map((object, index) => ({ object, index, rank: applyRank(object) }))
+    .sort((a, b) => a.rank - b.rank || a.index - b.index)
+    .map(({ object }) => object);
+}
+
+/** Dependents before what they depend on: custom resources before their CRD, the Namespace last. */
+export function pruneOrder<T extends { apiVersion: string; kind: string }>(objects: readonly T[]): T[] {
+  return applyOrder(objects).reverse();
+}

@@ -1,0 +1,34 @@
+// Keeps spec.replicas when the deployer stops applying it (the environment got an autoscaler, or
+// the render dropped the field). Server-side apply deletes a field its last owner stops setting,
+// and a Deployment without spec.replicas is defaulted to 1: switching an environment to
+// `hasAutoscaler` would scale production down to one pod until the HPA reacts. Following the
+// Kubernetes docs on transferring ownership, another manager first applies the live count (same
+// value, so no conflict: the two share ownership); then the deployer's apply without the field
+// leaves it to that manager, and the HPA takes it over on its first scale.
+import type { KubeClient } from './client.js';
+import { fieldsAppliedBy } from './managed-fields.js';
+import { apiGroup, FIELD_MANAGER, type KubeObject } from './objects.js';
+
+export const HANDOVER_FIELD_MANAGER = 'deployer-replicas-handover';
+
+const scalableKinds = new Set(['Deployment', 'StatefulSet']);
+
+/** Whether applying `config` over `live` would make the deployer drop spec.replicas it owns. */
+export function dropsOwnedReplicas(live: KubeObject, config: KubeObject): boolean {
+  if (apiGroup(config.apiVersion) !== 'apps' || !scalableKinds.has(config.kind)) return false;
+  if ((config.spec as { replicas?: unknown } | undefined)?.replicas !== undefined) return false;
+  const owned = fieldsAppliedBy(live, FIELD_MANAGER)?.['f:spec'] as Record<string, unknown> | undefined;
+  return owned !== undefined && 'f:replicas' in owned;
+}
+
+export async function handOverReplicas(client: KubeClient, path: string, live: KubeObject): Promise<void> {
+  const replicas = (live.spec as { replicas?: number } | undefined)?.replicas;
+  if (replicas === undefined) return;
+  const config = {
+    apiVersion: live.apiVersion,
+    kind: live.kind,
+    metadata: { name: live.metadata.name, namespace: live.metadata.namespace },
+    spec: { replicas },
+  };
+  await client.patch(path, 'apply', config, { fieldManager: HANDOVER_FIELD_MANAGER, force: false });
+}
