@@ -1,0 +1,219 @@
+// The SDK pipelines use. Every request is a signal-with-start to the environment's workflow;
+// `waitForRelease` follows that request through the workflow's `state` query until it is
+// healthy, or says exactly why it is not.
+//
+// A pipeline step:
+//
+//   const deployer = await DeployerClient.connect({ address: process.env.TEMPORAL_ADDRESS! });
+//   const { requestId } = await deployer.deploy({
+//     project: 'shop', environment: 'staging', imageRef: `registry.example/shop/web:${sha}`,
+//     requestedBy: 'ci', reason: `build ${buildNumber}`,
+//   });
+//   const release = await deployer.waitForRelease({ project: 'shop', environment: 'staging' }, requestId, {
+//     timeoutMs: 10 * 60_000,
+//     onProgress: (p) => console.log(p.summary),
+//   });
+//   console.log(`deployed ${release.imageRef} (ops ${release.opsSha})`);
+//   await deployer.close();
+import { Client, Connection, WorkflowNotFoundError } from '@temporalio/client';
+import { defaultPayloadConverter } from '@temporalio/common';
+import { randomUUID } from 'node:crypto';
+import type { RolloutProgress } from '../../activities/types.js';
+import { cancelSignal, deploySignal, rollbackSignal, stateQuery, stopSignal, environmentWorkflowId } from '../../workflows/messages.js';
+import type { EnvironmentState, Release, RequestLogEntry } from '../../workflows/state.js';
+import { signalEnvironment, type EnvironmentTarget } from './signal-environment.js';
+
+export interface EnvironmentKey {
+  project: string;
+  environment: string;
+}
+
+export interface RequestOptions extends EnvironmentKey {
+  /** who asks: a pipeline name, a user; shown in history and the audit log */
+  requestedBy: string;
+  reason?: string;
+  /** reuse one to make a retried call harmless; generated otherwise */
+  requestId?: string;
+}
+
+export interface DeployOptions extends RequestOptions {
+  imageRef: string;
+  valuesOverride?: Record<string, unknown>;
+}
+
+export interface RollbackOptions extends RequestOptions {
+  toRelease?: number;
+}
+
+export interface Accepted {
+  requestId: string;
+  workflowId: string;
+}
+
+export interface ReleaseProgress {
+  request?: RequestLogEntry;
+  state: EnvironmentState;
+  /** the workloads' rollout counts while the wait for health runs */
+  workloads: RolloutProgress[];
+  /** one line for a log: step, replicas ready */
+  summary: string;
+}
+
+export interface WaitOptions {
+  timeoutMs?: number;
+  pollIntervalMs?: number;
+  onProgress?: (progress: ReleaseProgress) => void;
+}
+
+/** The request ended without a healthy release: `outcome` and `reason` say why. */
+export class ReleaseFailedError extends Error {
+  constructor(
+    readonly requestId: string,
+    readonly outcome: string,
+    readonly reason: string,
+    readonly release?: Release,
+  ) {
+    super(`request ${requestId} ${outcome}: ${reason}`);
+    this.name = 'ReleaseFailedError';
+  }
+}
+
+export interface DeployerClientOptions {
+  client: Client;
+  /** the workers' task queue; `deployer` unless the deployment uses another */
+  taskQueue?: string;
+}
+
+export class DeployerClient {
+  private readonly ownedConnection?: Connection;
+
+  constructor(
+    private readonly options: DeployerClientOptions,
+    ownedConnection?: Connection,
+  ) {
+    this.ownedConnection = ownedConnection;
+  }
+
+  static async connect({ address, namespace = 'default', taskQueue }: { address: string; namespace?: string; taskQueue?: string }): Promise<DeployerClient> {
+    const connection = await Connection.connect({ address });
+    return new DeployerClient({ client: new Client({ connection, namespace }), taskQueue }, connection);
+  }
+
+  async close(): Promise<void> {
+    await this.ownedConnection?.close();
+  }
+
+  private target(key: EnvironmentKey): EnvironmentTarget {
+    return { project: key.project, environment: key.environment, taskQueue: this.options.taskQueue };
+  }
+
+  private meta(options: RequestOptions) {
+    return { requestId: options.requestId ?? randomUUID(), requestedBy: options.requestedBy, reason: options.reason };
+  }
+
+  async deploy(options: DeployOptions): Promise<Accepted> {
+    const meta = this.meta(options);
+    const handle = await signalEnvironment(this.options.client, this.target(options), deploySignal, {
+      ...meta,
+      imageRef: options.imageRef,
+      valuesOverride: options.valuesOverride,
+    });
+    return { requestId: meta.requestId, workflowId: handle.workflowId };
+  }
+
+  async rollback(options: RollbackOptions): Promise<Accepted> {
+    const meta = this.meta(options);
+    const handle = await signalEnvironment(this.options.client, this.target(options), rollbackSignal, { ...meta, toRelease: options.toRelease });
+    return { requestId: meta.requestId, workflowId: handle.workflowId };
+  }
+
+  async stop(options: RequestOptions): Promise<Accepted> {
+    const meta = this.meta(options);
+    const handle = await signalEnvironment(this.options.client, this.target(options), stopSignal, meta);
+    return { requestId: meta.requestId, workflowId: handle.workflowId };
+  }
+
+  async cancel(options: RequestOptions): Promise<Accepted> {
+    const meta = this.meta(options);
+    const handle = await signalEnvironment(this.options.client, this.target(options), cancelSignal, meta);
+    return { requestId: meta.requestId, workflowId: handle.workflowId };
+  }
+
+  /** The workflow's live state, or undefined when the environment never received a request. */
+  async state(key: EnvironmentKey): Promise<EnvironmentState | undefined> {
+    try {
+      return await this.handle(key).query(stateQuery);
+    } catch (error) {
+      if (error instanceof WorkflowNotFoundError) return undefined;
+      throw error;
+    }
+  }
+
+  /** Recent releases, newest first, as the workflow keeps them (the full record is in Postgres). */
+  async history(key: EnvironmentKey): Promise<Release[]> {
+    return (await this.state(key))?.releases ?? [];
+  }
+
+  /** Rollout counts the wait-for-health activity last reported, if it is running. */
+  async rolloutProgress(key: EnvironmentKey): Promise<RolloutProgress[]> {
+    const description = await this.handle(key).describe();
+    for (const activity of description.raw.pendingActivities ?? []) {
+      if (activity.activityType?.name !== 'waitForRollout') continue;
+      const payload = activity.heartbeatDetails?.payloads?.[0];
+      if (!payload) continue;
+      const details = defaultPayloadConverter.fromPayload<{ workloads?: RolloutProgress[] }>(payload);
+      return details.workloads ?? [];
+    }
+    return [];
+  }
+
+  /**
+   * Follows request `requestId` until it ends (healthy, failed, cancelled, superseded, ignored or
+   * stopped) and returns its final entry with the release it produced, if any. Times out with the
+   * workflow's own account of what it is waiting for.
+   */
+  async waitForRequest(key: EnvironmentKey, requestId: string, options: WaitOptions = {}): Promise<{ request: RequestLogEntry; release?: Release }> {
+    const { timeoutMs = 10 * 60_000, pollIntervalMs = 500, onProgress } = options;
+    const deadline = Date.now() + timeoutMs;
+    let lastSummary = '';
+    for (;;) {
+      const state = await this.state(key);
+      const request = state?.requests.find((r) => r.requestId === requestId);
+      const release = request?.releaseSeq !== undefined ? state?.releases.find((r) => r.seq === request.releaseSeq) : undefined;
+      if (request && !['pending', 'running'].includes(request.outcome)) return { request, release };
+      if (state && onProgress) {
+        const workloads = state.inFlight?.step === 'health' ? await this.rolloutProgress(key).catch(() => []) : [];
+        const summary = describeProgress(state, request, workloads);
+        if (summary !== lastSummary) {
+          lastSummary = summary;
+          onProgress({ request, state, workloads, summary });
+        }
+      }
+      if (Date.now() > deadline) {
+        throw new Error(`timed out after ${timeoutMs} ms waiting for request ${requestId}: ${state?.waitingFor ?? 'the environment has no workflow'}`);
+      }
+      await new Promise((resolve) => setTimeout(resolve, pollIntervalMs));
+    }
+  }
+
+  /**
+   * Resolves with the release once deploy or rollback request `requestId` made it healthy;
+   * rejects with a ReleaseFailedError when it failed, was cancelled, was superseded by a newer
+   * request or was refused.
+   */
+  async waitForRelease(key: EnvironmentKey, requestId: string, options: WaitOptions = {}): Promise<Release> {
+    const { request, release } = await this.waitForRequest(key, requestId, options);
+    if (request.outcome === 'healthy' && release) return release;
+    throw new ReleaseFailedError(requestId, request.outcome, request.detail ?? release?.error ?? 'no reason given', release);
+  }
+
+  private handle(key: EnvironmentKey) {
+    return this.options.client.workflow.getHandle(environmentWorkflowId(key.project, key.environment));
+  }
+}
+
+function describeProgress(state: EnvironmentState, request: RequestLogEntry | undefined, workloads: RolloutProgress[]): string {
+  const counts = workloads.map((w) => `${w.ref.kind}/${w.ref.name} ${w.ready}/${w.desired} ready`).join(', ');
+  const step = state.inFlight ? `step ${state.inFlight.step}` : state.waitingFor;
+  return `${request?.outcome ?? 'not yet received'}: ${step}${counts ? ` — ${counts}` : ''}`;
+}
