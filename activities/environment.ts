@@ -14,7 +14,7 @@ interface EnvironmentRow {
   path: string;
 }
 
-export function createEnvironmentActivities({ pool }: Pick<ActivityDeps, 'pool'>) {
+export function createEnvironmentActivities({ pool, defaultPolicy: configured }: Pick<ActivityDeps, 'pool' | 'defaultPolicy'>) {
   return {
     async loadEnvironment(ref: EnvironmentRef): Promise<EnvironmentConfig> {
       const { rows } = await pool.query<EnvironmentRow>(
@@ -36,7 +36,7 @@ export function createEnvironmentActivities({ pool }: Pick<ActivityDeps, 'pool'>
         opsRepo: { url: row.url, branch: row.branch, path: row.path },
         manifestPath: row.manifest_path,
         valuesOverride: row.values_override,
-        policy: { ...defaultPolicy, ...row.policy },
+        policy: { ...(configured ?? defaultPolicy), ...row.policy },
       };
     },
   };

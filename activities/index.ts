@@ -10,7 +10,7 @@ import { createOpsRepoActivities } from './ops-repo.js';
 import { createRecordActivities } from './record.js';
 import { createRenderActivities } from './render.js';
 import { createScaleActivities } from './scale.js';
-import type { DeployerActivities } from './types.js';
+import type { DeployerActivities, EnvironmentPolicy } from './types.js';
 
 export * from './types.js';
 
@@ -21,6 +21,8 @@ export interface ActivityDeps {
   repoCacheDir: string;
   /** allow file:// ops repo URLs (local development and tests) */
   allowFileUrls: boolean;
+  /** policy of environments that set none of their own (from configuration) */
+  defaultPolicy?: EnvironmentPolicy;
 }
 
 export function createActivities(deps: ActivityDeps): DeployerActivities {

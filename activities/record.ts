@@ -1,6 +1,8 @@
 // Postgres writes of the workflow: history rows and the environment's current state. Both are
-// upserts keyed so that a retried activity (same idempotency key) never adds a second row.
+// upserts keyed so that a retried activity (same idempotency key) never adds a second row, and
+// the deployment metrics count each status change of a row once.
 import { ApplicationFailure } from '@temporalio/common';
+import { countHistoryTransition } from '../src/observability/metrics.js';
 import type { ActivityDeps } from './index.js';
 import type { CurrentStateRecord, HistoryRecord } from './types.js';
 
@@ -11,7 +13,7 @@ export function createRecordActivities({ pool }: Pick<ActivityDeps, 'pool'>) {
     async recordHistory(row: HistoryRecord): Promise<void> {
       // The end-of-deployment write fills in what the start did not know; fields it leaves out
       // keep their earlier values.
-      await pool.query(
+      const { rowCount } = await pool.query(
         `INSERT INTO deployment_history (idempotency_key, project, environment, action, status, image_ref, sha,
             manifest_hash, values_override, error, error_type, request_id, requested_by, reason, started_at, finished_at)
          VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16)
@@ -22,7 +24,9 @@ export function createRecordActivities({ pool }: Pick<ActivityDeps, 'pool'>) {
            manifest_hash = COALESCE(EXCLUDED.manifest_hash, deployment_history.manifest_hash),
            error         = COALESCE(EXCLUDED.error, deployment_history.error),
            error_type    = COALESCE(EXCLUDED.error_type, deployment_history.error_type),
-           finished_at   = COALESCE(EXCLUDED.finished_at, deployment_history.finished_at)`,
+           finished_at   = COALESCE(EXCLUDED.finished_at, deployment_history.finished_at)
+         WHERE deployment_history.status IS DISTINCT FROM EXCLUDED.status
+         RETURNING id`,
         [
           row.idempotencyKey, row.project, row.environment, row.action, row.status, row.imageRef ?? null, row.sha ?? null,
           row.manifestHash ?? null, row.valuesOverride ? JSON.stringify(row.valuesOverride) : null, row.error ?? null,
@@ -30,6 +34,8 @@ export function createRecordActivities({ pool }: Pick<ActivityDeps, 'pool'>) {
           row.finishedAt ?? null,
         ],
       );
+      // A row comes back only when the status changed: a retried write is not counted twice.
+      if (rowCount) countHistoryTransition(row);
     },
 
     async recordCurrentState(state: CurrentStateRecord): Promise<void> {

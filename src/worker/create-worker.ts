@@ -3,6 +3,7 @@ import { NativeConnection, Worker } from '@temporalio/worker';
 import { fileURLToPath } from 'node:url';
 import { createActivities, type ActivityDeps } from '../../activities/index.js';
 import { TASK_QUEUE } from '../../workflows/messages.js';
+import { ActivityFailureCounter } from '../observability/activity-failures.js';
 import { workerTuning } from '../worker-tuning.js';
 
 export interface DeployerWorkerOptions {
@@ -24,6 +25,7 @@ export async function createDeployerWorker(options: DeployerWorkerOptions): Prom
     taskQueue: options.taskQueue ?? TASK_QUEUE,
     ...(options.workflowBundle ? { workflowBundle: options.workflowBundle } : { workflowsPath }),
     activities: createActivities(options.deps),
+    interceptors: { activity: [() => ({ inbound: new ActivityFailureCounter() })] },
     ...workerTuning,
   });
   return { worker, connection };

@@ -6,6 +6,7 @@ import { defaultPolicy } from '../../activities/types.js';
 import { registerEnvironment } from '../../src/db/environments.js';
 import { migrate } from '../../src/db/migrate.js';
 import { closePools, getPool } from '../../src/db/pool.js';
+import { deploymentsTotal } from '../../src/observability/metrics.js';
 import { testEnv, uniqueSuffix } from '../support/env.js';
 
 describe('the record and load activities on real Postgres', () => {
@@ -54,8 +55,11 @@ describe('the record and load activities on real Postgres', () => {
     await recordHistory(start);
     await recordHistory(start); // a retried start
     const end = { ...start, status: 'healthy' as const, sha: 'abc123', finishedAt: '2026-11-23T10:00:05.000Z' };
+    const countedBefore = (await deploymentsTotal.get()).values.find((v) => v.labels.action === 'deploy' && v.labels.outcome === 'healthy')?.value ?? 0;
     await recordHistory(end);
     await recordHistory(end); // a retried end
+    const countedAfter = (await deploymentsTotal.get()).values.find((v) => v.labels.action === 'deploy' && v.labels.outcome === 'healthy')?.value ?? 0;
+    expect(countedAfter - countedBefore).toBe(1);
 
     const { rows } = await pool().query('SELECT status, image_ref, sha, request_id, finished_at FROM deployment_history WHERE idempotency_key = $1', [key]);
     expect(rows).toHaveLength(1);

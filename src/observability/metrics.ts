@@ -1,0 +1,67 @@
+// Prometheus metrics of the deployer. One registry per process: the worker counts what the
+// workflows did (through the record activity, once per history row) and activity failures; the
+// API adds the pending requests it sees at scrape time.
+import client from 'prom-client';
+
+export const registry = new client.Registry();
+client.collectDefaultMetrics({ register: registry, prefix: 'deployer_process_' });
+
+export const deploymentsTotal = new client.Counter({
+  name: 'deployer_deployments_total',
+  help: 'Deployments that ended, by action (deploy, rollback, auto-rollback) and outcome (healthy, failed, cancelled).',
+  labelNames: ['action', 'outcome'] as const,
+  registers: [registry],
+});
+
+export const deploymentDurationSeconds = new client.Histogram({
+  name: 'deployer_deployment_duration_seconds',
+  help: 'Time from the start of a deployment to its end, by action and outcome.',
+  labelNames: ['action', 'outcome'] as const,
+  buckets: [0.5, 1, 2, 5, 10, 30, 60, 120, 300, 600],
+  registers: [registry],
+});
+
+export const driftCorrectionsTotal = new client.Counter({
+  name: 'deployer_drift_corrections_total',
+  help: 'Drift passes that found and corrected a difference (changed objects, moved ops repo, scaled back to zero).',
+  registers: [registry],
+});
+
+export const rollbacksTotal = new client.Counter({
+  name: 'deployer_rollbacks_total',
+  help: 'Rollbacks that ended, by trigger (manual or auto) and outcome.',
+  labelNames: ['trigger', 'outcome'] as const,
+  registers: [registry],
+});
+
+export const pendingRequests = new client.Gauge({
+  name: 'deployer_pending_requests',
+  help: 'Requests waiting in environments\' pending slots (latest wins), as last observed.',
+  registers: [registry],
+});
+
+export const activityFailuresTotal = new client.Counter({
+  name: 'deployer_activity_failures_total',
+  help: 'Activity attempts that failed, by activity and error type.',
+  labelNames: ['activity', 'error_type'] as const,
+  registers: [registry],
+});
+
+const finalStatuses = new Set(['healthy', 'failed', 'cancelled']);
+
+/** Counts a history row that just reached a new status (called once per transition). */
+export function countHistoryTransition(row: { action: string; status: string; startedAt: string; finishedAt?: string }): void {
+  if (row.action === 'drift') {
+    if (row.status === 'corrected') driftCorrectionsTotal.inc();
+    return;
+  }
+  if (!finalStatuses.has(row.status)) return;
+  if (row.action === 'deploy' || row.action === 'rollback' || row.action === 'auto-rollback') {
+    deploymentsTotal.inc({ action: row.action, outcome: row.status });
+    if (row.finishedAt) {
+      const seconds = (Date.parse(row.finishedAt) - Date.parse(row.startedAt)) / 1000;
+      if (Number.isFinite(seconds) && seconds >= 0) deploymentDurationSeconds.observe({ action: row.action, outcome: row.status }, seconds);
+    }
+    if (row.action !== 'deploy') rollbacksTotal.inc({ trigger: row.action === 'rollback' ? 'manual' : 'auto', outcome: row.status });
+  }
+}

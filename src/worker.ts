@@ -1,0 +1,23 @@
+// Entry point: `deployer worker` / `tsx src/worker.ts` runs the environment workflows and activities.
+import { loadConfig } from './config.js';
+import { closePools } from './db/pool.js';
+import { createLogger, installTemporalLogging } from './observability/logger.js';
+import { exitOnConfigError } from './system/exit-on-config-error.js';
+import { runWorker } from './system/run-worker.js';
+
+export async function main(): Promise<void> {
+  const config = exitOnConfigError(loadConfig);
+  const logger = createLogger(config.logLevel, 'deployer-worker');
+  installTemporalLogging(logger);
+  const running = await runWorker(config, logger);
+  for (const signal of ['SIGINT', 'SIGTERM'] as const) process.once(signal, () => void running.stop());
+  await running.done;
+  await closePools();
+}
+
+if (import.meta.url === `file://${process.argv[1]}`) {
+  main().catch((error) => {
+    console.error(error);
+    process.exit(1);
+  });
+}
