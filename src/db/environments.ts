@@ -2,6 +2,7 @@
 // loads before every deployment.
 import type pg from 'pg';
 import type { EnvironmentPolicy, OpsRepoSource } from '../../activities/types.js';
+import { upsertOpsRepo } from './ops-repos.js';
 
 export interface EnvironmentRegistration {
   project: string;
@@ -19,20 +20,14 @@ export async function registerEnvironment(pool: pg.Pool, registration: Environme
   try {
     await client.query('BEGIN');
     await client.query('INSERT INTO projects (name) VALUES ($1) ON CONFLICT (name) DO NOTHING', [registration.project]);
-    const { opsRepo } = registration;
-    const { rows } = await client.query<{ id: string }>(
-      `INSERT INTO ops_repos (name, url, branch, path) VALUES ($1, $2, $3, $4)
-       ON CONFLICT (name) DO UPDATE SET url = EXCLUDED.url, branch = EXCLUDED.branch, path = EXCLUDED.path, updated_at = now()
-       RETURNING id`,
-      [opsRepo.name, opsRepo.url, opsRepo.branch, opsRepo.path],
-    );
+    const opsRepo = await upsertOpsRepo(client, registration.opsRepo);
     await client.query(
       `INSERT INTO environments (project, name, ops_repo_id, manifest_path, namespace, policy, values_override)
        VALUES ($1, $2, $3, $4, $5, $6, $7)
        ON CONFLICT (project, name) DO UPDATE SET ops_repo_id = EXCLUDED.ops_repo_id, manifest_path = EXCLUDED.manifest_path,
          namespace = EXCLUDED.namespace, policy = EXCLUDED.policy, values_override = EXCLUDED.values_override, updated_at = now()`,
       [
-        registration.project, registration.environment, rows[0]!.id, registration.manifestPath, registration.namespace,
+        registration.project, registration.environment, opsRepo.id, registration.manifestPath, registration.namespace,
         JSON.stringify(registration.policy ?? {}), JSON.stringify(registration.valuesOverride ?? {}),
       ],
     );

@@ -1,0 +1,51 @@
+// `deployer <command>`: the command line for people and pipelines.
+import { UsageError } from './cli/args.js';
+import { cancelCommand, deployCommand, historyCommand, rollbackCommand, statusCommand, stopCommand, type CliIo } from './cli/deploy-commands.js';
+import { adminCommands } from './cli/admin-commands.js';
+
+type Command = (args: string[], io: CliIo) => Promise<number>;
+
+export const commands: Record<string, { run: Command; usage: string }> = {
+  deploy: { run: deployCommand, usage: 'deploy --project P --env E --image I [--values JSON] [--reason R] [--wait [--timeout S]]' },
+  rollback: { run: rollbackCommand, usage: 'rollback --project P --env E [--to RELEASE] [--wait]' },
+  stop: { run: stopCommand, usage: 'stop --project P --env E [--wait]' },
+  cancel: { run: cancelCommand, usage: 'cancel --project P --env E' },
+  status: { run: statusCommand, usage: 'status --project P --env E [--json]' },
+  history: { run: historyCommand, usage: 'history --project P --env E [--json]' },
+  ...adminCommands,
+};
+
+export function usage(): string {
+  return ['usage: deployer <command> [options]', '', ...Object.values(commands).map((c) => `  deployer ${c.usage}`)].join('\n');
+}
+
+export async function runCli(argv: string[], io: CliIo): Promise<number> {
+  const [name, ...rest] = argv;
+  // Two-word commands: `env register`, `ops-repo add`, `token create`.
+  const twoWord = name && rest[0] && commands[`${name} ${rest[0]}`] ? `${name} ${rest[0]}` : undefined;
+  const command = twoWord ? commands[twoWord] : name ? commands[name] : undefined;
+  if (!command || name === 'help' || name === '--help') {
+    (command || name === 'help' || name === '--help' ? io.out : io.err)(usage());
+    return name === 'help' || name === '--help' ? 0 : 2;
+  }
+  try {
+    return await command.run(twoWord ? rest.slice(1) : rest, io);
+  } catch (error) {
+    if (error instanceof UsageError) {
+      io.err(`deployer: ${error.message}\nusage: deployer ${command.usage}`);
+      return 2;
+    }
+    io.err(`deployer: ${(error as Error).message}`);
+    return 1;
+  }
+}
+
+if (import.meta.url === `file://${process.argv[1]}`) {
+  runCli(process.argv.slice(2), { out: (l) => console.log(l), err: (l) => console.error(l), env: process.env }).then(
+    (code) => process.exit(code),
+    (error) => {
+      console.error(error);
+      process.exit(1);
+    },
+  );
+}

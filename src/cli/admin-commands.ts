@@ -1,0 +1,117 @@
+// Commands that work on the database and the processes: environments, ops repos, tokens,
+// migrations, and running the worker or the API server.
+import { loadConfig } from '../config.js';
+import { registerEnvironment } from '../db/environments.js';
+import { migrate } from '../db/migrate.js';
+import { findOpsRepo, listOpsRepos, recordOpsRepoSync, upsertOpsRepo } from '../db/ops-repos.js';
+import { closePools, getPool } from '../db/pool.js';
+import { resolveBranchHead } from '../git/checkout.js';
+import { validateOpsRepoSource, validateRepoPath } from '../git/validate.js';
+import { isSlug } from '../../workflows/messages.js';
+import { jsonObject, parse, required, UsageError } from './args.js';
+import type { CliIo } from './deploy-commands.js';
+
+async function withDatabase<T>(io: CliIo, run: (pool: ReturnType<typeof getPool>, config: ReturnType<typeof loadConfig>) => Promise<T>): Promise<T> {
+  const config = loadConfig(io.env);
+  try {
+    return await run(getPool(config.databaseUrl), config);
+  } finally {
+    await closePools();
+  }
+}
+
+/** Validation failures of user input (ApplicationFailure from src/git/validate) become usage errors. */
+function validated<T>(check: () => T): T {
+  try {
+    return check();
+  } catch (error) {
+    throw new UsageError((error as Error).message);
+  }
+}
+
+function slug(values: Record<string, unknown>, name: string): string {
+  const value = required(values, name);
+  if (!isSlug(value)) throw new UsageError(`--${name} "${value}" must be a slug: lower-case letters, digits and "-", 1-63 characters`);
+  return value;
+}
+
+async function envRegister(args: string[], io: CliIo): Promise<number> {
+  const values = parse(args, {
+    project: { type: 'string' }, env: { type: 'string' }, 'ops-repo': { type: 'string' }, 'manifest-path': { type: 'string' },
+    namespace: { type: 'string' }, policy: { type: 'string' }, values: { type: 'string' },
+  });
+  const project = slug(values, 'project');
+  const environment = slug(values, 'env');
+  const namespace = slug(values, 'namespace');
+  const manifestPath = validated(() => validateRepoPath('manifestPath', required(values, 'manifest-path'), { allowRoot: false }));
+  const policy = jsonObject(values, 'policy');
+  const valuesOverride = jsonObject(values, 'values');
+  return withDatabase(io, async (pool) => {
+    const repoName = required(values, 'ops-repo');
+    const repo = await findOpsRepo(pool, repoName);
+    if (!repo) throw new UsageError(`ops repo "${repoName}" is not registered: add it with \`deployer ops-repo add\``);
+    await registerEnvironment(pool, { project, environment, namespace, manifestPath, policy, valuesOverride, opsRepo: repo });
+    io.out(`registered ${project}/${environment}: ${repo.name}:${manifestPath} → namespace ${namespace}`);
+    return 0;
+  });
+}
+
+async function opsRepoAdd(args: string[], io: CliIo): Promise<number> {
+  const values = parse(args, { name: { type: 'string' }, url: { type: 'string' }, branch: { type: 'string', default: 'main' }, path: { type: 'string', default: '.' } });
+  const name = slug(values, 'name');
+  return withDatabase(io, async (pool, config) => {
+    const source = validated(() => validateOpsRepoSource({ url: required(values, 'url'), branch: values.branch!, path: values.path! }, { allowFileUrls: config.allowFileUrls }));
+    const repo = await upsertOpsRepo(pool, { name, ...source });
+    io.out(`ops repo ${repo.name} (#${repo.id}): ${repo.url} branch ${repo.branch} path ${repo.path}`);
+    return 0;
+  });
+}
+
+async function opsRepoList(args: string[], io: CliIo): Promise<number> {
+  parse(args, {});
+  return withDatabase(io, async (pool) => {
+    for (const repo of await listOpsRepos(pool)) {
+      io.out(`${repo.name.padEnd(24)} ${repo.url} ${repo.branch}:${repo.path} ${repo.last_sha ? `at ${repo.last_sha.slice(0, 12)}` : 'never synced'}`);
+    }
+    return 0;
+  });
+}
+
+async function opsRepoSync(args: string[], io: CliIo): Promise<number> {
+  const values = parse(args, { name: { type: 'string' } });
+  return withDatabase(io, async (pool, config) => {
+    const name = required(values, 'name');
+    const repo = await findOpsRepo(pool, name);
+    if (!repo) throw new UsageError(`ops repo "${name}" is not registered`);
+    const source = validated(() => validateOpsRepoSource(repo, { allowFileUrls: config.allowFileUrls }));
+    const sha = await resolveBranchHead({ repoCacheDir: config.repoCacheDir }, source);
+    await recordOpsRepoSync(pool, repo.id, sha);
+    io.out(`${repo.name}: ${repo.branch} is at ${sha}`);
+    return 0;
+  });
+}
+
+async function migrateCommand(args: string[], io: CliIo): Promise<number> {
+  parse(args, {});
+  return withDatabase(io, async (pool) => {
+    const applied = await migrate(pool);
+    io.out(applied.length ? `applied migrations ${applied.join(', ')}` : 'database is up to date');
+    return 0;
+  });
+}
+
+async function workerCommand(args: string[]): Promise<number> {
+  parse(args, {});
+  const { main } = await import('../worker.js');
+  await main();
+  return 0;
+}
+
+export const adminCommands = {
+  'env register': { run: envRegister, usage: 'env register --project P --env E --ops-repo NAME --manifest-path FILE --namespace NS [--policy JSON] [--values JSON]' },
+  'ops-repo add': { run: opsRepoAdd, usage: 'ops-repo add --name NAME --url URL [--branch main] [--path .]' },
+  'ops-repo list': { run: opsRepoList, usage: 'ops-repo list' },
+  'ops-repo sync': { run: opsRepoSync, usage: 'ops-repo sync --name NAME' },
+  migrate: { run: migrateCommand, usage: 'migrate' },
+  worker: { run: workerCommand, usage: 'worker' },
+};

@@ -1,0 +1,155 @@
+// deploy, rollback, stop, cancel, status, history: requests to an environment's workflow through
+// the SDK, with live progress and an exit code that says how the request ended.
+import { DeployerClient, ReleaseFailedError, type EnvironmentKey } from '../client/deployer-client.js';
+import type { EnvironmentState, Release } from '../../workflows/state.js';
+import { integer, jsonObject, parse, required } from './args.js';
+
+export interface CliIo {
+  out: (line: string) => void;
+  err: (line: string) => void;
+  env: NodeJS.ProcessEnv;
+}
+
+const target = { project: { type: 'string' }, env: { type: 'string' } } as const;
+const request = { reason: { type: 'string' }, 'request-id': { type: 'string' }, wait: { type: 'boolean' }, timeout: { type: 'string' } } as const;
+
+async function connect(io: CliIo): Promise<DeployerClient> {
+  return DeployerClient.connect({
+    address: io.env.TEMPORAL_ADDRESS ?? '127.0.0.1:7233',
+    namespace: io.env.TEMPORAL_NAMESPACE ?? 'default',
+    taskQueue: io.env.DEPLOYER_TASK_QUEUE,
+  });
+}
+
+function keyOf(values: Record<string, unknown>): EnvironmentKey {
+  return { project: required(values, 'project'), environment: required(values, 'env') };
+}
+
+function who(io: CliIo): string {
+  return io.env.DEPLOYER_USER ?? io.env.USER ?? 'cli';
+}
+
+function describeRelease(release: Release): string {
+  return `#${release.seq} ${release.imageRef} (${release.status}${release.opsSha ? `, ops ${release.opsSha.slice(0, 12)}` : ''})`;
+}
+
+/** Follows the request when --wait is given: 0 when healthy (or stopped), 1 otherwise. */
+async function finish(io: CliIo, client: DeployerClient, key: EnvironmentKey, requestId: string, values: Record<string, unknown>): Promise<number> {
+  io.out(`accepted: request ${requestId} for ${key.project}/${key.environment}`);
+  if (!values.wait) return 0;
+  const timeoutSeconds = integer(values, 'timeout') ?? 600;
+  try {
+    const { request, release } = await client.waitForRequest(key, requestId, {
+      timeoutMs: timeoutSeconds * 1000,
+      onProgress: (progress) => io.out(`  ${progress.summary}`),
+    });
+    if (request.outcome === 'healthy' && release) {
+      io.out(`healthy: ${describeRelease(release)}`);
+      return 0;
+    }
+    if (request.outcome === 'stopped') {
+      io.out(`stopped: ${key.project}/${key.environment} is scaled to zero`);
+      return 0;
+    }
+    io.err(`${request.outcome}: ${request.detail ?? release?.error ?? 'no reason given'}`);
+    return 1;
+  } catch (error) {
+    io.err(error instanceof ReleaseFailedError ? error.message : `error: ${(error as Error).message}`);
+    return 1;
+  }
+}
+
+export async function deployCommand(args: string[], io: CliIo): Promise<number> {
+  const values = parse(args, { ...target, ...request, image: { type: 'string' }, values: { type: 'string' } });
+  const key = keyOf(values);
+  const imageRef = required(values, 'image');
+  const valuesOverride = jsonObject(values, 'values');
+  const client = await connect(io);
+  try {
+    const { requestId } = await client.deploy({ ...key, imageRef, valuesOverride, requestedBy: who(io), reason: values.reason, requestId: values['request-id'] });
+    return await finish(io, client, key, requestId, values);
+  } finally {
+    await client.close();
+  }
+}
+
+export async function rollbackCommand(args: string[], io: CliIo): Promise<number> {
+  const values = parse(args, { ...target, ...request, to: { type: 'string' } });
+  const key = keyOf(values);
+  const toRelease = integer(values, 'to');
+  const client = await connect(io);
+  try {
+    const { requestId } = await client.rollback({ ...key, toRelease, requestedBy: who(io), reason: values.reason, requestId: values['request-id'] });
+    return await finish(io, client, key, requestId, values);
+  } finally {
+    await client.close();
+  }
+}
+
+export async function stopCommand(args: string[], io: CliIo): Promise<number> {
+  const values = parse(args, { ...target, ...request });
+  const key = keyOf(values);
+  const client = await connect(io);
+  try {
+    const { requestId } = await client.stop({ ...key, requestedBy: who(io), reason: values.reason, requestId: values['request-id'] });
+    return await finish(io, client, key, requestId, values);
+  } finally {
+    await client.close();
+  }
+}
+
+export async function cancelCommand(args: string[], io: CliIo): Promise<number> {
+  const values = parse(args, { ...target, reason: { type: 'string' }, 'request-id': { type: 'string' } });
+  const key = keyOf(values);
+  const client = await connect(io);
+  try {
+    const { requestId } = await client.cancel({ ...key, requestedBy: who(io), reason: values.reason, requestId: values['request-id'] });
+    io.out(`accepted: cancel ${requestId} for ${key.project}/${key.environment}`);
+    return 0;
+  } finally {
+    await client.close();
+  }
+}
+
+function formatState(state: EnvironmentState): string[] {
+  const release = (r?: Release) => (r ? describeRelease(r) : '—');
+  return [
+    `${state.project}/${state.environment}: ${state.status}${state.stopped ? ' (stopped)' : ''}`,
+    `  desired:     ${release(state.desired)}`,
+    `  current:     ${release(state.current)}`,
+    `  waiting for: ${state.waitingFor}`,
+    ...(state.pending ? [`  pending:     ${state.pending.kind} ${state.pending.requestId}`] : []),
+  ];
+}
+
+export async function statusCommand(args: string[], io: CliIo): Promise<number> {
+  const values = parse(args, { ...target, json: { type: 'boolean' } });
+  const key = keyOf(values);
+  const client = await connect(io);
+  try {
+    const state = await client.state(key);
+    if (!state) {
+      io.err(`${key.project}/${key.environment} has received no request yet`);
+      return 1;
+    }
+    if (values.json) io.out(JSON.stringify(state, null, 2));
+    else formatState(state).forEach((line) => io.out(line));
+    return 0;
+  } finally {
+    await client.close();
+  }
+}
+
+export async function historyCommand(args: string[], io: CliIo): Promise<number> {
+  const values = parse(args, { ...target, json: { type: 'boolean' } });
+  const key = keyOf(values);
+  const client = await connect(io);
+  try {
+    const releases = await client.history(key);
+    if (values.json) io.out(JSON.stringify(releases, null, 2));
+    else for (const r of releases) io.out(`${new Date(r.startedAt).toISOString()}  ${r.action.padEnd(13)} ${describeRelease(r)}${r.error ? `  — ${r.error}` : ''}`);
+    return 0;
+  } finally {
+    await client.close();
+  }
+}

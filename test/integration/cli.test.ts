@@ -1,0 +1,62 @@
+import { spawnSync } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { runCli } from '../../src/cli.js';
+import { testEnv } from '../support/env.js';
+import { WorkflowHarness } from '../workflow/harness.js';
+
+const bin = fileURLToPath(new URL('../../bin/deployer', import.meta.url));
+
+describe('the deployer command line', () => {
+  let harness: WorkflowHarness;
+  beforeAll(async () => {
+    harness = await WorkflowHarness.create({ policy: { minIntervalMs: 50, driftIntervalMs: 60_000 }, failingImages: ['web:broken'] });
+    await harness.startWorker();
+  });
+  afterAll(async () => {
+    await harness?.close();
+  });
+
+  async function cli(...args: string[]) {
+    const out: string[] = [];
+    const err: string[] = [];
+    const env = { TEMPORAL_ADDRESS: testEnv.temporalAddress, DEPLOYER_TASK_QUEUE: harness.taskQueue, DEPLOYER_USER: 'cli-test' };
+    const code = await runCli(args, { out: (l) => out.push(l), err: (l) => err.push(l), env });
+    return { code, out, err };
+  }
+
+  it('deploy --wait prints progress and exits 0 once the release is healthy', async () => {
+    const result = await cli('deploy', '--project', harness.project, '--env', 'prod', '--image', 'web:1', '--wait', '--reason', 'release 1');
+    expect(result.code).toBe(0);
+    expect(result.out[0]).toMatch(new RegExp(`^accepted: request \\S+ for ${harness.project}/prod$`));
+    expect(result.out.some((l) => l.startsWith('  '))).toBe(true); // progress lines
+    expect(result.out.at(-1)).toMatch(/^healthy: #1 web:1 \(healthy, ops sha-1\)$/);
+    const status = await cli('status', '--project', harness.project, '--env', 'prod');
+    expect(status.code).toBe(0);
+    expect(status.out[0]).toBe(`${harness.project}/prod: healthy`);
+  });
+
+  it('deploy --wait exits non-zero with the reason when the release fails', async () => {
+    const result = await cli('deploy', '--project', harness.project, '--env', 'prod', '--image', 'web:broken', '--wait');
+    expect(result.code).toBe(1);
+    expect(result.err.join('\n')).toContain('failed: Deployment web: ProgressDeadlineExceeded');
+    const history = await cli('history', '--project', harness.project, '--env', 'prod');
+    expect(history.out.some((l) => l.includes('web:broken (failed'))).toBe(true);
+  });
+
+  it('refuses bad usage with the option at fault and exit code 2', async () => {
+    expect(await cli('deploy', '--project', harness.project, '--env', 'prod')).toMatchObject({ code: 2, err: [expect.stringContaining('--image is required')] });
+    expect(await cli('deploy', '--project', 'Bad_Project', '--env', 'prod', '--image', 'x')).toMatchObject({ code: 1, err: [expect.stringContaining('project "Bad_Project" is not a slug')] });
+    expect(await cli('deploy', '--project', harness.project, '--env', 'prod', '--image', 'x', '--values', '[1]')).toMatchObject({ code: 2, err: [expect.stringContaining('--values must be a JSON object')] });
+    expect(await cli('launch')).toMatchObject({ code: 2, err: [expect.stringContaining('usage: deployer <command>')] });
+  });
+
+  it('runs as an executable', () => {
+    const help = spawnSync(bin, ['help'], { encoding: 'utf8', timeout: 60_000 });
+    expect(help.status).toBe(0);
+    expect(help.stdout).toContain('deployer deploy --project P --env E --image I');
+    const bad = spawnSync(bin, ['rollback', '--project', 'p'], { encoding: 'utf8', timeout: 60_000 });
+    expect(bad.status).toBe(2);
+    expect(bad.stderr).toContain('--env is required');
+  });
+});
