@@ -1,34 +1,24 @@
-// Ops repositories: where environments' templates and values live.
+// Ops repositories as environments and the CLI name them: look-up by name, registration by name,
+// and the record of a sync. The admin API's view (by id, with counts) is in ops-repo-admin.ts.
 import type pg from 'pg';
+import type { OpsRepoRecord } from './ops-repo-admin.js';
 
-export interface OpsRepoRow {
-  id: number;
-  name: string;
-  url: string;
-  branch: string;
-  path: string;
-  sync_interval_s: number;
-  last_synced_at: Date | null;
-  last_sha: string | null;
-}
+export type OpsRepoRef = Pick<OpsRepoRecord, 'id' | 'name' | 'url' | 'branch' | 'path'>;
 
-const columns = 'id::int AS id, name, url, branch, path, sync_interval_s, last_synced_at, last_sha';
+const columns = 'id::int AS id, name, url, branch, path';
 
-export async function listOpsRepos(pool: pg.Pool): Promise<OpsRepoRow[]> {
-  return (await pool.query<OpsRepoRow>(`SELECT ${columns} FROM ops_repos ORDER BY name`)).rows;
-}
-
-export async function findOpsRepo(pool: pg.Pool, nameOrId: string | number): Promise<OpsRepoRow | undefined> {
+export async function findOpsRepo(pool: pg.Pool, nameOrId: string | number): Promise<OpsRepoRef | undefined> {
   const byId = typeof nameOrId === 'number' || /^\d+$/.test(nameOrId);
-  const { rows } = await pool.query<OpsRepoRow>(`SELECT ${columns} FROM ops_repos WHERE ${byId ? 'id' : 'name'} = $1`, [nameOrId]);
+  const { rows } = await pool.query<OpsRepoRef>(`SELECT ${columns} FROM ops_repos WHERE ${byId ? 'id' : 'name'} = $1`, [nameOrId]);
   return rows[0];
 }
 
+/** Creates the repo, or updates the one of that name (registration is idempotent). */
 export async function upsertOpsRepo(
   pool: pg.Pool | pg.PoolClient,
   repo: { name: string; url: string; branch: string; path: string; syncIntervalS?: number },
-): Promise<OpsRepoRow> {
-  const { rows } = await pool.query<OpsRepoRow>(
+): Promise<OpsRepoRef> {
+  const { rows } = await pool.query<OpsRepoRef>(
     `INSERT INTO ops_repos (name, url, branch, path, sync_interval_s) VALUES ($1, $2, $3, $4, $5)
      ON CONFLICT (name) DO UPDATE SET url = EXCLUDED.url, branch = EXCLUDED.branch, path = EXCLUDED.path,
        sync_interval_s = EXCLUDED.sync_interval_s, updated_at = now()

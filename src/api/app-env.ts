@@ -1,0 +1,19 @@
+// The per-request variables the middleware chain hands to handlers.
+import type { Principal } from '../auth/find-token.js';
+import type { AuditOutcome } from '../db/audit-log.js';
+import type { ErrorPayload } from './errors.js';
+
+export interface AppEnv {
+  Variables: {
+    /** set by `authenticate` on every protected route */
+    principal: Principal;
+    /** set by `resolveRequestId` on mutating routes */
+    requestId: string;
+    /** what the handler wants recorded with the audit row of a mutation */
+    auditDetails: Record<string, unknown>;
+    /** overrides the outcome the audit row would derive from the status code */
+    auditOutcome: AuditOutcome;
+    /** the error the response carries, for the audit row */
+    apiError: ErrorPayload;
+  };
+}

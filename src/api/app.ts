@@ -1,0 +1,41 @@
+// The HTTP API: one router per resource, mounted on an app that tests drive with `app.request`
+// and `listen.ts` serves. Requests reach workflows only through src/client.
+import type { OpenAPIHono } from '@hono/zod-openapi';
+import type { AppEnv } from './app-env.js';
+import { resolveDeps, type ApiDeps } from './deps.js';
+import { handleErrors, handleNotFound } from './error-handler.js';
+import { createGuards } from './middleware/guards.js';
+import { createRouter } from './router.js';
+import { deploymentActionRoutes } from './routes/deployment-actions.js';
+import { deploymentReadRoutes } from './routes/deployment-reads.js';
+import { docsRoutes } from './routes/docs.js';
+import { environmentRoutes } from './routes/environments.js';
+import { healthRoutes } from './routes/health.js';
+import { metricsRoutes } from './routes/metrics.js';
+import { opsRepoRoutes } from './routes/ops-repos.js';
+
+export type { ApiDeps } from './deps.js';
+
+export function createApp(input: ApiDeps): OpenAPIHono<AppEnv> {
+  const deps = resolveDeps(input);
+  const guards = createGuards(deps);
+  const app = createRouter();
+
+  app.openAPIRegistry.registerComponent('securitySchemes', 'bearerAuth', {
+    type: 'http',
+    scheme: 'bearer',
+    description: 'an API token (dpl_…) with the scope the route needs: deploy:read, deploy:promote or admin',
+  });
+
+  app.route('/', healthRoutes(deps));
+  app.route('/', metricsRoutes(deps));
+  app.route('/api/projects', deploymentReadRoutes(deps, guards));
+  app.route('/api/projects', deploymentActionRoutes(deps, guards));
+  app.route('/api/projects', environmentRoutes(deps, guards));
+  app.route('/api/admin/ops-repos', opsRepoRoutes(deps, guards));
+  app.route('/', docsRoutes(app));
+
+  app.onError(handleErrors(deps.logger));
+  app.notFound(handleNotFound);
+  return app;
+}

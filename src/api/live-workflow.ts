@@ -1,0 +1,43 @@
+// The environment workflow as Temporal sees it right now. A workflow that was never started is
+// normal (nothing was deployed yet); one whose worker is down cannot answer its query, so the
+// query is bounded by a deadline and its failure reported beside the rest of the detail.
+import { WorkflowNotFoundError, type Client, type WorkflowExecutionDescription } from '@temporalio/client';
+import { stateQuery } from '../../workflows/messages.js';
+
+export interface LiveWorkflow {
+  workflow_id: string;
+  run_id: string | null;
+  status: string;
+  state: Record<string, unknown> | null;
+  state_error: string | null;
+}
+
+function describeError(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
+}
+
+export async function readLiveWorkflow(client: Client, workflowId: string, timeoutMs: number): Promise<LiveWorkflow | null> {
+  const handle = client.workflow.getHandle(workflowId);
+  const deadline = () => Date.now() + timeoutMs;
+  let description: WorkflowExecutionDescription;
+  try {
+    description = await client.withDeadline(deadline(), () => handle.describe());
+  } catch (error) {
+    if (error instanceof WorkflowNotFoundError) return null;
+    return { workflow_id: workflowId, run_id: null, status: 'UNKNOWN', state: null, state_error: `could not describe the workflow: ${describeError(error)}` };
+  }
+  const live = { workflow_id: workflowId, run_id: description.runId, status: description.status.name };
+  if (description.status.name !== 'RUNNING') {
+    return { ...live, state: null, state_error: `the workflow is ${description.status.name.toLowerCase()}` };
+  }
+  try {
+    const state = await client.withDeadline(deadline(), () => handle.query(stateQuery));
+    return { ...live, state: state as unknown as Record<string, unknown>, state_error: null };
+  } catch (error) {
+    return {
+      ...live,
+      state: null,
+      state_error: `no answer to the state query within ${timeoutMs} ms (is a worker polling task queue ${description.taskQueue}?): ${describeError(error)}`,
+    };
+  }
+}

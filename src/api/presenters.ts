@@ -1,0 +1,74 @@
+// Database records in the API's shape: snake_case, ISO timestamps.
+import type { DeploymentStateRow, HistoryRow } from '../db/deployment-reads.js';
+import type { EnvironmentRecord } from '../db/environment-settings.js';
+import type { OpsRepoRecord } from '../db/ops-repo-admin.js';
+import { effectivePolicyToApi } from './policy.js';
+
+function isoOrNull(date: Date | null): string | null {
+  return date === null ? null : date.toISOString();
+}
+
+export function presentDeploymentState(row: DeploymentStateRow | null) {
+  return (
+    row && {
+      desired_image: row.desiredImage,
+      desired_status: row.desiredStatus,
+      current_status: row.currentStatus,
+      current_image: row.currentImage,
+      current_sha: row.currentSha,
+      manifest_hash: row.manifestHash,
+      deployed_at: isoOrNull(row.deployedAt),
+      updated_at: row.updatedAt.toISOString(),
+    }
+  );
+}
+
+export function presentHistoryRow(row: HistoryRow) {
+  return {
+    id: row.id,
+    action: row.action,
+    status: row.status,
+    image_ref: row.imageRef,
+    sha: row.sha,
+    manifest_hash: row.manifestHash,
+    values_override: row.valuesOverride,
+    error: row.error,
+    error_type: row.errorType,
+    request_id: row.requestId,
+    requested_by: row.requestedBy,
+    reason: row.reason,
+    started_at: row.startedAt.toISOString(),
+    finished_at: isoOrNull(row.finishedAt),
+  };
+}
+
+export function presentEnvironment(record: EnvironmentRecord) {
+  return {
+    project: record.project,
+    environment: record.environment,
+    namespace: record.namespace,
+    cluster: record.cluster,
+    manifest_path: record.manifestPath,
+    ops_repo: record.opsRepo,
+    policy: effectivePolicyToApi(record.policy),
+    values_override: record.valuesOverride,
+    created_at: record.createdAt.toISOString(),
+    updated_at: record.updatedAt.toISOString(),
+  };
+}
+
+export function presentOpsRepo(row: OpsRepoRecord) {
+  return {
+    id: row.id,
+    name: row.name,
+    url: row.url,
+    branch: row.branch,
+    path: row.path,
+    sync_interval_s: row.syncIntervalS,
+    last_synced_at: isoOrNull(row.lastSyncedAt),
+    last_sha: row.lastSha,
+    environment_count: row.environmentCount,
+    created_at: row.createdAt.toISOString(),
+    updated_at: row.updatedAt.toISOString(),
+  };
+}

@@ -1,0 +1,148 @@
+// Mutating routes of deployments. They change nothing in Postgres themselves (except a stored
+// values override): they signal the environment's workflow, which records what it does.
+import { createRoute, z } from '@hono/zod-openapi';
+import type { Context } from 'hono';
+import { updateValuesOverride } from '../../db/environment-settings.js';
+import type { EnvironmentRecord } from '../../db/environment-settings.js';
+import { findDeploymentState } from '../../db/deployment-reads.js';
+import {
+  cancelSignal,
+  deploySignal,
+  environmentWorkflowId,
+  rollbackSignal,
+  stopSignal,
+  type RequestMeta,
+} from '../../../workflows/messages.js';
+import type { AppEnv } from '../app-env.js';
+import type { ResolvedApiDeps } from '../deps.js';
+import { conflict } from '../errors.js';
+import type { Guards } from '../middleware/guards.js';
+import { requireEnvironment } from '../require-environment.js';
+import { createRouter } from '../router.js';
+import { acceptedBody, bearerSecurity, environmentParams, mutationErrors, requestIdHeaders } from '../schemas/common.js';
+import { patchDeploymentBody, reasonBody, rollbackBody } from '../schemas/deployments.js';
+import { signalWorkflow } from '../signal-workflow.js';
+
+type SignalName = 'deploy' | 'rollback' | 'stop' | 'cancel';
+
+function requestMeta(c: Context<AppEnv>, reason: string | undefined): RequestMeta {
+  return { requestId: c.get('requestId'), requestedBy: c.get('principal').name, ...(reason === undefined ? {} : { reason }) };
+}
+
+function jsonBody<Schema extends z.ZodType>(schema: Schema, required: boolean) {
+  return { required, content: { 'application/json': { schema } } };
+}
+
+export function deploymentActionRoutes(deps: ResolvedApiDeps, guards: Guards) {
+  const router = createRouter();
+  const accepted = {
+    202: { description: 'accepted: the workflow takes it up (latest wins)', content: { 'application/json': { schema: acceptedBody } } },
+    ...mutationErrors,
+  };
+
+  /** What every accepted request answers, and records in its audit row. */
+  function acceptance(c: Context<AppEnv>, environment: EnvironmentRecord, signal: SignalName | null, details: Record<string, unknown>) {
+    c.set('auditDetails', { signal, ...details });
+    return {
+      request_id: c.get('requestId'),
+      workflow_id: environmentWorkflowId(environment.project, environment.environment),
+      signal,
+      accepted_at: deps.now().toISOString(),
+    };
+  }
+
+  const target = (environment: EnvironmentRecord) => ({
+    project: environment.project,
+    environment: environment.environment,
+    policy: environment.policy,
+  });
+
+  const patch = createRoute({
+    method: 'patch',
+    path: '/{project}/deployments/{env}',
+    tags: ['deployments'],
+    summary: 'Deploy an image, stop or resume, or change the stored values override',
+    security: bearerSecurity,
+    middleware: guards.mutation('deploy:promote', 'deployment.update'),
+    request: { params: environmentParams, headers: requestIdHeaders, body: jsonBody(patchDeploymentBody, true) },
+    responses: accepted,
+  });
+  router.openapi(patch, async (c) => {
+    const { project, env } = c.req.valid('param');
+    const body = c.req.valid('json');
+    const environment = await requireEnvironment(deps.pool, project, env);
+    const meta = requestMeta(c, body.reason);
+
+    if (body.desired_status === 'stopped') {
+      await signalWorkflow(deps, target(environment), stopSignal, meta);
+      return c.json(acceptance(c, environment, 'stop', {}), 202);
+    }
+    if (body.image_ref === undefined && body.desired_status === undefined) {
+      // Only the stored override changes; the next deployment or drift pass renders with it.
+      await updateValuesOverride(deps.pool, project, env, body.values_override!);
+      return c.json(acceptance(c, environment, null, { values_override: body.values_override }), 202);
+    }
+    let imageRef = body.image_ref;
+    if (imageRef === undefined) {
+      // "running" without an image resumes what the environment should run.
+      imageRef = (await findDeploymentState(deps.pool, project, env))?.desiredImage ?? undefined;
+      if (imageRef === undefined) {
+        throw conflict('no_desired_image', `${project}/${env} has no desired image to resume; give image_ref`, [
+          { field: 'image_ref', message: 'image_ref: is required to resume an environment that never deployed' },
+        ]);
+      }
+    }
+    await signalWorkflow(deps, target(environment), deploySignal, {
+      ...meta,
+      imageRef,
+      ...(body.values_override === undefined ? {} : { valuesOverride: body.values_override }),
+    });
+    return c.json(acceptance(c, environment, 'deploy', { image_ref: imageRef, values_override: body.values_override }), 202);
+  });
+
+  const rollback = createRoute({
+    method: 'post',
+    path: '/{project}/deployments/{env}/rollback',
+    tags: ['deployments'],
+    summary: 'Roll back to a release (default: the last healthy one before the current)',
+    security: bearerSecurity,
+    middleware: guards.mutation('deploy:promote', 'deployment.rollback'),
+    request: { params: environmentParams, headers: requestIdHeaders, body: jsonBody(rollbackBody, false) },
+    responses: accepted,
+  });
+  router.openapi(rollback, async (c) => {
+    const { project, env } = c.req.valid('param');
+    const body = c.req.valid('json');
+    const environment = await requireEnvironment(deps.pool, project, env);
+    await signalWorkflow(deps, target(environment), rollbackSignal, {
+      ...requestMeta(c, body.reason),
+      ...(body.to_release === undefined ? {} : { toRelease: body.to_release }),
+    });
+    return c.json(acceptance(c, environment, 'rollback', { to_release: body.to_release ?? null }), 202);
+  });
+
+  for (const [name, signal, summary] of [
+    ['stop', stopSignal, 'Scale the environment\'s workloads to 0 until the next deploy'],
+    ['cancel', cancelSignal, 'Abort the deployment in flight'],
+  ] as const) {
+    const route = createRoute({
+      method: 'post',
+      path: `/{project}/deployments/{env}/${name}`,
+      tags: ['deployments'],
+      summary,
+      security: bearerSecurity,
+      middleware: guards.mutation('deploy:promote', `deployment.${name}`),
+      request: { params: environmentParams, headers: requestIdHeaders, body: jsonBody(reasonBody, false) },
+      responses: accepted,
+    });
+    router.openapi(route, async (c) => {
+      const { project, env } = c.req.valid('param');
+      const body = c.req.valid('json');
+      const environment = await requireEnvironment(deps.pool, project, env);
+      await signalWorkflow(deps, target(environment), signal, requestMeta(c, body.reason));
+      return c.json(acceptance(c, environment, name, {}), 202);
+    });
+  }
+
+  return router;
+}

@@ -1,0 +1,65 @@
+// Registering an environment: which ops repo and template it deploys from, into which namespace,
+// under which policy. Registration must precede the first deploy.
+import { createRoute } from '@hono/zod-openapi';
+import { OpsRepoNotFound, findEnvironment, saveEnvironment } from '../../db/environment-settings.js';
+import { validateRepoPath } from '../../git/validate.js';
+import type { ResolvedApiDeps } from '../deps.js';
+import { invalidRequest } from '../errors.js';
+import type { Guards } from '../middleware/guards.js';
+import { policyFromApi } from '../policy.js';
+import { presentEnvironment } from '../presenters.js';
+import { createRouter } from '../router.js';
+import { bearerSecurity, environmentParams, mutationErrors, requestIdHeaders } from '../schemas/common.js';
+import { environmentRegistration } from '../schemas/deployments.js';
+import { environmentBody } from '../schemas/environments.js';
+
+export function environmentRoutes(deps: ResolvedApiDeps, guards: Guards) {
+  const router = createRouter();
+  const registered = { content: { 'application/json': { schema: environmentRegistration } } };
+
+  const register = createRoute({
+    method: 'put',
+    path: '/{project}/environments/{env}',
+    tags: ['environments'],
+    summary: 'Register or replace an environment (creates the project when missing)',
+    security: bearerSecurity,
+    middleware: guards.mutation('admin', 'environment.register'),
+    request: {
+      params: environmentParams,
+      headers: requestIdHeaders,
+      body: { required: true, content: { 'application/json': { schema: environmentBody } } },
+    },
+    responses: {
+      200: { description: 'replaced', ...registered },
+      201: { description: 'created', ...registered },
+      ...mutationErrors,
+    },
+  });
+  router.openapi(register, async (c) => {
+    const { project, env } = c.req.valid('param');
+    const body = c.req.valid('json');
+    const opsRepo = typeof body.ops_repo === 'number' ? { id: body.ops_repo } : { name: body.ops_repo };
+    let created: boolean;
+    try {
+      ({ created } = await saveEnvironment(deps.pool, {
+        project,
+        environment: env,
+        opsRepo,
+        manifestPath: validateRepoPath('manifest_path', body.manifest_path, { allowRoot: false }),
+        namespace: body.namespace,
+        policy: policyFromApi(body.policy ?? {}),
+        valuesOverride: body.values_override ?? {},
+      }));
+    } catch (error) {
+      if (error instanceof OpsRepoNotFound) {
+        throw invalidRequest([{ field: 'ops_repo', message: `ops_repo: ${error.message}; create it with POST /api/admin/ops-repos` }]);
+      }
+      throw error;
+    }
+    c.set('auditDetails', { created, ops_repo: body.ops_repo, manifest_path: body.manifest_path, namespace: body.namespace });
+    const record = await findEnvironment(deps.pool, project, env);
+    return created ? c.json(presentEnvironment(record!), 201) : c.json(presentEnvironment(record!), 200);
+  });
+
+  return router;
+}

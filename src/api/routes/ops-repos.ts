@@ -1,0 +1,181 @@
+// Administration of ops repositories: the git repos environments render their manifests from.
+import { createRoute } from '@hono/zod-openapi';
+import { ApplicationFailure } from '@temporalio/common';
+import {
+  OpsRepoInUse,
+  OpsRepoNameTaken,
+  createOpsRepo,
+  deleteOpsRepo,
+  findOpsRepoRecord,
+  listOpsRepoRecords,
+  updateOpsRepo,
+} from '../../db/ops-repo-admin.js';
+import { recordOpsRepoSync } from '../../db/ops-repos.js';
+import { resolveBranchHead } from '../../git/checkout.js';
+import { validateOpsRepoSource, validateRepoPath } from '../../git/validate.js';
+import type { ResolvedApiDeps } from '../deps.js';
+import { ApiError, conflict, notFound } from '../errors.js';
+import type { Guards } from '../middleware/guards.js';
+import { presentOpsRepo } from '../presenters.js';
+import { createRouter } from '../router.js';
+import { bearerSecurity, errorBody, mutationErrors, readErrors, requestIdHeaders } from '../schemas/common.js';
+import { opsRepo, opsRepoList, opsRepoParams, opsRepoSchemas, syncResult } from '../schemas/ops-repos.js';
+
+/** Stored paths are normalised; the repository root is spelled "." as the schema's default. */
+function normalisedPath(path: string): string {
+  return validateRepoPath('path', path, { allowRoot: true }) || '.';
+}
+
+function rethrowKnown(error: unknown): never {
+  if (error instanceof OpsRepoNameTaken) {
+    throw conflict('name_taken', `name: ${error.message}`, [{ field: 'name', message: `name: ${error.message}` }]);
+  }
+  if (error instanceof OpsRepoInUse) throw conflict('ops_repo_in_use', error.message, { environments: error.environments });
+  throw error;
+}
+
+export function opsRepoRoutes(deps: ResolvedApiDeps, guards: Guards) {
+  const router = createRouter();
+  const schemas = opsRepoSchemas({ allowFileUrls: deps.allowFileUrls });
+  const json = <S>(schema: S) => ({ content: { 'application/json': { schema } } });
+  const base = { tags: ['ops-repos'], security: bearerSecurity };
+
+  router.openapi(
+    createRoute({
+      ...base,
+      method: 'get',
+      path: '/',
+      summary: 'List ops repos',
+      middleware: guards.read('admin'),
+      responses: { 200: { description: 'all ops repos', ...json(opsRepoList) }, ...readErrors },
+    }),
+    async (c) => c.json({ items: (await listOpsRepoRecords(deps.pool)).map(presentOpsRepo) }, 200),
+  );
+
+  const create = createRoute({
+    ...base,
+    method: 'post',
+    path: '/',
+    summary: 'Create an ops repo',
+    middleware: guards.mutation('admin', 'ops_repo.create'),
+    request: { headers: requestIdHeaders, body: { required: true, ...json(schemas.create) } },
+    responses: { 201: { description: 'created', ...json(opsRepo) }, ...mutationErrors },
+  });
+  router.openapi(create, async (c) => {
+    const body = c.req.valid('json');
+    const row = await createOpsRepo(deps.pool, {
+      name: body.name,
+      url: body.url,
+      branch: body.branch,
+      path: normalisedPath(body.path),
+      syncIntervalS: body.sync_interval_s,
+    }).catch(rethrowKnown);
+    c.set('auditDetails', { ops_repo_id: row.id, name: row.name, url: row.url, branch: row.branch, path: row.path });
+    return c.json(presentOpsRepo(row), 201);
+  });
+
+  router.openapi(
+    createRoute({
+      ...base,
+      method: 'get',
+      path: '/{id}',
+      summary: 'One ops repo',
+      middleware: guards.read('admin'),
+      request: { params: opsRepoParams },
+      responses: { 200: { description: 'the ops repo', ...json(opsRepo) }, ...readErrors },
+    }),
+    async (c) => {
+      const { id } = c.req.valid('param');
+      const row = await findOpsRepoRecord(deps.pool, id);
+      if (!row) throw notFound(`no ops repo with id ${id}`);
+      return c.json(presentOpsRepo(row), 200);
+    },
+  );
+
+  const update = createRoute({
+    ...base,
+    method: 'patch',
+    path: '/{id}',
+    summary: 'Change an ops repo (environments using it follow at their next deployment)',
+    middleware: guards.mutation('admin', 'ops_repo.update'),
+    request: { params: opsRepoParams, headers: requestIdHeaders, body: { required: true, ...json(schemas.update) } },
+    responses: { 200: { description: 'updated', ...json(opsRepo) }, ...mutationErrors },
+  });
+  router.openapi(update, async (c) => {
+    const { id } = c.req.valid('param');
+    const body = c.req.valid('json');
+    c.set('auditDetails', { ops_repo_id: id, changes: body });
+    const row = await updateOpsRepo(deps.pool, id, {
+      name: body.name,
+      url: body.url,
+      branch: body.branch,
+      path: body.path === undefined ? undefined : normalisedPath(body.path),
+      syncIntervalS: body.sync_interval_s,
+    }).catch(rethrowKnown);
+    if (!row) throw notFound(`no ops repo with id ${id}`);
+    return c.json(presentOpsRepo(row), 200);
+  });
+
+  const remove = createRoute({
+    ...base,
+    method: 'delete',
+    path: '/{id}',
+    summary: 'Delete an ops repo no environment uses',
+    middleware: guards.mutation('admin', 'ops_repo.delete'),
+    request: { params: opsRepoParams, headers: requestIdHeaders },
+    responses: { 204: { description: 'deleted' }, ...mutationErrors },
+  });
+  router.openapi(remove, async (c) => {
+    const { id } = c.req.valid('param');
+    c.set('auditDetails', { ops_repo_id: id });
+    const deleted = await deleteOpsRepo(deps.pool, id).catch(rethrowKnown);
+    if (!deleted) throw notFound(`no ops repo with id ${id}`);
+    return c.body(null, 204);
+  });
+
+  const sync = createRoute({
+    ...base,
+    method: 'post',
+    path: '/{id}/sync',
+    summary: 'Fetch the branch now and record its head commit',
+    middleware: guards.mutation('admin', 'ops_repo.sync'),
+    request: { params: opsRepoParams, headers: requestIdHeaders },
+    responses: {
+      200: { description: 'synced', ...json(syncResult) },
+      ...mutationErrors,
+      422: { description: 'git refused: the branch does not exist', ...json(errorBody) },
+      502: { description: 'git could not fetch from the repository', ...json(errorBody) },
+    },
+  });
+  router.openapi(sync, async (c) => {
+    const { id } = c.req.valid('param');
+    c.set('auditDetails', { ops_repo_id: id });
+    const row = await findOpsRepoRecord(deps.pool, id);
+    if (!row) throw notFound(`no ops repo with id ${id}`);
+    c.set('auditDetails', { ops_repo_id: id, url: row.url, branch: row.branch });
+    let source;
+    try {
+      // Repos registered by other means are checked against this server's URL policy too.
+      source = validateOpsRepoSource({ url: row.url, branch: row.branch, path: row.path }, { allowFileUrls: deps.allowFileUrls });
+    } catch (error) {
+      if (error instanceof ApplicationFailure) throw conflict('invalid_ops_repo', error.message);
+      throw error;
+    }
+    let sha: string;
+    try {
+      sha = await resolveBranchHead({ repoCacheDir: deps.repoCacheDir }, source);
+    } catch (error) {
+      c.set('auditOutcome', 'failed');
+      const message = error instanceof Error ? error.message : String(error);
+      // Non-retryable failures are the repo's fault (no such branch); the rest is the remote's.
+      if (error instanceof ApplicationFailure && error.nonRetryable) throw new ApiError(422, 'sync_failed', message);
+      throw new ApiError(502, 'sync_failed', `git could not fetch ${row.url}: ${message}`);
+    }
+    await recordOpsRepoSync(deps.pool, id, sha);
+    const synced = await findOpsRepoRecord(deps.pool, id);
+    c.set('auditDetails', { ops_repo_id: id, url: row.url, branch: row.branch, sha });
+    return c.json({ id, sha, synced_at: (synced?.lastSyncedAt ?? deps.now()).toISOString() }, 200);
+  });
+
+  return router;
+}

@@ -1,0 +1,85 @@
+// Schemas shared by the routes: path parameters, the error body, the accepted-request reply, and
+// the error responses each kind of route documents.
+import { z } from '@hono/zod-openapi';
+import { isSlug } from '../../../workflows/messages.js';
+import { REQUEST_ID_PATTERN } from '../request-id.js';
+import { imageRefProblem } from '../validation/image-ref.js';
+
+const SLUG_RULE = 'must be a slug: 1-63 lower-case letters, digits and "-", starting and ending with a letter or digit';
+
+export const slug = (example: string) =>
+  z.string().refine(isSlug, { message: SLUG_RULE }).openapi({ example, pattern: '^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$' });
+
+export const imageRef = z
+  .string()
+  .superRefine((value, ctx) => {
+    const problem = imageRefProblem(value);
+    if (problem) ctx.addIssue({ code: 'custom', message: problem });
+  })
+  .openapi({ example: 'registry.example.com:5000/team/web:1.4.2', maxLength: 255 });
+
+export const valuesOverride = z
+  .record(z.string(), z.unknown())
+  .openapi({ description: 'values deep-merged over the ops repo values.yaml', example: { replicas: 3 } });
+
+export const reason = z.string().min(1).max(500).openapi({ description: 'why, recorded in history and audit' });
+
+export const projectParams = z.object({
+  project: slug('shop').openapi({ param: { name: 'project', in: 'path' } }),
+});
+
+export const environmentParams = z.object({
+  project: slug('shop').openapi({ param: { name: 'project', in: 'path' } }),
+  env: slug('prod').openapi({ param: { name: 'env', in: 'path' } }),
+});
+
+export const errorBody = z
+  .object({
+    error: z.object({
+      code: z.string().openapi({ example: 'invalid_request' }),
+      message: z.string().openapi({ example: 'invalid request: image_ref: must not contain whitespace' }),
+      details: z.unknown().optional().openapi({ description: 'for invalid requests: [{ field, message }]' }),
+    }),
+  })
+  .openapi('Error');
+
+export const acceptedBody = z
+  .object({
+    request_id: z.string().openapi({ description: 'the Idempotency-Key or X-Request-Id sent, or a generated UUID' }),
+    workflow_id: z.string().openapi({ example: 'deploy/shop/prod' }),
+    signal: z.enum(['deploy', 'rollback', 'stop', 'cancel']).nullable().openapi({ description: 'null when only stored settings changed' }),
+    accepted_at: z.string().openapi({ format: 'date-time' }),
+  })
+  .openapi('Accepted');
+
+export const requestIdHeaders = z.object({
+  'idempotency-key': z.string().optional().openapi({
+    param: { name: 'idempotency-key', in: 'header' },
+    pattern: REQUEST_ID_PATTERN.source,
+    description: 'identifies the request; a repeated key is ignored by the workflow, so retries are harmless',
+  }),
+  'x-request-id': z.string().optional().openapi({ param: { name: 'x-request-id', in: 'header' }, pattern: REQUEST_ID_PATTERN.source, description: 'used when Idempotency-Key is absent' }),
+});
+
+function errorResponse(description: string) {
+  return { description, content: { 'application/json': { schema: errorBody } } };
+}
+
+export const readErrors = {
+  400: errorResponse('invalid path or query parameter'),
+  401: errorResponse('missing, malformed, unknown or revoked token'),
+  403: errorResponse('the token lacks the scope or is bound to another project'),
+  404: errorResponse('no such resource'),
+  500: errorResponse('unexpected error (logged)'),
+} as const;
+
+export const mutationErrors = {
+  ...readErrors,
+  400: errorResponse('invalid request: the details name each failing field'),
+  409: errorResponse('conflicts with the current state'),
+  413: errorResponse('body larger than 64 KiB'),
+  415: errorResponse('body is not JSON'),
+  503: errorResponse('Temporal could not be reached'),
+} as const;
+
+export const bearerSecurity = [{ bearerAuth: [] }];

@@ -1,0 +1,132 @@
+// Request and response bodies of the deployment routes.
+import { z } from '@hono/zod-openapi';
+import { imageRef, reason, valuesOverride } from './common.js';
+
+export const patchDeploymentBody = z
+  .strictObject({
+    image_ref: imageRef.optional(),
+    desired_status: z.enum(['running', 'stopped']).optional().openapi({
+      description: '"stopped" scales the workloads to 0; "running" resumes (with image_ref, or the desired image)',
+    }),
+    values_override: valuesOverride.optional().openapi({
+      description: 'with image_ref: for that release only; alone: replaces the environment\'s stored override',
+    }),
+    reason: reason.optional(),
+  })
+  .superRefine((body, ctx) => {
+    if (body.image_ref === undefined && body.desired_status === undefined && body.values_override === undefined) {
+      ctx.addIssue({ code: 'custom', path: ['image_ref'], message: 'give image_ref, desired_status or values_override' });
+    }
+    if (body.desired_status === 'stopped' && body.image_ref !== undefined) {
+      ctx.addIssue({ code: 'custom', path: ['desired_status'], message: '"stopped" cannot be combined with image_ref (a deploy resumes)' });
+    }
+    if (body.desired_status === 'stopped' && body.values_override !== undefined) {
+      ctx.addIssue({ code: 'custom', path: ['values_override'], message: 'cannot be combined with desired_status "stopped"' });
+    }
+  })
+  .openapi('DeploymentPatch');
+
+export const rollbackBody = z
+  .strictObject({
+    to_release: z.number().int().positive().optional().openapi({ description: 'release sequence number; default: the last healthy before the current' }),
+    reason: reason.optional(),
+  })
+  .openapi('RollbackRequest');
+
+export const reasonBody = z.strictObject({ reason: reason.optional() }).openapi('ActionRequest');
+
+export const historyQuery = z.strictObject({
+  limit: z.coerce.number().int().min(1).max(100).default(20).openapi({ param: { name: 'limit', in: 'query' }, example: 20 }),
+  before: z.coerce.number().int().positive().optional().openapi({
+    param: { name: 'before', in: 'query' },
+    description: 'only rows with a smaller id: the next_before of the previous page',
+  }),
+});
+
+const deploymentState = z
+  .object({
+    desired_image: z.string().nullable(),
+    desired_status: z.string(),
+    current_status: z.string(),
+    current_image: z.string().nullable(),
+    current_sha: z.string().nullable(),
+    manifest_hash: z.string().nullable(),
+    deployed_at: z.string().nullable(),
+    updated_at: z.string(),
+  })
+  .openapi('DeploymentState');
+
+export const historyItem = z
+  .object({
+    id: z.number().int(),
+    action: z.string(),
+    status: z.string(),
+    image_ref: z.string().nullable(),
+    sha: z.string().nullable(),
+    manifest_hash: z.string().nullable(),
+    values_override: z.record(z.string(), z.unknown()).nullable(),
+    error: z.string().nullable(),
+    error_type: z.string().nullable(),
+    request_id: z.string().nullable(),
+    requested_by: z.string().nullable(),
+    reason: z.string().nullable(),
+    started_at: z.string(),
+    finished_at: z.string().nullable(),
+  })
+  .openapi('HistoryItem');
+
+export const deploymentList = z
+  .object({
+    project: z.string(),
+    environments: z.array(
+      z.object({
+        environment: z.string(),
+        namespace: z.string(),
+        ops_repo: z.string(),
+        manifest_path: z.string(),
+        deployment: deploymentState.nullable().openapi({ description: 'null until the workflow first recorded its state' }),
+      }),
+    ),
+  })
+  .openapi('DeploymentList');
+
+export const liveWorkflow = z
+  .object({
+    workflow_id: z.string(),
+    run_id: z.string().nullable(),
+    status: z.string().openapi({ example: 'RUNNING' }),
+    state: z.record(z.string(), z.unknown()).nullable().openapi({ description: 'the answer to the workflow\'s `state` query' }),
+    state_error: z.string().nullable().openapi({ description: 'why state is null' }),
+  })
+  .openapi('LiveWorkflow');
+
+export const environmentRegistration = z
+  .object({
+    project: z.string(),
+    environment: z.string(),
+    namespace: z.string(),
+    cluster: z.string(),
+    manifest_path: z.string(),
+    ops_repo: z.object({ id: z.number().int(), name: z.string(), url: z.string(), branch: z.string(), path: z.string() }),
+    policy: z.record(z.string(), z.unknown()).openapi({ description: 'the effective policy: the environment\'s settings over the defaults' }),
+    values_override: z.record(z.string(), z.unknown()),
+    created_at: z.string(),
+    updated_at: z.string(),
+  })
+  .openapi('EnvironmentRegistration');
+
+export const deploymentDetail = z
+  .object({
+    registration: environmentRegistration,
+    deployment: deploymentState.nullable(),
+    workflow: liveWorkflow.nullable().openapi({ description: 'null when no workflow was started for the environment yet' }),
+    history: z.array(historyItem).openapi({ description: 'the 20 most recent rows, newest first' }),
+  })
+  .openapi('DeploymentDetail');
+
+export const historyPage = z
+  .object({
+    items: z.array(historyItem),
+    next_before: z.number().int().nullable().openapi({ description: 'pass as `before` for the next page; null on the last page' }),
+  })
+  .openapi('HistoryPage');

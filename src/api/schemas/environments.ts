@@ -1,0 +1,34 @@
+// The body of an environment registration.
+import { z } from '@hono/zod-openapi';
+import { validateRepoPath } from '../../git/validate.js';
+import { gitRule } from '../validation/git-fields.js';
+import { slug, valuesOverride } from './common.js';
+
+const DAY_MS = 24 * 60 * 60_000;
+const milliseconds = (min: number, max: number) => z.number().int().min(min).max(max);
+
+export const policyBody = z
+  .strictObject({
+    min_interval_ms: milliseconds(0, DAY_MS).optional().openapi({ description: 'a deployment starts no sooner than this after the previous one' }),
+    drift_interval_ms: milliseconds(1_000, 7 * DAY_MS).optional().openapi({ description: 'idle time after which the desired release is re-applied' }),
+    health_timeout_ms: milliseconds(1_000, DAY_MS).optional().openapi({ description: 'how long a rollout may take before it fails' }),
+    auto_rollback: z.boolean().optional(),
+    force_conflicts: z.boolean().optional(),
+    has_autoscaler: z.boolean().optional().openapi({ description: 'leave spec.replicas to an autoscaler' }),
+  })
+  .openapi('EnvironmentPolicy');
+
+export const environmentBody = z
+  .strictObject({
+    ops_repo: z
+      .union([z.number().int().positive(), z.string().min(1).max(255)])
+      .openapi({ description: 'the ops repo, by id or by name', example: 'shop-ops' }),
+    manifest_path: z
+      .string()
+      .superRefine(gitRule((value) => validateRepoPath('manifest_path', value, { allowRoot: false })))
+      .openapi({ description: 'the template, relative to the ops repo path', example: 'app.yaml.njk' }),
+    namespace: slug('shop-prod').openapi({ description: 'the Kubernetes namespace the environment deploys to' }),
+    policy: policyBody.optional().openapi({ description: 'settings over the defaults; omitted ones follow the defaults' }),
+    values_override: valuesOverride.optional(),
+  })
+  .openapi('EnvironmentRequest');

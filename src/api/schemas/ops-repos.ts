@@ -1,0 +1,77 @@
+// Bodies of the ops repo admin routes. The URL rule depends on whether file:// is allowed, so the
+// schemas are built per app.
+import { z } from '@hono/zod-openapi';
+import { validateBranch, validateOpsRepoUrl, validateRepoPath } from '../../git/validate.js';
+import { gitRule } from '../validation/git-fields.js';
+import { slug } from './common.js';
+
+export function opsRepoSchemas(policy: { allowFileUrls: boolean }) {
+  const fields = {
+    name: slug('shop-ops'),
+    url: z
+      .string()
+      .superRefine(gitRule((value) => validateOpsRepoUrl(value, policy)))
+      .openapi({ example: 'https://git.example.com/platform/shop-ops.git' }),
+    branch: z.string().superRefine(gitRule(validateBranch)).openapi({ example: 'main' }),
+    path: z
+      .string()
+      .superRefine(gitRule((value) => validateRepoPath('path', value, { allowRoot: true })))
+      .openapi({ description: 'sub-directory holding the environments\' files', example: 'envs' }),
+    sync_interval_s: z.number().int().min(1).max(86_400),
+  };
+
+  const create = z
+    .strictObject({
+      name: fields.name,
+      url: fields.url,
+      branch: fields.branch.default('main'),
+      path: fields.path.default('.'),
+      sync_interval_s: fields.sync_interval_s.default(60),
+    })
+    .openapi('OpsRepoCreate');
+
+  const update = z
+    .strictObject({
+      name: fields.name.optional(),
+      url: fields.url.optional(),
+      branch: fields.branch.optional(),
+      path: fields.path.optional(),
+      sync_interval_s: fields.sync_interval_s.optional(),
+    })
+    .refine((body) => Object.values(body).some((value) => value !== undefined), {
+      message: 'give at least one of name, url, branch, path, sync_interval_s',
+    })
+    .openapi('OpsRepoUpdate');
+
+  return { create, update };
+}
+
+export const opsRepoParams = z.object({
+  id: z.coerce.number().int().positive().openapi({ param: { name: 'id', in: 'path' }, example: 1 }),
+});
+
+export const opsRepo = z
+  .object({
+    id: z.number().int(),
+    name: z.string(),
+    url: z.string(),
+    branch: z.string(),
+    path: z.string(),
+    sync_interval_s: z.number().int(),
+    last_synced_at: z.string().nullable(),
+    last_sha: z.string().nullable(),
+    environment_count: z.number().int().openapi({ description: 'environments using this repo; it cannot be deleted while positive' }),
+    created_at: z.string(),
+    updated_at: z.string(),
+  })
+  .openapi('OpsRepo');
+
+export const opsRepoList = z.object({ items: z.array(opsRepo) }).openapi('OpsRepoList');
+
+export const syncResult = z
+  .object({
+    id: z.number().int(),
+    sha: z.string().openapi({ description: 'the branch head commit' }),
+    synced_at: z.string(),
+  })
+  .openapi('OpsRepoSync');

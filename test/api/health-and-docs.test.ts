@@ -1,0 +1,143 @@
+// Probes, the generated OpenAPI document, Swagger UI, and the app's answers outside any route.
+import { createServer } from 'node:net';
+import { Client, Connection } from '@temporalio/client';
+import pg from 'pg';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createApp } from '../../src/api/app.js';
+import type { ApiLogger } from '../../src/api/deps.js';
+import { startApiServer } from '../../src/api/listen.js';
+import { call, setUpApiTest, type ApiTest } from './support.js';
+
+/** A port nothing listens on: bound by us, then released. */
+async function closedPort(): Promise<number> {
+  const server = createServer();
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as { port: number };
+  await new Promise<void>((resolve) => server.close(() => resolve()));
+  return port;
+}
+
+describe('health, readiness and documentation', () => {
+  let test: ApiTest;
+  const closeLater: Array<() => Promise<void>> = [];
+
+  beforeAll(async () => {
+    test = await setUpApiTest('docs');
+  });
+  afterAll(async () => {
+    for (const close of closeLater) await close();
+    await test?.close();
+  });
+
+  it('/healthz answers 200 without a token', async () => {
+    const response = await call(test.app, 'GET', '/healthz');
+    expect(response).toMatchObject({ status: 200, body: { status: 'ok' } });
+  });
+
+  it('/readyz answers 200 when Postgres and Temporal answer', async () => {
+    const response = await call(test.app, 'GET', '/readyz');
+    expect(response.status).toBe(200);
+    expect(response.body).toEqual({ status: 'ready', checks: { postgres: { ok: true }, temporal: { ok: true } } });
+  });
+
+  it('/readyz answers 503 naming temporal when the Temporal server is unreachable', async () => {
+    const connection = Connection.lazy({ address: `127.0.0.1:${await closedPort()}` });
+    closeLater.push(() => connection.close());
+    const app = createApp({ pool: test.pool, temporalClient: new Client({ connection }), readinessTimeoutMs: 1_000 });
+    const response = await call(app, 'GET', '/readyz');
+    expect(response.status).toBe(503);
+    expect(response.body.error.code).toBe('not_ready');
+    expect(response.body.error.message).toMatch(/^not ready: temporal \(/);
+    expect(response.body.error.details).toEqual([{ check: 'temporal', message: expect.any(String) }]);
+  });
+
+  it('/readyz answers 503 naming postgres when the database is unreachable', async () => {
+    const pool = new pg.Pool({ host: '127.0.0.1', port: await closedPort(), user: 'nobody', database: 'none', connectionTimeoutMillis: 1_000 });
+    closeLater.push(() => pool.end());
+    const app = createApp({ pool, temporalClient: test.client, readinessTimeoutMs: 2_000 });
+    const response = await call(app, 'GET', '/readyz');
+    expect(response.status).toBe(503);
+    expect(response.body.error.details).toEqual([{ check: 'postgres', message: expect.any(String) }]);
+  });
+
+  it('serves an OpenAPI 3 document that describes every route the app has', async () => {
+    const response = await call(test.app, 'GET', '/openapi.json');
+    expect(response.status).toBe(200);
+    const document = response.body;
+    expect(document.openapi).toMatch(/^3\.\d+\.\d+$/);
+    expect(document.info).toMatchObject({ title: expect.any(String), version: expect.any(String) });
+    expect(document.components.securitySchemes.bearerAuth).toMatchObject({ type: 'http', scheme: 'bearer' });
+
+    const documented = Object.entries(document.paths as Record<string, Record<string, unknown>>)
+      .flatMap(([path, operations]) => Object.keys(operations).map((method) => `${method.toUpperCase()} ${path.replace(/\{(\w+)\}/g, ':$1')}`))
+      .sort();
+    const served = [...new Set(test.app.routes.filter((route) => route.method !== 'ALL').map((route) => `${route.method} ${route.path}`))].sort();
+    expect(documented).toEqual(served);
+    expect(served).toHaveLength(19);
+    expect(served).toContain('GET /metrics');
+
+    // Structurally sound: every operation answers something, every path parameter is declared
+    // as a required path parameter, and every $ref points at a component that exists.
+    for (const [path, operations] of Object.entries(document.paths as Record<string, Record<string, any>>)) {
+      const pathParams = [...path.matchAll(/\{(\w+)\}/g)].map((m) => m[1]);
+      for (const [method, operation] of Object.entries(operations)) {
+        expect(Object.keys(operation.responses ?? {}), `${method} ${path} responses`).not.toHaveLength(0);
+        const declared = (operation.parameters ?? []).filter((p: any) => p.in === 'path' && p.required).map((p: any) => p.name);
+        expect(declared.sort(), `${method} ${path} path parameters`).toEqual([...pathParams].sort());
+      }
+    }
+    const refs = [...JSON.stringify(document).matchAll(/"\$ref":"#\/components\/(\w+)\/([^"]+)"/g)];
+    expect(refs.length).toBeGreaterThan(0);
+    for (const [, kind, name] of refs) expect(document.components[kind!]?.[name!], `${kind}/${name}`).toBeDefined();
+
+    // Bodies are documented from the validating schemas, unknown fields refused there too.
+    const patch = document.paths['/api/projects/{project}/deployments/{env}'].patch;
+    expect(patch.requestBody.content['application/json'].schema.$ref).toBe('#/components/schemas/DeploymentPatch');
+    expect(document.components.schemas.DeploymentPatch.additionalProperties).toBe(false);
+    expect(patch.security).toEqual([{ bearerAuth: [] }]);
+  });
+
+  it('serves Swagger UI at /docs pointing at the document', async () => {
+    const response = await call(test.app, 'GET', '/docs');
+    expect(response.status).toBe(200);
+    expect(response.headers.get('content-type')).toContain('text/html');
+    expect(response.body).toContain('/openapi.json');
+  });
+
+  it('answers an unknown route with a JSON 404', async () => {
+    const response = await call(test.app, 'GET', '/api/nothing-here', { token: test.tokens.admin });
+    expect(response.status).toBe(404);
+    expect(response.body).toEqual({ error: { code: 'not_found', message: 'no route GET /api/nothing-here' } });
+  });
+
+  it('answers an unexpected failure with a JSON 500 without internals, and logs it', async () => {
+    const logged: Array<{ context: Record<string, unknown>; message: string }> = [];
+    const logger: ApiLogger = { error: (context, message) => logged.push({ context, message }) };
+    const broken = { query: () => Promise.reject(new Error('connection to the database exploded at /secret/path')) } as unknown as pg.Pool;
+    const app = createApp({ pool: broken, temporalClient: test.client, logger });
+    const response = await call(app, 'GET', `/api/projects/${test.project}/deployments`, { token: test.tokens.admin });
+    expect(response.status).toBe(500);
+    expect(response.body).toEqual({ error: { code: 'internal', message: 'internal error; the server log has the details' } });
+    expect(JSON.stringify(response.body)).not.toMatch(/exploded|secret|at .*\.ts/);
+    expect(logged).toHaveLength(1);
+    expect((logged[0]!.context.err as Error).message).toContain('exploded');
+  });
+
+  it('is served over HTTP by startApiServer', async () => {
+    const server = await startApiServer({ app: test.app, port: 0, host: '127.0.0.1' });
+    try {
+      const response = await fetch(`http://127.0.0.1:${server.port}/healthz`);
+      expect(response.status).toBe(200);
+      expect(await response.json()).toEqual({ status: 'ok' });
+      const oversized = await fetch(`http://127.0.0.1:${server.port}/api/admin/ops-repos`, {
+        method: 'POST',
+        headers: { Authorization: `Bearer ${test.tokens.admin}`, 'Content-Type': 'application/json' },
+        body: JSON.stringify({ name: 'x', url: 'https://git.example.com/x.git', pad: 'x'.repeat(70_000) }),
+      });
+      expect(oversized.status).toBe(413);
+      expect(((await oversized.json()) as { error: { code: string } }).error.code).toBe('payload_too_large');
+    } finally {
+      await server.close();
+    }
+  });
+});

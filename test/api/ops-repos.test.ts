@@ -1,0 +1,116 @@
+// The ops repo admin routes: CRUD with its conflicts, and the forced sync against a real git
+// repository on disk.
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { auditRows, call, createLocalGitRepo, git, registerTestEnvironment, setUpApiTest, type ApiTest } from './support.js';
+
+describe('/api/admin/ops-repos', () => {
+  let test: ApiTest;
+  let scratch: string;
+  let repoDir: string;
+  const base = '/api/admin/ops-repos';
+
+  beforeAll(async () => {
+    scratch = await mkdtemp(join(tmpdir(), 'api-ops-repos-'));
+    test = await setUpApiTest('ops', { repoCacheDir: join(scratch, 'cache') });
+    repoDir = join(scratch, 'ops');
+    await createLocalGitRepo(repoDir);
+  });
+  afterAll(async () => {
+    await test?.close();
+    await rm(scratch, { recursive: true, force: true });
+  });
+
+  it('creates, lists, reads, updates and deletes a repo, auditing each change', async () => {
+    const name = `${test.prefix}-crud`;
+    const created = await call(test.app, 'POST', base, { token: test.tokens.admin, json: { name, url: 'https://git.example.com/a.git' } });
+    expect(created.status).toBe(201);
+    expect(created.body).toMatchObject({ name, url: 'https://git.example.com/a.git', branch: 'main', path: '.', sync_interval_s: 60, last_sha: null, environment_count: 0 });
+    const id = created.body.id;
+
+    const listed = await call(test.app, 'GET', base, { token: test.tokens.admin });
+    expect(listed.body.items.filter((r: any) => r.id === id)).toHaveLength(1);
+    expect((await call(test.app, 'GET', `${base}/${id}`, { token: test.tokens.admin })).body.name).toBe(name);
+
+    const updated = await call(test.app, 'PATCH', `${base}/${id}`, { token: test.tokens.admin, json: { branch: 'release/1', path: 'envs/', sync_interval_s: 300 } });
+    expect(updated.status).toBe(200);
+    expect(updated.body).toMatchObject({ branch: 'release/1', path: 'envs', sync_interval_s: 300, url: 'https://git.example.com/a.git' });
+
+    const deleted = await call(test.app, 'DELETE', `${base}/${id}`, { token: test.tokens.admin });
+    expect(deleted.status).toBe(204);
+    expect((await call(test.app, 'GET', `${base}/${id}`, { token: test.tokens.admin })).status).toBe(404);
+    expect((await call(test.app, 'DELETE', `${base}/${id}`, { token: test.tokens.admin })).status).toBe(404);
+
+    const actions = (await auditRows(test)).filter((row) => row.details.ops_repo_id === id || row.details.name === name);
+    expect(actions.map((row) => [row.action, row.outcome])).toEqual([
+      ['ops_repo.create', 'accepted'],
+      ['ops_repo.update', 'accepted'],
+      ['ops_repo.delete', 'accepted'],
+      ['ops_repo.delete', 'rejected'],
+    ]);
+  });
+
+  it('refuses a second repo with the same name, naming the field', async () => {
+    const name = `${test.prefix}-twice`;
+    await call(test.app, 'POST', base, { token: test.tokens.admin, json: { name, url: 'https://git.example.com/b.git' } });
+    const again = await call(test.app, 'POST', base, { token: test.tokens.admin, json: { name, url: 'https://git.example.com/c.git' } });
+    expect(again.status).toBe(409);
+    expect(again.body.error).toMatchObject({ code: 'name_taken', details: [{ field: 'name' }] });
+    const { rows } = await test.pool.query('SELECT url FROM ops_repos WHERE name = $1', [name]);
+    expect(rows).toEqual([{ url: 'https://git.example.com/b.git' }]);
+  });
+
+  it('refuses to delete a repo while an environment uses it, and names the environment', async () => {
+    await registerTestEnvironment(test, test.project, 'prod');
+    const { rows } = await test.pool.query<{ id: string }>('SELECT id FROM ops_repos WHERE name = $1', [`${test.prefix}-ops`]);
+    const id = Number(rows[0]!.id);
+    const refused = await call(test.app, 'DELETE', `${base}/${id}`, { token: test.tokens.admin });
+    expect(refused.status).toBe(409);
+    expect(refused.body.error).toMatchObject({ code: 'ops_repo_in_use', details: { environments: [`${test.project}/prod`] } });
+    expect((await test.pool.query('SELECT 1 FROM ops_repos WHERE id = $1', [id])).rowCount).toBe(1);
+  });
+
+  it('syncs a repo: resolves the branch head with git and records it', async () => {
+    const created = await call(test.app, 'POST', base, { token: test.tokens.admin, json: { name: `${test.prefix}-local`, url: `file://${repoDir}` } });
+    const id = created.body.id;
+    const head = git(repoDir, 'rev-parse', 'HEAD');
+    const synced = await call(test.app, 'POST', `${base}/${id}/sync`, { token: test.tokens.admin });
+    expect(synced.status).toBe(200);
+    expect(synced.body).toMatchObject({ id, sha: head });
+
+    await writeFile(join(repoDir, 'values.yaml'), 'replicas: 2\n');
+    git(repoDir, 'commit', '--quiet', '-am', 'second');
+    const next = await call(test.app, 'POST', `${base}/${id}/sync`, { token: test.tokens.admin });
+    expect(next.body.sha).toBe(git(repoDir, 'rev-parse', 'HEAD'));
+    expect(next.body.sha).not.toBe(head);
+    const stored = await call(test.app, 'GET', `${base}/${id}`, { token: test.tokens.admin });
+    expect(stored.body).toMatchObject({ last_sha: next.body.sha, last_synced_at: next.body.synced_at });
+    const audits = (await auditRows(test, { action: 'ops_repo.sync' })).filter((row) => row.details.ops_repo_id === id);
+    expect(audits.map((row) => [row.outcome, row.details.sha])).toEqual([['accepted', head], ['accepted', next.body.sha]]);
+  });
+
+  it('reports a missing branch as a failed sync and records nothing', async () => {
+    const created = await call(test.app, 'POST', base, {
+      token: test.tokens.admin,
+      json: { name: `${test.prefix}-nobranch`, url: `file://${repoDir}`, branch: 'does-not-exist' },
+    });
+    const synced = await call(test.app, 'POST', `${base}/${created.body.id}/sync`, { token: test.tokens.admin });
+    expect(synced.status).toBe(422);
+    expect(synced.body.error.code).toBe('sync_failed');
+    expect(synced.body.error.message).toContain('does-not-exist');
+    const stored = await call(test.app, 'GET', `${base}/${created.body.id}`, { token: test.tokens.admin });
+    expect(stored.body.last_sha).toBeNull();
+    const [audit] = (await auditRows(test, { action: 'ops_repo.sync' })).filter((row) => row.details.ops_repo_id === created.body.id);
+    expect(audit).toMatchObject({ outcome: 'failed', details: { status: 422 } });
+  });
+
+  it('refuses to sync a file:// repo on a server that does not allow file URLs', async () => {
+    const created = await call(test.app, 'POST', base, { token: test.tokens.admin, json: { name: `${test.prefix}-strict`, url: `file://${repoDir}` } });
+    const strictApp = test.appWith({ allowFileUrls: false });
+    const synced = await call(strictApp, 'POST', `${base}/${created.body.id}/sync`, { token: test.tokens.admin });
+    expect(synced.status).toBe(409);
+    expect(synced.body.error).toMatchObject({ code: 'invalid_ops_repo', message: expect.stringContaining('file://') });
+  });
+});

@@ -1,0 +1,233 @@
+// Shared set-up of the API tests: the app on real Postgres and the stack's Temporal server, with a
+// task queue no worker polls (so signalled workflows only record the signals), tokens of every
+// kind, and probes of what a request left behind.
+import { execFileSync } from 'node:child_process';
+import { mkdir, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { Client, Connection, WorkflowNotFoundError } from '@temporalio/client';
+import { defaultPayloadConverter } from '@temporalio/common';
+import type pg from 'pg';
+import { createApp } from '../../src/api/app.js';
+import type { ApiDeps } from '../../src/api/deps.js';
+import { createApiToken, revokeApiToken } from '../../src/auth/tokens.js';
+import type { Scope } from '../../src/auth/scopes.js';
+import { registerEnvironment } from '../../src/db/environments.js';
+import { migrate } from '../../src/db/migrate.js';
+import { closePools, getPool } from '../../src/db/pool.js';
+import { testEnv, uniqueSuffix } from '../support/env.js';
+
+export interface Tokens {
+  admin: string;
+  reader: string;
+  promoter: string;
+  /** admin (every scope), bound to `otherProject` */
+  otherProjectAdmin: string;
+  /** admin, bound to the test's main project */
+  projectAdmin: string;
+  revoked: string;
+}
+
+export interface ApiTest {
+  app: ReturnType<typeof createApp>;
+  pool: pg.Pool;
+  client: Client;
+  /** every name this run creates starts with it */
+  prefix: string;
+  project: string;
+  otherProject: string;
+  taskQueue: string;
+  tokens: Tokens;
+  /** a token for `name`, made on demand */
+  token(name: string, scopes: Scope[], project?: string): Promise<string>;
+  /** the app with other deps (same pool and client) */
+  appWith(overrides: Partial<ApiDeps>): ReturnType<typeof createApp>;
+  /** workflow ids to terminate at the end */
+  started: Set<string>;
+  close(): Promise<void>;
+}
+
+export async function setUpApiTest(label: string, overrides: Partial<ApiDeps> = {}): Promise<ApiTest> {
+  const pool = getPool(testEnv.databaseUrl);
+  await migrate(pool);
+  const connection = await Connection.connect({ address: testEnv.temporalAddress });
+  const client = new Client({ connection, namespace: testEnv.temporalNamespace });
+  const prefix = `${label}-${uniqueSuffix()}`;
+  const taskQueue = `api-test-${prefix}`;
+  const project = `${prefix}-shop`;
+  const otherProject = `${prefix}-other`;
+  const baseDeps: ApiDeps = { pool, temporalClient: client, taskQueue, allowFileUrls: true, workflowQueryTimeoutMs: 1_000, ...overrides };
+  const token = async (name: string, scopes: Scope[], tokenProject?: string) =>
+    (await createApiToken(pool, { name: `${prefix}-${name}`, scopes, project: tokenProject })).token;
+  const revoked = await createApiToken(pool, { name: `${prefix}-revoked`, scopes: ['admin'] });
+  await revokeApiToken(pool, revoked.id);
+  const tokens: Tokens = {
+    admin: await token('admin', ['admin']),
+    reader: await token('reader', ['deploy:read']),
+    promoter: await token('promoter', ['deploy:promote', 'deploy:read']),
+    otherProjectAdmin: await token('other-admin', ['admin'], otherProject),
+    projectAdmin: await token('project-admin', ['admin'], project),
+    revoked: revoked.token,
+  };
+  const started = new Set<string>();
+  return {
+    app: createApp(baseDeps),
+    appWith: (more) => createApp({ ...baseDeps, ...more }),
+    pool,
+    client,
+    prefix,
+    project,
+    otherProject,
+    taskQueue,
+    tokens,
+    token,
+    started,
+    async close() {
+      for (const id of started) {
+        await client.workflow.getHandle(id).terminate('API test finished').catch(() => undefined);
+      }
+      await connection.close();
+      await closePools();
+    },
+  };
+}
+
+export interface CallOptions {
+  token?: string;
+  /** serialised as JSON with Content-Type application/json */
+  json?: unknown;
+  /** sent as is */
+  body?: string;
+  headers?: Record<string, string>;
+}
+
+export interface CallResult {
+  status: number;
+  headers: Headers;
+  body: any;
+}
+
+export async function call(app: ApiTest['app'], method: string, path: string, options: CallOptions = {}): Promise<CallResult> {
+  const headers: Record<string, string> = { ...options.headers };
+  if (options.token !== undefined) headers.Authorization = `Bearer ${options.token}`;
+  let body: string | undefined = options.body;
+  if (options.json !== undefined) {
+    body = JSON.stringify(options.json);
+    headers['Content-Type'] ??= 'application/json';
+  }
+  const response = await app.request(path, { method, headers, body });
+  const text = await response.text();
+  let parsed: unknown = text;
+  if (response.headers.get('content-type')?.includes('application/json')) parsed = JSON.parse(text);
+  return { status: response.status, headers: response.headers, body: parsed };
+}
+
+/** Registers an environment (and its ops repo) directly in Postgres, as the CLI would. */
+export async function registerTestEnvironment(test: ApiTest, project: string, environment: string): Promise<void> {
+  await registerEnvironment(test.pool, {
+    project,
+    environment,
+    opsRepo: { name: `${test.prefix}-ops`, url: 'https://git.example.com/ops.git', branch: 'main', path: 'envs' },
+    manifestPath: 'app.yaml.njk',
+    namespace: `${project}-${environment}`.slice(0, 63).replace(/-+$/, ''),
+    policy: { minIntervalMs: 500 },
+    valuesOverride: { replicas: 2 },
+  });
+}
+
+export interface SignalEvent {
+  name: string;
+  payload: any;
+}
+
+/** The signals a workflow received, in order, decoded; empty when the workflow does not exist. */
+export async function signalsOf(client: Client, workflowId: string): Promise<SignalEvent[]> {
+  let history;
+  try {
+    history = await client.workflow.getHandle(workflowId).fetchHistory();
+  } catch (error) {
+    if (isNotFound(error)) return [];
+    throw error;
+  }
+  return (history.events ?? []).flatMap((event) => {
+    const signaled = event.workflowExecutionSignaledEventAttributes;
+    if (!signaled) return [];
+    const payload = signaled.input?.payloads?.[0];
+    return [{ name: signaled.signalName ?? '', payload: payload ? defaultPayloadConverter.fromPayload(payload) : undefined }];
+  });
+}
+
+export async function workflowExists(client: Client, workflowId: string): Promise<boolean> {
+  try {
+    await client.workflow.getHandle(workflowId).describe();
+    return true;
+  } catch (error) {
+    if (isNotFound(error)) return false;
+    throw error;
+  }
+}
+
+// describe() translates a missing workflow into WorkflowNotFoundError; fetchHistory() leaves
+// the gRPC status NOT_FOUND (5) as it is.
+function isNotFound(error: unknown): boolean {
+  return error instanceof WorkflowNotFoundError || (error as { code?: number }).code === 5;
+}
+
+export interface RowCounts {
+  projects: number;
+  environments: number;
+  opsRepos: number;
+  deployments: number;
+  history: number;
+  audit: number;
+}
+
+/**
+ * Rows of this run's names in every table a request could write. Scoped to the run's prefix
+ * because other suites may write to the same database at the same time.
+ */
+export async function rowCounts(test: ApiTest): Promise<RowCounts> {
+  const like = `${test.prefix}%`;
+  const count = async (sql: string) => Number((await test.pool.query<{ n: string }>(sql, [like])).rows[0]!.n);
+  return {
+    projects: await count('SELECT count(*) AS n FROM projects WHERE name LIKE $1'),
+    environments: await count('SELECT count(*) AS n FROM environments WHERE project LIKE $1'),
+    opsRepos: await count('SELECT count(*) AS n FROM ops_repos WHERE name LIKE $1'),
+    deployments: await count('SELECT count(*) AS n FROM deployments WHERE project LIKE $1'),
+    history: await count('SELECT count(*) AS n FROM deployment_history WHERE project LIKE $1'),
+    audit: await count('SELECT count(*) AS n FROM audit_log WHERE actor LIKE $1'),
+  };
+}
+
+export interface AuditRow {
+  actor: string;
+  action: string;
+  project: string | null;
+  environment: string | null;
+  request_id: string | null;
+  outcome: string;
+  details: Record<string, any>;
+}
+
+export async function auditRows(test: ApiTest, where: { action?: string; requestId?: string } = {}): Promise<AuditRow[]> {
+  const { rows } = await test.pool.query<AuditRow>(
+    `SELECT actor, action, project, environment, request_id, outcome, details FROM audit_log
+      WHERE actor LIKE $1 AND ($2::text IS NULL OR action = $2) AND ($3::text IS NULL OR request_id = $3)
+      ORDER BY id`,
+    [`${test.prefix}%`, where.action ?? null, where.requestId ?? null],
+  );
+  return rows;
+}
+
+export function git(dir: string, ...args: string[]): string {
+  return execFileSync('git', ['-c', 'user.name=test', '-c', 'user.email=test@example.com', ...args], { cwd: dir, encoding: 'utf8' }).trim();
+}
+
+/** A git repository on disk with one commit on main; returns its file:// URL. */
+export async function createLocalGitRepo(dir: string): Promise<string> {
+  await mkdir(dir, { recursive: true });
+  git(dir, 'init', '--quiet', '--initial-branch=main');
+  await writeFile(join(dir, 'values.yaml'), 'replicas: 1\n');
+  git(dir, 'add', '.');
+  git(dir, 'commit', '--quiet', '-m', 'first');
+  return `file://${dir}`;
+}
