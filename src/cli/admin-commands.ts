@@ -3,11 +3,14 @@
 import { loadConfig } from '../config.js';
 import { registerEnvironment } from '../db/environments.js';
 import { migrate } from '../db/migrate.js';
-import { findOpsRepo, listOpsRepos, recordOpsRepoSync, upsertOpsRepo } from '../db/ops-repos.js';
+import { listOpsRepoRecords } from '../db/ops-repo-admin.js';
+import { findOpsRepo, recordOpsRepoSync, upsertOpsRepo } from '../db/ops-repos.js';
 import { closePools, getPool } from '../db/pool.js';
 import { resolveBranchHead } from '../git/checkout.js';
 import { validateOpsRepoSource, validateRepoPath } from '../git/validate.js';
 import { isSlug } from '../../workflows/messages.js';
+import { createApiToken } from '../auth/tokens.js';
+import { isScope, SCOPES, type Scope } from '../auth/scopes.js';
 import { jsonObject, parse, required, UsageError } from './args.js';
 import type { CliIo } from './deploy-commands.js';
 
@@ -70,8 +73,8 @@ async function opsRepoAdd(args: string[], io: CliIo): Promise<number> {
 async function opsRepoList(args: string[], io: CliIo): Promise<number> {
   parse(args, {});
   return withDatabase(io, async (pool) => {
-    for (const repo of await listOpsRepos(pool)) {
-      io.out(`${repo.name.padEnd(24)} ${repo.url} ${repo.branch}:${repo.path} ${repo.last_sha ? `at ${repo.last_sha.slice(0, 12)}` : 'never synced'}`);
+    for (const repo of await listOpsRepoRecords(pool)) {
+      io.out(`${repo.name.padEnd(24)} ${repo.url} ${repo.branch}:${repo.path} ${repo.lastSha ? `at ${repo.lastSha.slice(0, 12)}` : 'never synced'}`);
     }
     return 0;
   });
@@ -107,11 +110,37 @@ async function workerCommand(args: string[]): Promise<number> {
   return 0;
 }
 
+async function serverCommand(args: string[]): Promise<number> {
+  parse(args, {});
+  const { main } = await import('../server.js');
+  await main();
+  return 0;
+}
+
+async function tokenCreate(args: string[], io: CliIo): Promise<number> {
+  const values = parse(args, { name: { type: 'string' }, scope: { type: 'string', multiple: true }, project: { type: 'string' } });
+  const name = required(values, 'name');
+  const scopes = values.scope ?? [];
+  const unknown = scopes.filter((scope) => !isScope(scope));
+  if (scopes.length === 0 || unknown.length > 0) {
+    throw new UsageError(`--scope must be given at least once, each one of ${SCOPES.join(', ')}${unknown.length ? ` (not: ${unknown.join(', ')})` : ''}`);
+  }
+  if (values.project !== undefined) slug(values, 'project');
+  return withDatabase(io, async (pool) => {
+    const { token, id } = await createApiToken(pool, { name, scopes: scopes as Scope[], project: values.project });
+    io.err(`token #${id} "${name}" (${scopes.join(', ')}${values.project ? `, project ${values.project}` : ', all projects'}) — shown once, store it now:`);
+    io.out(token);
+    return 0;
+  });
+}
+
 export const adminCommands = {
   'env register': { run: envRegister, usage: 'env register --project P --env E --ops-repo NAME --manifest-path FILE --namespace NS [--policy JSON] [--values JSON]' },
   'ops-repo add': { run: opsRepoAdd, usage: 'ops-repo add --name NAME --url URL [--branch main] [--path .]' },
   'ops-repo list': { run: opsRepoList, usage: 'ops-repo list' },
   'ops-repo sync': { run: opsRepoSync, usage: 'ops-repo sync --name NAME' },
   migrate: { run: migrateCommand, usage: 'migrate' },
+  'token create': { run: tokenCreate, usage: 'token create --name NAME --scope SCOPE [--scope SCOPE…] [--project P]' },
   worker: { run: workerCommand, usage: 'worker' },
+  server: { run: serverCommand, usage: 'server' },
 };

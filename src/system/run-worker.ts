@@ -46,7 +46,8 @@ export async function runWorker(config: Config, logger: Logger, { serveMetrics =
   return {
     done,
     async stop() {
-      worker.shutdown();
+      // The SDK also stops the worker on SIGINT/SIGTERM by itself; it may be draining already.
+      if (worker.getState() === 'RUNNING') worker.shutdown();
       await done;
     },
   };

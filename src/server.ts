@@ -1,0 +1,37 @@
+// Entry point: `deployer server` runs the HTTP API (with /metrics and Swagger UI at /docs).
+import { Client, Connection } from '@temporalio/client';
+import { createApp } from './api/app.js';
+import { startApiServer } from './api/listen.js';
+import { loadConfig } from './config.js';
+import { closePools, getPool } from './db/pool.js';
+import { createLogger } from './observability/logger.js';
+import { exitOnConfigError } from './system/exit-on-config-error.js';
+
+export async function main(): Promise<void> {
+  const config = exitOnConfigError(loadConfig);
+  const logger = createLogger(config.logLevel, 'deployer-api');
+  const connection = await Connection.connect({ address: config.temporal.address });
+  const app = createApp({
+    pool: getPool(config.databaseUrl),
+    temporalClient: new Client({ connection, namespace: config.temporal.namespace }),
+    taskQueue: config.temporal.taskQueue,
+    repoCacheDir: config.repoCacheDir,
+    allowFileUrls: config.allowFileUrls,
+    logger,
+  });
+  const server = await startApiServer({ app, port: config.api.port, host: config.api.host });
+  logger.info({ port: server.port, host: config.api.host }, 'API listening');
+  await new Promise<void>((resolve) => {
+    for (const signal of ['SIGINT', 'SIGTERM'] as const) process.once(signal, () => resolve());
+  });
+  await server.close();
+  await connection.close();
+  await closePools();
+}
+
+if (import.meta.url === `file://${process.argv[1]}`) {
+  main().catch((error) => {
+    console.error(error);
+    process.exit(1);
+  });
+}
