@@ -47,3 +47,13 @@ describe('configuration', () => {
     expect(problems.map((p) => p.split(/[ =]/)[0])).toEqual(['TEMPORAL_ADDRESS', 'DATABASE_URL', 'DEPLOYER_API_PORT']);
   });
 });
+
+describe('the README', () => {
+  it('documents every configuration variable', async () => {
+    const { readFileSync } = await import('node:fs');
+    const readme = readFileSync(new URL('../../README.md', import.meta.url), 'utf8');
+    const { configVariables } = await import('../../src/config.js');
+    const missing = Object.keys(configVariables).filter((name) => !readme.includes(`| \`${name}\` |`));
+    expect(missing).toEqual([]);
+  });
+});

@@ -55,6 +55,7 @@ describe('the environment workflow', () => {
     const done = await h.waitForState('prod', 'web:2 to be healthy', (s) => s.current?.imageRef === 'web:2' && !s.inFlight);
     const [first, second] = [...done.releases].reverse();
     expect(second!.startedAt - first!.startedAt).toBeGreaterThanOrEqual(1_500);
+    console.info(`minimum interval 1500 ms: second start ${second!.startedAt - first!.startedAt} ms after the first (workflow time), worker restarted during the wait`);
     const loads = h.recorder.callsOf('loadEnvironment');
     expect(loads).toHaveLength(2);
     // Nothing of the second deployment was even scheduled before the interval had passed.
