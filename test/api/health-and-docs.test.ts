@@ -1,4 +1,5 @@
 // Probes, the generated OpenAPI document, Swagger UI, and the app's answers outside any route.
+import { Validator } from '@seriousme/openapi-schema-validator';
 import { createServer } from 'node:net';
 import { Client, Connection } from '@temporalio/client';
 import pg from 'pg';
@@ -67,6 +68,10 @@ describe('health, readiness and documentation', () => {
     expect(document.openapi).toMatch(/^3\.\d+\.\d+$/);
     expect(document.info).toMatchObject({ title: expect.any(String), version: expect.any(String) });
     expect(document.components.securitySchemes.bearerAuth).toMatchObject({ type: 'http', scheme: 'bearer' });
+    // Valid against the OpenAPI specification's own JSON schema.
+    const validation = await new Validator().validate(document);
+    expect(validation.errors ?? [], JSON.stringify(validation.errors)).toEqual([]);
+    expect(validation.valid).toBe(true);
 
     const documented = Object.entries(document.paths as Record<string, Record<string, unknown>>)
       .flatMap(([path, operations]) => Object.keys(operations).map((method) => `${method.toUpperCase()} ${path.replace(/\{(\w+)\}/g, ':$1')}`))
