@@ -133,7 +133,7 @@ describe('deploying through the workflow with the real activities', () => {
     let pods = await deploymentPods();
     expect(pods).toHaveLength(2);
     expect(pods.every((p) => p.status?.conditions?.some((c) => c.type === 'Ready' && c.status === 'True'))).toBe(true);
-    expect(await core.readNamespacedConfigMap({ name: `${project}-config`, namespace })).toBeTruthy();
+    expect((await core.readNamespacedConfigMap({ name: `${project}-config`, namespace })).data?.environment).toBe(environment);
     expect((await historyRows()).at(-1)).toMatchObject({ action: 'deploy', status: 'healthy', image_ref: 'registry.example/shop/web:1.0.0', sha: shaA });
 
     // Image B: a new ReplicaSet rolled out, the old pods gone.
@@ -162,7 +162,7 @@ describe('deploying through the workflow with the real activities', () => {
     const rolledBack = await deployer.waitForRelease(key, rollbackId, { timeoutMs: 90_000 });
     expect(rolledBack).toMatchObject({ action: 'rollback', imageRef: 'registry.example/shop/web:2.0.0', opsSha: second.release.opsSha, pinned: true });
     await waitFor('2.0.0 pods', async () => (await deploymentPods()).every((p) => p.spec?.containers[0]?.image === 'registry.example/shop/web:2.0.0'));
-    expect(await core.readNamespacedConfigMap({ name: `${project}-config`, namespace })).toBeTruthy();
+    expect((await core.readNamespacedConfigMap({ name: `${project}-config`, namespace })).data?.environment).toBe(environment);
 
     // Stop: replicas 0.
     const { requestId: stopId } = await deployer.stop({ ...key, requestedBy: 'e2e' });

@@ -58,7 +58,7 @@ describe('the Kubernetes control plane of the stack', () => {
     const pods = await core.listNamespacedPod({ namespace, labelSelector: 'app=web' });
     expect(pods.items).toHaveLength(2);
     for (const pod of pods.items) {
-      expect(pod.spec?.nodeName).toBeTruthy();
+      expect(pod.spec?.nodeName).toBe('kwok-node-0');
       expect(pod.status?.phase).toBe('Running');
       expect(pod.status?.conditions?.find((c) => c.type === 'Ready')?.status).toBe('True');
     }
