@@ -27,6 +27,7 @@ import {
   type HistoryAction,
   type HistoryRecord,
   type HistoryStatus,
+  type RenderInput,
 } from '../activities/types.js';
 import {
   acceptRequest,
@@ -153,6 +154,20 @@ export async function environmentWorkflow(input: EnvironmentWorkflowInput): Prom
     setCurrentDetails(currentDetailsMarkdown(describeState(ref, state, inFlight, Date.now())));
   }
 
+  /** What to render for `release` at ops commit `sha`: the environment's values, then the release's. */
+  function renderInput(config: EnvironmentConfig, release: Release, sha: string): RenderInput {
+    return {
+      opsRepo: config.opsRepo,
+      sha,
+      manifestPath: config.manifestPath,
+      project,
+      environment,
+      namespace: config.namespace,
+      imageRef: release.imageRef,
+      valuesOverrides: [config.valuesOverride, release.valuesOverride ?? {}],
+    };
+  }
+
   function historyKey(): string {
     const { workflowId, runId } = workflowInfo();
     operation += 1;
@@ -262,16 +277,7 @@ export async function environmentWorkflow(input: EnvironmentWorkflowInput): Prom
       save({ opsSha: sha });
       const rendered = await step('render', () =>
         steps.renderManifests.executeWithOptions({ startToCloseTimeout: '2 minutes', retry, summary: `render ${config.manifestPath} for ${release.imageRef}` }, [
-          {
-            opsRepo: config.opsRepo,
-            sha,
-            manifestPath: config.manifestPath,
-            project,
-            environment,
-            namespace: config.namespace,
-            imageRef: release.imageRef,
-            valuesOverrides: [config.valuesOverride, release.valuesOverride ?? {}],
-          },
+          renderInput(config, release, sha),
         ]),
       );
       save({ manifestHash: rendered.manifestHash });
@@ -425,16 +431,7 @@ export async function environmentWorkflow(input: EnvironmentWorkflowInput): Prom
         );
         const rendered = await step('render', () =>
           steps.renderManifests.executeWithOptions({ startToCloseTimeout: '2 minutes', retry, summary: `drift: render ${config.manifestPath}` }, [
-            {
-              opsRepo: config.opsRepo,
-              sha,
-              manifestPath: config.manifestPath,
-              project,
-              environment,
-              namespace: config.namespace,
-              imageRef: release.imageRef,
-              valuesOverrides: [config.valuesOverride, release.valuesOverride ?? {}],
-            },
+            renderInput(config, release, sha),
           ]),
         );
         const applied = await step('apply', () =>

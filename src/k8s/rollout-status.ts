@@ -87,15 +87,21 @@ function observed(object: WorkloadObject): boolean {
   return (object.metadata.generation ?? 0) <= (object.status?.observedGeneration ?? -1);
 }
 
-function deploymentStatus(object: WorkloadObject): RolloutStatus {
+/** Desired, updated, ready and available replicas of a Deployment or StatefulSet. */
+function replicaCounts(object: WorkloadObject) {
   const status = object.status ?? {};
-  const desired = object.spec?.replicas ?? 1;
-  const counts = {
-    desired,
+  return {
+    desired: object.spec?.replicas ?? 1,
     updated: status.updatedReplicas ?? 0,
     ready: status.readyReplicas ?? 0,
     available: status.availableReplicas ?? 0,
   };
+}
+
+function deploymentStatus(object: WorkloadObject): RolloutStatus {
+  const status = object.status ?? {};
+  const counts = replicaCounts(object);
+  const desired = counts.desired;
   const total = status.replicas ?? 0;
   if (!observed(object)) return { ...counts, done: false, message: 'waiting for the deployment controller to observe the new spec' };
 
@@ -127,13 +133,8 @@ function deploymentStatus(object: WorkloadObject): RolloutStatus {
 
 function statefulSetStatus(object: WorkloadObject): RolloutStatus {
   const status = object.status ?? {};
-  const desired = object.spec?.replicas ?? 1;
-  const counts = {
-    desired,
-    updated: status.updatedReplicas ?? 0,
-    ready: status.readyReplicas ?? 0,
-    available: status.availableReplicas ?? 0,
-  };
+  const counts = replicaCounts(object);
+  const desired = counts.desired;
   // kubectl also waits for a first observation (observedGeneration 0 = never).
   if (!status.observedGeneration || !observed(object)) {
     return { ...counts, done: false, message: 'waiting for the statefulset controller to observe the new spec' };
