@@ -2,7 +2,8 @@
 // the SDK, with live progress and an exit code that says how the request ended.
 import { DeployerClient, ReleaseFailedError, type EnvironmentKey } from '../client/deployer-client.js';
 import type { EnvironmentState, Release } from '../../workflows/state.js';
-import { integer, jsonObject, parse, required } from './args.js';
+import { isSlug } from '../../workflows/messages.js';
+import { integer, jsonObject, parse, required, UsageError } from './args.js';
 
 export interface CliIo {
   out: (line: string) => void;
@@ -22,7 +23,11 @@ async function connect(io: CliIo): Promise<DeployerClient> {
 }
 
 function keyOf(values: Record<string, unknown>): EnvironmentKey {
-  return { project: required(values, 'project'), environment: required(values, 'env') };
+  const key = { project: required(values, 'project'), environment: required(values, 'env') };
+  for (const [option, value] of [['project', key.project], ['env', key.environment]] as const) {
+    if (!isSlug(value)) throw new UsageError(`--${option} "${value}" must be a slug: lower-case letters, digits and "-", 1-63 characters, starting and ending with a letter or digit`);
+  }
+  return key;
 }
 
 function who(io: CliIo): string {

@@ -46,7 +46,7 @@ describe('the deployer command line', () => {
 
   it('refuses bad usage with the option at fault and exit code 2', async () => {
     expect(await cli('deploy', '--project', harness.project, '--env', 'prod')).toMatchObject({ code: 2, err: [expect.stringContaining('--image is required')] });
-    expect(await cli('deploy', '--project', 'Bad_Project', '--env', 'prod', '--image', 'x')).toMatchObject({ code: 1, err: [expect.stringContaining('project "Bad_Project" is not a slug')] });
+    expect(await cli('deploy', '--project', 'Bad_Project', '--env', 'prod', '--image', 'x')).toMatchObject({ code: 2, err: [expect.stringContaining('--project "Bad_Project" must be a slug')] });
     expect(await cli('deploy', '--project', harness.project, '--env', 'prod', '--image', 'x', '--values', '[1]')).toMatchObject({ code: 2, err: [expect.stringContaining('--values must be a JSON object')] });
     expect(await cli('launch')).toMatchObject({ code: 2, err: [expect.stringContaining('usage: deployer <command>')] });
   });
