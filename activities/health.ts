@@ -10,7 +10,14 @@ import { isWorkload, rolloutStatus, type WorkloadObject } from '../src/k8s/rollo
 import type { ActivityDeps } from './index.js';
 import type { ObjectRef, RolloutProgress, WaitForRolloutInput, WaitForRolloutResult } from './types.js';
 
-const POLL_INTERVAL_MS = 1_000;
+// Most rollouts finish within a second or two of the apply: check soon, then back off, so quick
+// rollouts are seen quickly and long ones cost the API server one read per workload per 2 s.
+const FIRST_POLL_MS = 100;
+const MAX_POLL_MS = 2_000;
+
+export function nextPollDelay(previous: number): number {
+  return Math.min(MAX_POLL_MS, Math.max(FIRST_POLL_MS, Math.round(previous * 1.5)));
+}
 
 const workloadResources: Record<string, string> = {
   Deployment: 'deployments',
@@ -37,7 +44,7 @@ export function createHealthActivities(deps: Pick<ActivityDeps, 'kubeConfig'>) {
         .filter(isWorkload)
         .map((ref) => ({ ...ref, namespace: ref.namespace ?? input.namespace }));
 
-      for (;;) {
+      for (let delay = FIRST_POLL_MS; ; delay = nextPollDelay(delay)) {
         const progress = await Promise.all(workloads.map((ref) => observe(client, ref)));
         context.heartbeat({ startedAt, workloads: progress.map(({ failure: _, ...p }) => p) } satisfies RolloutHeartbeat);
 
@@ -63,7 +70,7 @@ export function createHealthActivities(deps: Pick<ActivityDeps, 'kubeConfig'>) {
           });
         }
         // Rejects with CancelledFailure as soon as the activity is cancelled.
-        await context.sleep(Math.min(POLL_INTERVAL_MS, Math.max(deadline - Date.now(), 0)));
+        await context.sleep(Math.min(delay, Math.max(deadline - Date.now(), 0)));
       }
     },
   };

@@ -322,3 +322,14 @@ describe('isWorkload', () => {
     expect(isWorkload({ apiVersion: 'example.com/v1', kind: 'Deployment' })).toBe(false);
   });
 });
+
+describe('the rollout poll schedule', () => {
+  it('checks soon after the apply and backs off to one check every 2 s', async () => {
+    const { nextPollDelay } = await import('../../activities/health.js');
+    const delays = [100];
+    while (delays.length < 12) delays.push(nextPollDelay(delays.at(-1)!));
+    expect(delays.slice(0, 5)).toEqual([100, 150, 225, 338, 507]);
+    expect(delays.at(-1)).toBe(2_000);
+    expect(delays.reduce((a, b) => a + b, 0)).toBeLessThan(12 * 2_000);
+  });
+});
