@@ -2,9 +2,9 @@ import { mkdir, mkdtemp, rm, symlink, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { ApplicationFailure } from '@temporalio/activity';
 import type pg from 'pg';
 import { simpleGit, type SimpleGit } from 'simple-git';
+import { failureOf } from '../support/failures.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createOpsRepoActivities } from '../../activities/ops-repo.js';
 import { createRenderActivities } from '../../activities/render.js';
@@ -72,15 +72,6 @@ class OriginRepo {
   }
 }
 
-async function failureOf(run: () => Promise<unknown>): Promise<ApplicationFailure> {
-  try {
-    await run();
-  } catch (error) {
-    if (error instanceof ApplicationFailure) return error;
-    throw error;
-  }
-  throw new Error('expected an ApplicationFailure, but nothing was thrown');
-}
 
 describe('ops repo sync and render against real git and Postgres', () => {
   let pool: pg.Pool;

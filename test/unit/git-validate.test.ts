@@ -1,17 +1,7 @@
-import { ApplicationFailure } from '@temporalio/activity';
 import { describe, expect, it } from 'vitest';
 import { validateBranch, validateCommitSha, validateOpsRepoSource, validateOpsRepoUrl, validateRepoPath } from '../../src/git/validate.js';
+import { failureOfSync } from '../support/failures.js';
 
-/** The non-retryable failure `run` throws; fails the test when it throws anything else or nothing. */
-function failureOf(run: () => unknown): ApplicationFailure {
-  try {
-    run();
-  } catch (error) {
-    if (error instanceof ApplicationFailure) return error;
-    throw error;
-  }
-  throw new Error('expected an ApplicationFailure, but nothing was thrown');
-}
 
 const fileAllowed = { allowFileUrls: true };
 const fileRefused = { allowFileUrls: false };
@@ -45,7 +35,7 @@ describe('validateOpsRepoUrl', () => {
     ['https://github.com/acme/ops\n.git', /whitespace or control/],
     ['', /is empty/],
   ])('refuses %j', (url, reason) => {
-    const failure = failureOf(() => validateOpsRepoUrl(url, fileAllowed));
+    const failure = failureOfSync(() => validateOpsRepoUrl(url, fileAllowed));
     expect(failure.type).toBe('InvalidOpsRepo');
     expect(failure.nonRetryable).toBe(true);
     expect(failure.message).toMatch(/^opsRepo\.url /);
@@ -54,20 +44,20 @@ describe('validateOpsRepoUrl', () => {
   });
 
   it('refuses a password in the URL without repeating it', () => {
-    const failure = failureOf(() => validateOpsRepoUrl('https://bot:s3cret@github.com/acme/ops.git', fileRefused));
+    const failure = failureOfSync(() => validateOpsRepoUrl('https://bot:s3cret@github.com/acme/ops.git', fileRefused));
     expect(failure.message).toMatch(/carries a password/);
     expect(failure.message).not.toContain('s3cret');
   });
 
   it('accepts file:// only when the worker allows it', () => {
     expect(validateOpsRepoUrl('file:///srv/git/ops.git', fileAllowed)).toBe('file:///srv/git/ops.git');
-    const failure = failureOf(() => validateOpsRepoUrl('file:///srv/git/ops.git', fileRefused));
+    const failure = failureOfSync(() => validateOpsRepoUrl('file:///srv/git/ops.git', fileRefused));
     expect(failure.type).toBe('InvalidOpsRepo');
     expect(failure.message).toMatch(/file:\/\/ is disabled on this worker/);
   });
 
   it('refuses file:// URLs that name a remote host', () => {
-    expect(failureOf(() => validateOpsRepoUrl('file://fileserver/srv/ops.git', fileAllowed)).message).toMatch(/must be local/);
+    expect(failureOfSync(() => validateOpsRepoUrl('file://fileserver/srv/ops.git', fileAllowed)).message).toMatch(/must be local/);
   });
 });
 
@@ -99,7 +89,7 @@ describe('validateBranch', () => {
     ['HEAD', /reserved/],
     ['', /is empty/],
   ])('refuses %j', (branch, reason) => {
-    const failure = failureOf(() => validateBranch(branch));
+    const failure = failureOfSync(() => validateBranch(branch));
     expect(failure.type).toBe('InvalidOpsRepo');
     expect(failure.message).toContain(`opsRepo.branch ${JSON.stringify(branch)}`);
     expect(failure.message).toMatch(reason);
@@ -121,7 +111,7 @@ describe('validateRepoPath', () => {
   it('accepts the repository root only where allowed', () => {
     expect(validateRepoPath('opsRepo.path', '', { allowRoot: true })).toBe('');
     expect(validateRepoPath('opsRepo.path', '.', { allowRoot: true })).toBe('');
-    expect(failureOf(() => validateRepoPath('manifestPath', '.', { allowRoot: false })).message).toMatch(/names no file/);
+    expect(failureOfSync(() => validateRepoPath('manifestPath', '.', { allowRoot: false })).message).toMatch(/names no file/);
   });
 
   it.each([
@@ -133,7 +123,7 @@ describe('validateRepoPath', () => {
     ['C:/Windows', /is absolute/],
     ['a\u0000b', /control characters/],
   ])('refuses %j', (path, reason) => {
-    const failure = failureOf(() => validateRepoPath('manifestPath', path, { allowRoot: false }));
+    const failure = failureOfSync(() => validateRepoPath('manifestPath', path, { allowRoot: false }));
     expect(failure.type).toBe('InvalidPath');
     expect(failure.nonRetryable).toBe(true);
     expect(failure.message).toContain(`manifestPath ${JSON.stringify(path)}`);
@@ -148,7 +138,7 @@ describe('validateCommitSha', () => {
   });
 
   it.each(['abc1234', 'HEAD', 'main', `${'a'.repeat(39)}g`, `--${'a'.repeat(38)}`])('refuses %j', (sha) => {
-    const failure = failureOf(() => validateCommitSha('pinSha', sha));
+    const failure = failureOfSync(() => validateCommitSha('pinSha', sha));
     expect(failure.type).toBe('InvalidOpsRepo');
     expect(failure.message).toMatch(/^pinSha .* is not a full commit id/);
   });
@@ -164,7 +154,7 @@ describe('validateOpsRepoSource', () => {
   });
 
   it('reports the first invalid field', () => {
-    const failure = failureOf(() => validateOpsRepoSource({ url: 'https://github.com/acme/ops', branch: 'main', path: '../x' }, fileRefused));
+    const failure = failureOfSync(() => validateOpsRepoSource({ url: 'https://github.com/acme/ops', branch: 'main', path: '../x' }, fileRefused));
     expect(failure.type).toBe('InvalidPath');
     expect(failure.message).toMatch(/^opsRepo\.path "\.\.\/x"/);
   });

@@ -1,23 +1,14 @@
 import { mkdir, mkdtemp, rm, symlink, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
-import { ApplicationFailure } from '@temporalio/activity';
 import YAML from 'yaml';
+import { failureOf } from '../support/failures.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { assertRenderedSize, maxRenderedBytes, parseManifestDocuments, serialiseDocuments } from '../../src/render/documents.js';
 import { objectRefsOf } from '../../src/render/object-refs.js';
 import { renderTemplate, type TemplateContext } from '../../src/render/template.js';
 import { mergeValues, parseValues } from '../../src/render/values.js';
 
-async function failureOf(run: () => unknown): Promise<ApplicationFailure> {
-  try {
-    await run();
-  } catch (error) {
-    if (error instanceof ApplicationFailure) return error;
-    throw error;
-  }
-  throw new Error('expected an ApplicationFailure, but nothing was thrown');
-}
 
 describe('mergeValues', () => {
   const repo = { image: { repository: 'web', tag: 'v1', pullPolicy: 'IfNotPresent' }, ports: [80, 443], replicas: 2, debug: true };
