@@ -11,10 +11,16 @@ import { stackDown, stackEnv, stackStatus, stackUp } from './stack/index.js';
 
 const say = (line: string) => console.log(`[start] ${line}`);
 
+// Set once this run has brought the stack up, so a failure after that stops it again.
+let startedStack = false;
+
 async function main(): Promise<void> {
   const started = Date.now();
   const stackWasUp = (await stackStatus()).ok;
-  if (!stackWasUp) await stackUp((line) => console.log(line));
+  if (!stackWasUp) {
+    await stackUp((line) => console.log(line));
+    startedStack = true;
+  }
   // The stack's addresses win: they already honour TEMPORAL_ADDRESS, DATABASE_URL and DEPLOYER_KUBECONFIG.
   const env = { DEPLOYER_ALLOW_FILE_URLS: 'true', DEPLOYER_LOG_LEVEL: 'warn', ...process.env, ...stackEnv() };
   const config = exitOnConfigError(() => loadConfig(env));
@@ -63,7 +69,12 @@ Ctrl-C stops the worker and the API${stackWasUp ? '' : ' and the stack this run 
   process.on('SIGTERM', () => void shutdown());
 }
 
-main().catch((error) => {
+main().catch(async (error) => {
   console.error(`[start] ${(error as Error).stack ?? error}`);
+  if (startedStack) {
+    const stopped = await stackDown().catch(() => []);
+    if (stopped.length > 0) console.error(`[start] stopped ${stopped.join(', ')} again`);
+  }
+  console.error('[start] npm start failed; fix what is said above and run it again (built binaries and .data/ are kept).');
   process.exit(1);
 });

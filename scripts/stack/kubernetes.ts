@@ -7,7 +7,8 @@ import { join } from 'node:path';
 import { inDir, onPath, requireGo, runBuild, versionOf } from './binaries.js';
 import { ensurePki, type Pki } from './certificates.js';
 import { paths, ports, repoRoot, versions } from './layout.js';
-import { logTail, runningPid, startProcess, stopProcess } from './processes.js';
+import { runningPid, startProcess, stopProcess } from './processes.js';
+import { awaitService } from './await-service.js';
 import { waitFor } from './wait.js';
 
 export const NODE_NAME = 'kwok-node-0';
@@ -20,7 +21,17 @@ export function kubeconfigPath(): string {
   return process.env.DEPLOYER_KUBECONFIG ?? paths.kubeconfig;
 }
 
-async function obtainBinaries(): Promise<{ binaries: Binaries; source: string }> {
+export interface KubernetesBinaries {
+  binaries: Binaries;
+  source: string;
+}
+
+/** What must exist before the control plane can start: its binaries, built when missing. Nothing for a cluster the user runs. */
+export async function prepareKubernetes(): Promise<KubernetesBinaries | undefined> {
+  return process.env.DEPLOYER_KUBECONFIG ? undefined : obtainBinaries();
+}
+
+async function obtainBinaries(): Promise<KubernetesBinaries> {
   const sources: string[] = [];
   const found: Partial<Binaries> = {};
   // The control plane binaries come as one set: all on PATH, else all from the cache, else built.
@@ -153,13 +164,7 @@ function startUnlessRunning(name: string, command: string, args: string[]): void
   if (runningPid(name, command.split('/').pop()) === undefined) startProcess({ name, command, args });
 }
 
-async function awaitOrExplain<T>(service: string, what: string, check: () => Promise<T>, timeoutMs: number) {
-  return waitFor(what, check, { timeoutMs }).catch((error) => {
-    throw new Error(`${(error as Error).message}\n--- ${service} log ---\n${logTail(service)}`);
-  });
-}
-
-export async function upKubernetes(): Promise<string> {
+export async function upKubernetes(prepared?: KubernetesBinaries): Promise<string> {
   if (process.env.DEPLOYER_KUBECONFIG) {
     const nodes = await waitFor('a Ready node in the cluster of DEPLOYER_KUBECONFIG', async () => {
       const ready = await readyNodes();
@@ -167,7 +172,7 @@ export async function upKubernetes(): Promise<string> {
     }, { timeoutMs: 30_000 });
     return `using DEPLOYER_KUBECONFIG=${kubeconfigPath()} (Ready nodes: ${nodes.join(', ')})`;
   }
-  const { binaries, source } = await obtainBinaries();
+  const { binaries, source } = prepared ?? (await obtainBinaries());
   const pkiDir = join(paths.k8sDir, 'pki');
   const pki = ensurePki(pkiDir);
   mkdirSync(paths.k8sDir, { recursive: true });
@@ -184,7 +189,7 @@ export async function upKubernetes(): Promise<string> {
     '--unsafe-no-fsync', // a throwaway local cluster: speed over crash safety
     '--log-level', 'warn',
   ]);
-  await awaitOrExplain('etcd', 'etcd to report healthy', etcdHealthy, 30_000);
+  await awaitService('etcd to report healthy', etcdHealthy, { service: 'etcd', command: 'etcd' });
 
   startUnlessRunning('kube-apiserver', binaries['kube-apiserver'], [
     '--etcd-servers', etcdUrl,
@@ -203,7 +208,7 @@ export async function upKubernetes(): Promise<string> {
     '--allow-privileged=true',
     '--v', '1',
   ]);
-  await awaitOrExplain('kube-apiserver', 'kube-apiserver to serve requests', apiserverReady, 90_000);
+  await awaitService('kube-apiserver to serve requests', apiserverReady, { service: 'kube-apiserver', command: 'kube-apiserver' });
 
   const kubeconfig = paths.kubeconfig;
   startUnlessRunning('kube-controller-manager', binaries['kube-controller-manager'], [
@@ -232,10 +237,10 @@ export async function upKubernetes(): Promise<string> {
     '--server-address', `127.0.0.1:${ports.kwok}`,
   ]);
   await ensureNode();
-  const nodes = await awaitOrExplain('kwok', `node ${NODE_NAME} to become Ready`, async () => {
+  const nodes = await awaitService(`node ${NODE_NAME} to become Ready`, async () => {
     const ready = await readyNodes();
     return ready.length > 0 ? ready : undefined;
-  }, 60_000);
+  }, { service: 'kwok', command: 'kwok' });
   return `${apiserverUrl} (Kubernetes ${versions.kubernetes}, etcd ${versionOf(binaries.etcd).replace('etcd Version: ', 'v')}, Ready nodes: ${nodes.join(', ')}) — ${source}; kubeconfig ${kubeconfig}`;
 }
 

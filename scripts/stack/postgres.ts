@@ -6,7 +6,8 @@ import { dirname, join } from 'node:path';
 import pg from 'pg';
 import { inDir, onPath } from './binaries.js';
 import { paths, ports, postgresDatabases } from './layout.js';
-import { logTail, runningPid, startProcess, stopProcess } from './processes.js';
+import { runningPid, startProcess, stopProcess } from './processes.js';
+import { awaitService } from './await-service.js';
 import { waitFor } from './wait.js';
 
 const SERVICE = 'postgres';
@@ -37,7 +38,17 @@ function findPostgresBinDir(): string | undefined {
   return initdb ? join(initdb, '..') : undefined;
 }
 
-function obtainPostgres(): { binDir: string; source: string } {
+export interface PostgresBinaries {
+  binDir: string;
+  source: string;
+}
+
+/** What must exist before the server can start: Debian's packages, installed when missing. Nothing for a server the user runs. */
+export async function preparePostgres(): Promise<PostgresBinaries | undefined> {
+  return process.env.DATABASE_URL ? undefined : obtainPostgres();
+}
+
+function obtainPostgres(): PostgresBinaries {
   const found = findPostgresBinDir();
   if (found) return { binDir: found, source: found };
   const isRoot = process.getuid?.() === 0;
@@ -99,7 +110,7 @@ async function ensureDatabase(url: string): Promise<void> {
   if (existing.length === 0) await query(admin.toString(), `CREATE DATABASE "${name.replaceAll('"', '""')}"`);
 }
 
-export async function upPostgres(): Promise<string> {
+export async function upPostgres(prepared?: PostgresBinaries): Promise<string> {
   const urls = databaseUrls();
   if (process.env.DATABASE_URL) {
     await waitFor('PostgreSQL at DATABASE_URL', () => query(urls.app, 'SELECT 1'), { timeoutMs: 15_000 });
@@ -108,7 +119,7 @@ export async function upPostgres(): Promise<string> {
     });
     return `using DATABASE_URL (${new URL(urls.app).host})`;
   }
-  const { binDir, source } = obtainPostgres();
+  const { binDir, source } = prepared ?? obtainPostgres();
   initCluster(binDir);
   if (runningPid(SERVICE, 'postgres') === undefined) {
     startProcess({
@@ -126,9 +137,7 @@ export async function upPostgres(): Promise<string> {
     });
   }
   const admin = `postgres://${SUPERUSER}@127.0.0.1:${ports.postgres}/postgres`;
-  await waitFor('PostgreSQL to accept connections', () => query(admin, 'SELECT 1'), { timeoutMs: 30_000 }).catch((error) => {
-    throw new Error(`${(error as Error).message}\n--- ${SERVICE} log ---\n${logTail(SERVICE)}`);
-  });
+  await awaitService('PostgreSQL to accept connections', () => query(admin, 'SELECT 1'), { service: SERVICE, command: 'postgres' });
   await ensureDatabase(urls.app);
   await ensureDatabase(urls.test);
   const [{ version }] = (await query<{ version: string }>(admin, "SELECT current_setting('server_version') AS version")) as [{ version: string }];

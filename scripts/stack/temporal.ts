@@ -5,7 +5,8 @@ import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { inDir, onPath, requireGo, runBuild, versionOf } from './binaries.js';
 import { paths, ports, temporalSearchAttributes, versions } from './layout.js';
-import { logTail, runningPid, startProcess, stopProcess } from './processes.js';
+import { runningPid, startProcess, stopProcess } from './processes.js';
+import { awaitService } from './await-service.js';
 import { waitFor } from './wait.js';
 
 const SERVICE = 'temporal';
@@ -64,13 +65,23 @@ async function ensureSearchAttributes(): Promise<void> {
   }
 }
 
-export async function upTemporal(): Promise<string> {
+export interface TemporalBinary {
+  binary: string;
+  source: string;
+}
+
+/** What must exist before the server can start: the CLI, built when missing. Nothing for a server the user runs. */
+export async function prepareTemporal(): Promise<TemporalBinary | undefined> {
+  return process.env.TEMPORAL_ADDRESS ? undefined : obtainTemporalCli();
+}
+
+export async function upTemporal(prepared?: TemporalBinary): Promise<string> {
   if (process.env.TEMPORAL_ADDRESS) {
     await waitFor(`Temporal at TEMPORAL_ADDRESS=${temporalAddress()}`, answers, { timeoutMs: 15_000 });
     await ensureSearchAttributes();
     return `using the Temporal server at TEMPORAL_ADDRESS=${temporalAddress()}`;
   }
-  const { binary, source } = await obtainTemporalCli();
+  const { binary, source } = prepared ?? (await obtainTemporalCli());
   if (runningPid(SERVICE, 'temporal') === undefined) {
     mkdirSync(dirname(paths.temporalDb), { recursive: true });
     startProcess({
@@ -88,9 +99,7 @@ export async function upTemporal(): Promise<string> {
       ],
     });
   }
-  await waitFor('the Temporal dev server to answer', answers, { timeoutMs: 60_000 }).catch((error) => {
-    throw new Error(`${(error as Error).message}\n--- ${SERVICE} log ---\n${logTail(SERVICE)}`);
-  });
+  await awaitService('the Temporal dev server to answer', answers, { service: SERVICE, command: 'temporal' });
   return `dev server at ${temporalAddress()}, UI ${temporalUiUrl()} — ${source}, ${versionOf(binary)}`;
 }
 
