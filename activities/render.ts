@@ -1,8 +1,10 @@
 // Stage 2: render the environment's manifests at an exact ops repo commit. The YAML is stored in
 // Postgres under its content hash and only the hash and object refs travel through Temporal, so
 // payloads stay small and a release records exactly what was applied.
-import { readFileSync } from 'node:fs';
+import { readFileSync, statSync } from 'node:fs';
 import { posix } from 'node:path';
+import { DeployerError, ValuesInvalid } from '../src/domain/errors.js';
+import { jsonBoundsProblem, valuesBounds } from '../src/domain/json-bounds.js';
 import { storeRenderedManifest } from '../src/db/manifests.js';
 import { checkoutCommit, resolveInside } from '../src/git/checkout.js';
 import { validateCommitSha, validateOpsRepoSource, validateRepoPath } from '../src/git/validate.js';
@@ -14,12 +16,47 @@ import type { ActivityDeps } from './index.js';
 import type { RenderInput, RenderResult } from './types.js';
 
 const VALUES_FILE = 'values.yaml';
+const VALUES_SCHEMA_FILE = 'values.schema.json';
+/** values.yaml and values.schema.json are data for one environment's render, not bulk. */
+const MAX_VALUES_FILE_BYTES = 1024 * 1024;
+
+/** The text of a file of the ops repo sub-path, or undefined when there is none. */
+function readSmallFile(dir: string, name: string, displayRoot: string): string | undefined {
+  const file = resolveInside(dir, name, name);
+  if (file === undefined || !statSync(file).isFile()) return undefined;
+  const size = statSync(file).size;
+  if (size > MAX_VALUES_FILE_BYTES) {
+    throw new DeployerError(ValuesInvalid, `${posix.join(displayRoot, name)} is ${size} bytes; it may have at most ${MAX_VALUES_FILE_BYTES}`);
+  }
+  return readFileSync(file, 'utf8');
+}
+
+function assertValuesBounded(values: unknown, field: string): void {
+  const problem = jsonBoundsProblem(values, field, { maxDepth: valuesBounds.maxDepth, maxBytes: 2 * MAX_VALUES_FILE_BYTES });
+  if (problem !== undefined) throw new DeployerError(ValuesInvalid, problem);
+}
 
 /** The values.yaml of the ops repo sub-path; a missing file means no values. */
 function readRepoValues(dir: string, displayRoot: string): Values {
-  const file = resolveInside(dir, VALUES_FILE, VALUES_FILE);
-  if (file === undefined) return {};
-  return parseValues(readFileSync(file, 'utf8'), posix.join(displayRoot, VALUES_FILE));
+  const text = readSmallFile(dir, VALUES_FILE, displayRoot);
+  return text === undefined ? {} : parseValues(text, posix.join(displayRoot, VALUES_FILE));
+}
+
+/** values.schema.json next to values.yaml (as Helm has it), if the repo has one. */
+function readValuesSchema(dir: string, displayRoot: string): { schema: unknown; file: string } | undefined {
+  const file = posix.join(displayRoot, VALUES_SCHEMA_FILE);
+  const text = readSmallFile(dir, VALUES_SCHEMA_FILE, displayRoot);
+  if (text === undefined) return undefined;
+  let schema: unknown;
+  try {
+    schema = JSON.parse(text);
+  } catch (error) {
+    throw new DeployerError(ValuesInvalid, `${file}: not valid JSON: ${(error as Error).message}`);
+  }
+  if (typeof schema !== 'object' || schema === null || Array.isArray(schema)) {
+    throw new DeployerError(ValuesInvalid, `${file}: a JSON Schema must be an object`);
+  }
+  return { schema, file };
 }
 
 export function createRenderActivities(deps: Pick<ActivityDeps, 'pool' | 'repoCacheDir' | 'allowFileUrls'>) {
@@ -30,7 +67,10 @@ export function createRenderActivities(deps: Pick<ActivityDeps, 'pool' | 'repoCa
       const templatePath = validateRepoPath('manifestPath', input.manifestPath, { allowRoot: false });
       const dir = await checkoutCommit(deps, source, sha);
 
+      // Overrides arrive through signals and the database; bound them before the recursive merge.
+      input.valuesOverrides.forEach((override, i) => assertValuesBounded(override, `valuesOverrides[${i}]`));
       const values = input.valuesOverrides.reduce(mergeValues, readRepoValues(dir, source.path));
+      assertValuesBounded(values, 'values');
       const rendered = await renderTemplate(
         { root: dir, displayRoot: source.path, templatePath },
         {
@@ -40,13 +80,16 @@ export function createRenderActivities(deps: Pick<ActivityDeps, 'pool' | 'repoCa
           namespace: input.namespace,
           values,
         },
+        { valuesSchema: readValuesSchema(dir, source.path) },
       );
 
       const file = posix.join(source.path, templatePath);
       assertRenderedSize(rendered, file);
       const documents = parseManifestDocuments(rendered, file);
       const objects = objectRefsOf(documents, input.namespace, file);
-      const manifestHash = await storeRenderedManifest(deps.pool, serialiseDocuments(documents));
+      const manifest = serialiseDocuments(documents);
+      assertRenderedSize(manifest, file, 'is, written out in full,');
+      const manifestHash = await storeRenderedManifest(deps.pool, manifest);
       return { manifestHash, objects };
     },
   };

@@ -1,4 +1,5 @@
 // Small helpers over node:util parseArgs: required options with clear errors, JSON options.
+import { jsonBoundsProblem, valuesBounds } from '../domain/json-bounds.js';
 import { parseArgs, type ParseArgsConfig } from 'node:util';
 
 export class UsageError extends Error {
@@ -32,6 +33,8 @@ export function jsonObject(values: Record<string, unknown>, name: string): Recor
     throw new UsageError(`--${name} must be a JSON object: ${(error as Error).message}`);
   }
   if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) throw new UsageError(`--${name} must be a JSON object, got ${JSON.stringify(parsed)}`);
+  const problem = jsonBoundsProblem(parsed, `--${name}`, valuesBounds);
+  if (problem !== undefined) throw new UsageError(problem);
   return parsed as Record<string, unknown>;
 }
 

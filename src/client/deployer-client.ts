@@ -16,6 +16,7 @@
 //   console.log(`deployed ${release.imageRef} (ops ${release.opsSha})`);
 //   await deployer.close();
 import { Client, Connection, WorkflowNotFoundError } from '@temporalio/client';
+import { jsonBoundsProblem, valuesBounds } from '../domain/json-bounds.js';
 import { defaultPayloadConverter } from '@temporalio/common';
 import { randomUUID } from 'node:crypto';
 import type { RolloutProgress } from '../../activities/types.js';
@@ -111,7 +112,12 @@ export class DeployerClient {
     return { requestId: options.requestId ?? randomUUID(), requestedBy: options.requestedBy, reason: options.reason };
   }
 
+  /** Rejects with a TypeError naming the field when `valuesOverride` is too deep or too large; nothing is signalled then. */
   async deploy(options: DeployOptions): Promise<Accepted> {
+    if (options.valuesOverride !== undefined) {
+      const problem = jsonBoundsProblem(options.valuesOverride, 'valuesOverride', valuesBounds);
+      if (problem !== undefined) throw new TypeError(problem);
+    }
     const meta = this.meta(options);
     const handle = await signalEnvironment(this.options.client, this.target(options), deploySignal, {
       ...meta,

@@ -1,10 +1,13 @@
 // Rendered text → Kubernetes objects. Each YAML document must look like an object the API server
 // could accept (apiVersion, kind, metadata.name); catching that here names the template and line,
 // where the API server would only say "invalid object" at apply time.
-import { ApplicationFailure } from '@temporalio/activity';
+import { DeployerError, InvalidManifest, TemplateTooLarge } from '../domain/errors.js';
 import YAML from 'yaml';
 import { describeYamlError, kubeParseOptions, stringifyKubeDocument } from './kube-yaml.js';
 import { isPlainObject } from './values.js';
+
+/** Aliases one document may use; Kubernetes manifests need few, alias bombs need many. */
+const MAX_ALIASES = 100;
 
 /** Rendered output above this is refused: it is stored in Postgres and applied in one go. */
 export const maxRenderedBytes = 1024 * 1024;
@@ -25,13 +28,42 @@ export interface ManifestDocument {
   object: KubeObject;
 }
 
-export function assertRenderedSize(rendered: string, file: string): void {
+export function assertRenderedSize(rendered: string, file: string, what = 'rendered to'): void {
   const bytes = Buffer.byteLength(rendered, 'utf8');
   if (bytes > maxRenderedBytes) {
-    throw ApplicationFailure.nonRetryable(
-      `${file} rendered to ${bytes} bytes; the limit is ${maxRenderedBytes} bytes (1 MiB). Split the environment or trim the manifests`,
-      'ManifestTooLarge',
+    throw new DeployerError(
+      TemplateTooLarge,
+      `${file} ${what} ${bytes} bytes; the limit is ${maxRenderedBytes} bytes (1 MiB). Split the environment or trim the manifests`,
     );
+  }
+}
+
+/**
+ * YAML aliases let a small text stand for a huge manifest (an alias of an alias of a big
+ * mapping). Walks the parsed objects as they will be written out, every alias in full, and stops
+ * as soon as the estimate passes the limit, so the expansion itself is never built.
+ */
+function assertExpandedSize(values: readonly unknown[], file: string): void {
+  let budget = maxRenderedBytes;
+  const stack: unknown[] = [...values];
+  while (stack.length > 0) {
+    const value = stack.pop();
+    if (typeof value === 'string') budget -= value.length + 2;
+    else if (Array.isArray(value)) {
+      budget -= 2 + value.length;
+      for (const item of value) stack.push(item);
+    } else if (value !== null && typeof value === 'object') {
+      for (const [key, item] of Object.entries(value)) {
+        budget -= key.length + 3;
+        stack.push(item);
+      }
+    } else budget -= String(value).length;
+    if (budget < 0) {
+      throw new DeployerError(
+        TemplateTooLarge,
+        `${file}: the manifest expands (through YAML aliases) to more than ${maxRenderedBytes} bytes (1 MiB); write the objects out or trim them`,
+      );
+    }
   }
 }
 
@@ -44,7 +76,7 @@ interface Position {
 function invalid(file: string, { index, item, line }: Position, problem: string): never {
   const document = item === undefined ? `document ${index}` : `document ${index} item ${item}`;
   const where = line === undefined ? document : `${document} (rendered line ${line})`;
-  throw ApplicationFailure.nonRetryable(`${file}: ${where} ${problem}`, 'InvalidManifest');
+  throw new DeployerError(InvalidManifest, `${file}: ${where} ${problem}`);
 }
 
 function nonEmptyString(value: unknown): value is string {
@@ -85,6 +117,7 @@ export function parseManifestDocuments(rendered: string, file: string): Manifest
   // Big integers stay exact: they are only re-serialised, never computed with.
   const docs = YAML.parseAllDocuments(rendered, { ...kubeParseOptions, intAsBigInt: true, lineCounter });
   const result: ManifestDocument[] = [];
+  const expanded: unknown[] = [];
   docs.forEach((doc, position) => {
     const index = position + 1;
     const error = doc.errors[0];
@@ -92,8 +125,15 @@ export function parseManifestDocuments(rendered: string, file: string): Manifest
       const { line, message } = describeYamlError(error);
       invalid(file, { index, line }, `is not valid YAML: ${message}`);
     }
-    const value: unknown = doc.toJS();
+    let value: unknown;
+    try {
+      value = doc.toJS({ maxAliasCount: MAX_ALIASES });
+    } catch (error) {
+      // The yaml package refuses alias bombs with a plain ReferenceError.
+      throw new DeployerError(TemplateTooLarge, `${file}: document ${index} uses YAML aliases too often (${(error as Error).message}); write the objects out instead`);
+    }
     if (value === null || value === undefined) return;
+    expanded.push(value);
     const line = lineCounter.linePos(doc.contents?.range[0] ?? doc.range[0]).line;
     if (isList(value)) {
       value.items.forEach((item, i) => {
@@ -103,6 +143,7 @@ export function parseManifestDocuments(rendered: string, file: string): Manifest
       result.push({ index, line, object: checkObject(value, file, { index, line }) });
     }
   });
+  assertExpandedSize(expanded, file);
   return result;
 }
 

@@ -1,11 +1,20 @@
-// Renders the environment's manifest template with nunjucks. Every template failure becomes a
-// non-retryable TemplateError whose message starts with the file (relative to the repository
-// root) and line, because that is what the person fixing the ops repo needs first.
+// Renders the environment's manifest template with nunjucks, inside the render sandbox (a V8
+// isolate: see sandbox/render-sandbox.ts). Every failure becomes a DeployerError whose message
+// starts with the file (relative to the repository root) and line where known, because that is
+// what the person fixing the ops repo needs first.
 import { posix } from 'node:path';
-import { ApplicationFailure } from '@temporalio/activity';
-import nunjucks from 'nunjucks';
+import {
+  DeployerError,
+  InvalidPath,
+  TemplateError,
+  TemplateMemory,
+  TemplateTimeout,
+  TemplateTooLarge,
+  ValuesInvalid,
+} from '../domain/errors.js';
 import { resolveInside } from '../git/checkout.js';
 import { ContainedLoader } from './contained-loader.js';
+import { RenderSandbox } from './sandbox/render-sandbox.js';
 import type { Values } from './values.js';
 
 /** The variables a template sees. Names are snake_case, as templates usually spell them. */
@@ -26,36 +35,58 @@ export interface TemplateLocation {
   templatePath: string;
 }
 
-export async function renderTemplate(location: TemplateLocation, context: TemplateContext): Promise<string> {
-  const { root, displayRoot, templatePath } = location;
-  if (resolveInside(root, templatePath, 'manifestPath') === undefined) {
-    throw ApplicationFailure.nonRetryable(
-      `manifestPath ${JSON.stringify(templatePath)} does not exist in ${JSON.stringify(displayRoot || '.')} at this commit`,
-      'InvalidPath',
-    );
-  }
-  const loader = new ContainedLoader(root);
-  // dev: keep nunjucks' own error object (it carries lineno/colno); otherwise it is replaced by
-  // a bare Error. Callback mode: in synchronous mode an error in an included template is thrown
-  // from a callback, outside any try/catch, and takes the worker process down.
-  const env = new nunjucks.Environment(loader, { autoescape: false, throwOnUndefined: true, dev: true });
-  let rendered: string;
-  try {
-    rendered = await new Promise<string>((resolve, reject) => {
-      env.render(templatePath, context, (error, result) => (error ? reject(error) : resolve(result ?? '')));
-    });
-  } catch (error) {
-    if (loader.violation) throw loader.violation;
-    throw ApplicationFailure.nonRetryable(describeTemplateError(error as NunjucksError, loader.sources, displayRoot), 'TemplateError');
-  }
-  if (loader.violation) throw loader.violation;
-  return rendered;
+export interface RenderOptions {
+  /** the sandbox to render in; the process-wide one with the default limits otherwise */
+  sandbox?: RenderSandbox;
+  /** a parsed values.schema.json the merged values must match */
+  valuesSchema?: { schema: unknown; file: string };
 }
 
-interface NunjucksError extends Error {
+let processSandbox: RenderSandbox | undefined;
+
+/** The sandbox renders use unless given one: created on first use, kept for the process. */
+export function defaultRenderSandbox(): RenderSandbox {
+  processSandbox ??= new RenderSandbox();
+  return processSandbox;
+}
+
+export async function renderTemplate(location: TemplateLocation, context: TemplateContext, options: RenderOptions = {}): Promise<string> {
+  const { root, displayRoot, templatePath } = location;
+  const file = posix.join(displayRoot, templatePath);
+  if (resolveInside(root, templatePath, 'manifestPath') === undefined) {
+    throw new DeployerError(InvalidPath, `manifestPath ${JSON.stringify(templatePath)} does not exist in ${JSON.stringify(displayRoot || '.')} at this commit`);
+  }
+  const sandbox = options.sandbox ?? defaultRenderSandbox();
+  const loader = new ContainedLoader(root);
+  const outcome = await sandbox.render({
+    templatePath,
+    context: context as unknown as Record<string, unknown>,
+    valuesSchema: options.valuesSchema?.schema,
+    readTemplate: (name) => loader.getSource(name),
+  });
+  if (loader.violation) throw loader.violation;
+  switch (outcome.kind) {
+    case 'rendered':
+      return outcome.output;
+    case 'schema':
+      throw new DeployerError(ValuesInvalid, `the values do not match ${options.valuesSchema?.file ?? 'values.schema.json'}: ${outcome.problems.join('; ')}`);
+    case 'timeout':
+      throw new DeployerError(TemplateTimeout, `${file}: rendering used more than ${outcome.cpuMs} ms of CPU time and was stopped (an endless or very long loop?)`);
+    case 'memory':
+      throw new DeployerError(TemplateMemory, `${file}: rendering used more than the ${sandbox.limits.memoryMiB} MiB of memory a render may use and was stopped`);
+    case 'template': {
+      const where = describeTemplateError(outcome, loader.sources, displayRoot);
+      throw new DeployerError(outcome.type === TemplateTooLarge || outcome.type === 'TemplateForbidden' ? outcome.type : TemplateError, where);
+    }
+  }
+}
+
+interface NunjucksError {
+  message: string;
   lineno?: number;
   colno?: number;
-  cause?: unknown;
+  /** the error was raised by code nunjucks called (a filter, a lookup), not by nunjucks itself */
+  wrapped: boolean;
 }
 
 // nunjucks prefixes the message with one "(template) [Line n, Column m]" line per template the
@@ -80,7 +111,7 @@ function describeTemplateError(error: NunjucksError, sources: ReadonlyMap<string
 
   // Errors nunjucks raises itself carry 1-based positions; errors it wraps (an unknown filter, a
   // call of undefined) carry the compiler's 0-based ones.
-  const offset = error.cause === undefined ? 0 : 1;
+  const offset = error.wrapped ? 1 : 0;
   const source = sources.get(file);
   let line = typeof error.lineno === 'number' ? error.lineno + offset : undefined;
   if (line === undefined && /end of file/.test(detail) && source !== undefined) line = source.split('\n').length;

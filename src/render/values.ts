@@ -1,6 +1,6 @@
 // Template values: the repository's values.yaml with the environment's and the release's
 // overrides deep-merged over it, the way Helm layers values files.
-import { ApplicationFailure } from '@temporalio/activity';
+import { DeployerError, TemplateError, TemplateTooLarge } from '../domain/errors.js';
 import YAML from 'yaml';
 import { describeYamlError, kubeParseOptions } from './kube-yaml.js';
 
@@ -37,15 +37,17 @@ export function parseValues(text: string, file: string): Values {
   const error = doc.errors[0];
   if (error) {
     const { line, message } = describeYamlError(error);
-    throw ApplicationFailure.nonRetryable(`${file}${line ? ` line ${line}` : ''}: invalid YAML: ${message}`, 'TemplateError');
+    throw new DeployerError(TemplateError, `${file}${line ? ` line ${line}` : ''}: invalid YAML: ${message}`);
   }
-  const values: unknown = doc.toJS();
+  let values: unknown;
+  try {
+    values = doc.toJS({ maxAliasCount: 100 });
+  } catch (error) {
+    throw new DeployerError(TemplateTooLarge, `${file}: uses YAML aliases too often (${(error as Error).message})`);
+  }
   if (values === null || values === undefined) return {};
   if (!isPlainObject(values)) {
-    throw ApplicationFailure.nonRetryable(
-      `${file}: the top level must be a mapping of names to values, not ${Array.isArray(values) ? 'a list' : 'a scalar'}`,
-      'TemplateError',
-    );
+    throw new DeployerError(TemplateError, `${file}: the top level must be a mapping of names to values, not ${Array.isArray(values) ? 'a list' : 'a scalar'}`);
   }
   return values;
 }

@@ -4,6 +4,7 @@ import { fileURLToPath } from 'node:url';
 import { createActivities, type ActivityDeps } from '../../activities/index.js';
 import { TASK_QUEUE } from '../../workflows/messages.js';
 import { ActivityFailureCounter } from '../observability/activity-failures.js';
+import { DomainFailureInterceptor } from '../observability/domain-failures-interceptor.js';
 import { workerTuning } from '../worker-tuning.js';
 
 export interface DeployerWorkerOptions {
@@ -25,7 +26,8 @@ export async function createDeployerWorker(options: DeployerWorkerOptions): Prom
     taskQueue: options.taskQueue ?? TASK_QUEUE,
     ...(options.workflowBundle ? { workflowBundle: options.workflowBundle } : { workflowsPath }),
     activities: createActivities(options.deps),
-    interceptors: { activity: [() => ({ inbound: new ActivityFailureCounter() })] },
+    // The counter is outermost, so it counts failures by the type the mapping gives them.
+    interceptors: { activity: [() => ({ inbound: new ActivityFailureCounter() }), () => ({ inbound: new DomainFailureInterceptor() })] },
     ...workerTuning,
   });
   return { worker, connection };

@@ -1,9 +1,12 @@
-// The ApplicationFailure an activity or validator throws; a test fails when it throws anything
+// The ApplicationFailure an activity or validator throws (or the one its DeployerError becomes); a test fails when it throws anything
 // else, or nothing.
 import { ApplicationFailure } from '@temporalio/common';
+import { toTemporalFailure } from '../../src/observability/domain-failures-interceptor.js';
 
+// A DeployerError counts as the failure the worker's interceptor would make of it.
 function asFailure(error: unknown): ApplicationFailure {
-  if (error instanceof ApplicationFailure) return error;
+  const failure = toTemporalFailure(error);
+  if (failure instanceof ApplicationFailure) return failure;
   throw error;
 }
 

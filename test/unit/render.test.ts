@@ -177,21 +177,21 @@ describe('renderTemplate', () => {
   ])('refuses to include %s', async (target, reason) => {
     await template('escape-include.njk', `{% include "${target}" %}\n`);
     const failure = await failureOf(() => render('escape-include.njk'));
-    expect(failure.type).toBe('InvalidPath');
+    expect(failure.type).toBe('TemplateForbidden');
     expect(failure.nonRetryable).toBe(true);
     expect(failure.message).toContain(reason);
   });
 
   it('refuses an escaping include even when marked "ignore missing"', async () => {
     await template('escape-ignored.njk', 'a: 1\n{% include "../../../secret.yaml" ignore missing %}\n');
-    expect((await failureOf(() => render('escape-ignored.njk'))).type).toBe('InvalidPath');
+    expect((await failureOf(() => render('escape-ignored.njk'))).type).toBe('TemplateForbidden');
   });
 
   it('refuses a symlink that points outside the template root', async () => {
     await symlink(join(base, 'secret.yaml'), join(root, 'linked-secret.yaml'));
     await template('via-symlink.njk', '{% include "linked-secret.yaml" %}\n');
     const failure = await failureOf(() => render('via-symlink.njk'));
-    expect(failure.type).toBe('InvalidPath');
+    expect(failure.type).toBe('TemplateForbidden');
     expect(failure.message).toMatch(/symlink that points outside the repository/);
     expect(failure.message).not.toContain('hunter2');
   });
@@ -325,26 +325,29 @@ describe('size limit', () => {
   it('accepts exactly 1 MiB and refuses one byte more', async () => {
     expect(() => assertRenderedSize('x'.repeat(maxRenderedBytes), 'app.njk')).not.toThrow();
     const failure = await failureOf(() => assertRenderedSize('x'.repeat(maxRenderedBytes + 1), 'envs/prod/app.njk'));
-    expect(failure.type).toBe('ManifestTooLarge');
+    expect(failure.type).toBe('TemplateTooLarge');
     expect(failure.nonRetryable).toBe(true);
     expect(failure.message).toMatch(/^envs\/prod\/app\.njk rendered to 1048577 bytes; the limit is 1048576 bytes/);
   });
 
   it('counts bytes, not characters', async () => {
     const failure = await failureOf(() => assertRenderedSize('é'.repeat(maxRenderedBytes / 2 + 1), 'app.njk'));
-    expect(failure.type).toBe('ManifestTooLarge');
+    expect(failure.type).toBe('TemplateTooLarge');
   });
 
-  it('refuses what a loop in a template blows up', async () => {
+  it('stops a loop that blows the output up while it renders, naming the file', async () => {
     const dir = await mkdtemp(join(tmpdir(), 'deployer-render-size-'));
     try {
       await writeFile(join(dir, 'big.njk'), '{% for i in range(0, 40000) %}key{{ i }}: {{ values.filler }}\n{% endfor %}');
-      const rendered = await renderTemplate(
-        { root: dir, displayRoot: '', templatePath: 'big.njk' },
-        { image_ref: 'x', project_name: 'p', environment: 'e', namespace: 'n', values: { filler: 'y'.repeat(30) } },
+      const failure = await failureOf(() =>
+        renderTemplate(
+          { root: dir, displayRoot: 'ops', templatePath: 'big.njk' },
+          { image_ref: 'x', project_name: 'p', environment: 'e', namespace: 'n', values: { filler: 'y'.repeat(30) } },
+        ),
       );
-      const failure = await failureOf(() => assertRenderedSize(rendered, 'big.njk'));
-      expect(failure.type).toBe('ManifestTooLarge');
+      expect(failure.type).toBe('TemplateTooLarge');
+      expect(failure.nonRetryable).toBe(true);
+      expect(failure.message).toMatch(/^ops\/big\.njk line 1: the template produced more than 1048576 bytes of output$/);
     } finally {
       await rm(dir, { recursive: true, force: true });
     }

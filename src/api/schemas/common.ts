@@ -4,6 +4,7 @@ import { z } from '@hono/zod-openapi';
 import { isSlug } from '../../../workflows/messages.js';
 import { REQUEST_ID_PATTERN } from '../request-id.js';
 import { imageRefProblem } from '../validation/image-ref.js';
+import { jsonBoundsProblem, valuesBounds } from '../../domain/json-bounds.js';
 
 const SLUG_RULE = 'must be a slug: 1-63 lower-case letters, digits and "-", starting and ending with a letter or digit';
 
@@ -20,6 +21,14 @@ export const imageRef = z
 
 export const valuesOverride = z
   .record(z.string(), z.unknown())
+  .superRefine((value, ctx) => {
+    const problem = jsonBoundsProblem(value, 'values_override', valuesBounds);
+    if (problem === undefined) return;
+    // "values_override.a.b: nested deeper…" → "nested deeper… (at values_override.a.b)"; the field is prefixed anyway.
+    const at = problem.indexOf(': ');
+    const where = problem.slice(0, at);
+    ctx.addIssue({ code: 'custom', message: where === 'values_override' ? problem.slice(at + 2) : `${problem.slice(at + 2)} (at ${where})` });
+  })
   .openapi({ description: 'values deep-merged over the ops repo values.yaml', example: { replicas: 3 } });
 
 export const reason = z.string().min(1).max(500).openapi({ description: 'why, recorded in history and audit' });

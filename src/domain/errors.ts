@@ -1,0 +1,38 @@
+// Errors of the domain, as plain classes: the layers below activities throw these, and one
+// activity interceptor turns them into Temporal failures (non-retryable unless marked retryable),
+// so git, render, k8s and db code never depends on Temporal.
+
+/** An error whose `type` names what went wrong, for people, metrics and retry policies. */
+export class DeployerError extends Error {
+  constructor(
+    /** stable name of the failure, e.g. TemplateTimeout; becomes the Temporal failure type */
+    readonly type: string,
+    message: string,
+    /** true when trying again may succeed (an outage); user errors are never retried */
+    readonly retryable = false,
+  ) {
+    super(message);
+    this.name = type;
+  }
+}
+
+/** A template failed to render: syntax, an undefined value, a missing include. */
+export const TemplateError = 'TemplateError';
+/** A template reached for something outside its sandbox (a forbidden member, a file outside the repo path). */
+export const TemplateForbidden = 'TemplateForbidden';
+/** A template used more CPU time than a render may. */
+export const TemplateTimeout = 'TemplateTimeout';
+/** A template produced more output than a manifest may hold, while rendering or after alias expansion. */
+export const TemplateTooLarge = 'TemplateTooLarge';
+/** A template used more memory than its isolate may. */
+export const TemplateMemory = 'TemplateMemory';
+/** The merged values do not match the ops repo's values.schema.json. */
+export const ValuesInvalid = 'ValuesInvalid';
+/** The rendered text is not a list of Kubernetes objects. */
+export const InvalidManifest = 'InvalidManifest';
+/** A path names something that does not exist or leaves the repository path. */
+export const InvalidPath = 'InvalidPath';
+
+export function deployerError(type: string, message: string): DeployerError {
+  return new DeployerError(type, message);
+}
