@@ -4,7 +4,6 @@ import type { OpenAPIHono } from '@hono/zod-openapi';
 import type { AppEnv } from './app-env.js';
 import { resolveDeps, type ApiDeps } from './deps.js';
 import { handleErrors, handleNotFound } from './error-handler.js';
-import { boundedJsonBodies } from './middleware/bounded-json.js';
 import { createGuards } from './middleware/guards.js';
 import { createRouter } from './router.js';
 import { deploymentActionRoutes } from './routes/deployment-actions.js';
@@ -28,7 +27,6 @@ export function createApp(input: ApiDeps): OpenAPIHono<AppEnv> {
     description: 'an API token (dpl_…) with the scope the route needs: deploy:read, deploy:promote or admin',
   });
 
-  app.use('*', boundedJsonBodies);
   app.route('/', healthRoutes(deps));
   app.route('/', metricsRoutes(deps));
   app.route('/api/projects', deploymentReadRoutes(deps, guards));

@@ -12,8 +12,8 @@ export interface JsonBounds {
 /** What a values override (a request's or an environment's) may be. */
 export const valuesBounds: JsonBounds = { maxDepth: 32, maxBytes: 256 * 1024 };
 
-/** What a whole request body may be. */
-export const requestBodyBounds: JsonBounds = { maxDepth: 40, maxBytes: 1024 * 1024 };
+/** What a whole request body may be (its size is limited before it is parsed, too). */
+export const requestBodyBounds: JsonBounds = { maxDepth: valuesBounds.maxDepth + 2, maxBytes: 1024 * 1024 };
 
 function describePath(field: string, path: ReadonlyArray<string | number>): string {
   return path.reduce<string>((text, key) => (typeof key === 'number' ? `${text}[${key}]` : /^[A-Za-z_$][\w$]*$/.test(key) ? `${text}.${key}` : `${text}[${JSON.stringify(key)}]`), field);

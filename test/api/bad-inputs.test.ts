@@ -24,7 +24,14 @@ const environment = (overrides: Record<string, unknown>) => ({
 });
 const opsRepo = (overrides: Record<string, unknown>) => ({ json: { name: 'PREFIX-bad', url: 'https://git.example.com/x.git', ...overrides } });
 
+/** `{"a":{"a":…1…}}` as text, `depth` objects deep: built as a string, since a deep object overflows JSON.stringify. */
+const nested = (depth: number) => `${'{"a":'.repeat(depth)}1${'}'.repeat(depth)}`;
+const rawJson = (body: string) => ({ body, headers: { 'Content-Type': 'application/json' } });
+
 const catalogue: BadInput[] = [
+  { name: 'values override nested 8,000 deep', method: 'PATCH', path: '/deployments/target', request: rawJson(`{"image_ref":"web:1","values_override":${nested(8_000)}}`), status: 400, field: 'values_override' },
+  { name: 'values override nested 33 deep', method: 'PATCH', path: '/deployments/target', request: rawJson(`{"image_ref":"web:1","values_override":${nested(33)}}`), status: 400, field: 'values_override' },
+  { name: 'environment values override nested 8,000 deep', method: 'PUT', path: '/environments/fresh', request: rawJson(`{"ops_repo":"PREFIX-ops","manifest_path":"app.yaml.njk","namespace":"fresh-ns","values_override":${nested(8_000)}}`), status: 400, field: 'values_override' },
   { name: 'image ref with a space', method: 'PATCH', path: '/deployments/target', request: image('web: 1.0'), status: 400, field: 'image_ref' },
   { name: 'image ref with an upper-case registry', method: 'PATCH', path: '/deployments/target', request: image('Registry.Example.com/web:1'), status: 400, field: 'image_ref' },
   { name: 'image ref with an upper-case repository', method: 'PATCH', path: '/deployments/target', request: image('team/Web:1'), status: 400, field: 'image_ref' },
@@ -106,6 +113,7 @@ describe('bad inputs', () => {
     const path = fill(bad.path.startsWith('/api/') ? bad.path : `/api/projects/${test.project}${bad.path}`);
     const request: CallOptions = { ...bad.request, token: test.tokens.admin };
     if (request.json !== undefined) request.json = JSON.parse(fill(JSON.stringify(request.json)));
+    if (typeof request.body === 'string') request.body = fill(request.body);
     const app = bad.strict ? test.appWith({ allowFileUrls: false }) : test.app;
     const mutation = bad.method !== 'GET';
     const before = await rowCounts(test);

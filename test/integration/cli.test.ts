@@ -48,6 +48,12 @@ describe('the deployer command line', () => {
     expect(await cli('deploy', '--project', harness.project, '--env', 'prod')).toMatchObject({ code: 2, err: [expect.stringContaining('--image is required')] });
     expect(await cli('deploy', '--project', 'Bad_Project', '--env', 'prod', '--image', 'x')).toMatchObject({ code: 2, err: [expect.stringContaining('--project "Bad_Project" must be a slug')] });
     expect(await cli('deploy', '--project', harness.project, '--env', 'prod', '--image', 'x', '--values', '[1]')).toMatchObject({ code: 2, err: [expect.stringContaining('--values must be a JSON object')] });
+    const deep = `${'{"a":'.repeat(8_000)}1${'}'.repeat(8_000)}`;
+    expect(await cli('deploy', '--project', harness.project, '--env', 'deep', '--image', 'x', '--values', deep)).toMatchObject({
+      code: 2,
+      err: [expect.stringContaining('--values.a.a.a')],
+    });
+    expect(await harness.client.workflow.getHandle(`deploy/${harness.project}/deep`).describe().catch((error: Error) => error.name)).toBe('WorkflowNotFoundError');
     expect(await cli('launch')).toMatchObject({ code: 2, err: [expect.stringContaining('usage: deployer <command>')] });
   });
 

@@ -248,14 +248,15 @@ describe('ops repo sync and render against real git and Postgres', () => {
     }
 
     it.each([
-      ['an included template', 'app', 'templates/app.yaml.njk'],
-      ['values.yaml', 'values-link', 'templates/app.yaml.njk'],
-      ['the ops repo path', 'dir-link', 'secret.yaml'],
-    ])('are refused for %s', async (_what, path, manifestPath) => {
+      // Reaching out of the repo from inside a template is a sandbox escape attempt.
+      ['an included template', 'app', 'templates/app.yaml.njk', 'TemplateForbidden'],
+      ['values.yaml', 'values-link', 'templates/app.yaml.njk', 'InvalidPath'],
+      ['the ops repo path', 'dir-link', 'secret.yaml', 'InvalidPath'],
+    ])('are refused for %s', async (_what, path, manifestPath, type) => {
       const activities = await worker();
       expect(await activities.syncOpsRepo({ opsRepo: linkedInput(path).opsRepo })).toEqual({ sha: linkedSha });
       const failure = await failureOf(() => activities.renderManifests(linkedInput(path, manifestPath)));
-      expect(failure.type).toBe('InvalidPath');
+      expect(failure.type).toBe(type);
       expect(failure.nonRetryable).toBe(true);
       expect(failure.message).toMatch(/symlink that points outside the repository/);
       expect(failure.message).not.toContain('hunter2');

@@ -10,6 +10,7 @@ import type { ResolvedApiDeps } from '../deps.js';
 import { auditMutation } from './audit.js';
 import { authenticate } from './authenticate.js';
 import { authorize } from './authorize.js';
+import { limitBodyDepth } from './bounded-json.js';
 import { limitBodySize } from './body-size.js';
 import { resolveRequestId } from './request-id.js';
 
@@ -22,6 +23,6 @@ export function createGuards(deps: ResolvedApiDeps): Guards {
   const authenticated = authenticate(deps.pool);
   return {
     read: (scope) => [authenticated, authorize(scope)],
-    mutation: (scope, auditAction) => [authenticated, auditMutation(deps, auditAction), authorize(scope), resolveRequestId, limitBodySize],
+    mutation: (scope, auditAction) => [authenticated, auditMutation(deps, auditAction), authorize(scope), resolveRequestId, limitBodySize, limitBodyDepth],
   };
 }

@@ -251,10 +251,13 @@
     return parts.join('/');
   }
 
-  function hostLoader(readTemplate) {
+  function hostLoader(readTemplate, preloaded) {
     return {
       getSource: function (name) {
-        var found = readTemplate.applySync(undefined, [String(name)], { result: { copy: true } });
+        var key = String(name);
+        var found = Object.prototype.hasOwnProperty.call(preloaded, key)
+          ? preloaded[key]
+          : readTemplate.applySync(undefined, [key], { result: { copy: true } });
         return found ? { src: found.src, path: found.path, noCache: true } : null;
       },
       isRelative: function (name) {
@@ -298,7 +301,7 @@
     }
     budget.emitted = 0;
     budget.limit = request.maxOutputBytes;
-    var env = new nunjucks.Environment(hostLoader(readTemplate), { autoescape: true, throwOnUndefined: true, dev: true });
+    var env = new nunjucks.Environment(hostLoader(readTemplate, request.preloaded || {}), { autoescape: true, throwOnUndefined: true, dev: true });
     env.addFilter('toYaml', toYaml);
     env.addFilter('dump', dump);
     env.addFilter('raw', raw);

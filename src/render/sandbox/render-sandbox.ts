@@ -24,7 +24,10 @@ export interface SandboxRenderRequest {
   context: Record<string, unknown>;
   /** a parsed values.schema.json, checked against `context.values` before rendering */
   valuesSchema?: unknown;
-  /** serves a template by name: its source and canonical path, or null when there is none */
+  /**
+   * serves a template by name: its source and canonical path, or null when there is none. The
+   * template to render is read before the render starts; includes are read as the render asks.
+   */
   readTemplate: (name: string) => { src: string; path: string } | null;
 }
 
@@ -80,42 +83,35 @@ export class RenderSandbox {
 
   private async renderIn(slot: Slot, request: SandboxRenderRequest): Promise<SandboxRenderOutcome> {
     const { isolate } = slot;
+    // The template itself goes in with the request; only includes cross back to this thread.
+    const preloaded = request.readTemplate(request.templatePath);
     const payload = JSON.stringify({
       templatePath: request.templatePath,
+      preloaded: preloaded === null ? {} : { [request.templatePath]: preloaded },
       context: request.context,
       valuesSchema: request.valuesSchema,
       maxOutputBytes: this.limits.maxOutputBytes,
     });
     // The isolate copies the answer in (`result: { copy: true }` on its side).
     const read = new ivm.Reference((name: string) => request.readTemplate(name));
-    const cpuStart = isolate.cpuTime;
-    const cpuLimitNs = BigInt(this.limits.cpuTimeMs) * 1_000_000n;
-    let timedOut = false;
-    // isolated-vm's own timeout counts wall time; the limit is on CPU time, so a watchdog reads the
-    // isolate's CPU clock and stops it. The wall timeout is only a backstop for a stuck host call.
-    const watchdog = setInterval(() => {
-      if (!isolate.isDisposed && isolate.cpuTime - cpuStart > cpuLimitNs) {
-        timedOut = true;
-        isolate.dispose();
-      }
-    }, WATCHDOG_INTERVAL_MS);
-    watchdog.unref();
+    const watched = watchCpuTime(isolate, this.limits.cpuTimeMs);
     try {
       const result = await slot.render.apply(undefined, [payload, read], {
+        // Only a backstop for a render stuck in a host call: the CPU-time watchdog does the real work.
         timeout: this.limits.cpuTimeMs * 4 + 10_000,
         result: { copy: true },
       });
       return parseResult(result as string);
     } catch (error) {
       const message = (error as Error).message ?? String(error);
-      if (timedOut || /timed out/i.test(message)) {
+      if (watched.timedOut || /timed out/i.test(message)) {
         return { kind: 'timeout', cpuMs: this.limits.cpuTimeMs };
       }
       if (/memory limit/i.test(message) || isolate.isDisposed) return { kind: 'memory' };
       // Anything else escaping the entry point (a RangeError from a huge string) is the template's.
       return { kind: 'template', type: 'TemplateError', message, wrapped: false };
     } finally {
-      clearInterval(watchdog);
+      watched.stop();
       read.release();
     }
   }
@@ -164,6 +160,46 @@ function parseResult(text: string): SandboxRenderOutcome {
   if (result.schemaErrors) return { kind: 'schema', problems: result.schemaErrors };
   if (result.error) return { kind: 'template', ...result.error };
   return { kind: 'rendered', output: result.output ?? '' };
+}
+
+// isolated-vm's own timeout counts wall time; the limit is on CPU time, so one watchdog for the
+// process reads the CPU clock of every isolate that is rendering and disposes one over its limit.
+interface Watched {
+  isolate: ivm.Isolate;
+  cpuStart: bigint;
+  limitNs: bigint;
+  timedOut: boolean;
+  stop(): void;
+}
+const watchedRenders = new Set<Watched>();
+let watchdog: NodeJS.Timeout | undefined;
+
+function watchCpuTime(isolate: ivm.Isolate, cpuTimeMs: number): Watched {
+  const watched: Watched = {
+    isolate,
+    cpuStart: isolate.cpuTime,
+    limitNs: BigInt(cpuTimeMs) * 1_000_000n,
+    timedOut: false,
+    stop() {
+      watchedRenders.delete(watched);
+      if (watchedRenders.size === 0 && watchdog !== undefined) {
+        clearInterval(watchdog);
+        watchdog = undefined;
+      }
+    },
+  };
+  watchedRenders.add(watched);
+  watchdog ??= setInterval(checkCpuTimes, WATCHDOG_INTERVAL_MS).unref();
+  return watched;
+}
+
+function checkCpuTimes(): void {
+  for (const watched of watchedRenders) {
+    if (!watched.isolate.isDisposed && watched.isolate.cpuTime - watched.cpuStart > watched.limitNs) {
+      watched.timedOut = true;
+      watched.isolate.dispose();
+    }
+  }
 }
 
 let compiledProgram: string | undefined;
