@@ -3,8 +3,6 @@
 // upgrade, prune, rollback, stop, a failing release with auto-rollback, and a hand edit that the
 // drift pass undoes.
 import * as k8s from '@kubernetes/client-node';
-import { Client, Connection } from '@temporalio/client';
-import type { NativeConnection, Worker } from '@temporalio/worker';
 import { cp, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -17,10 +15,9 @@ import { registerEnvironment } from '../../src/db/environments.js';
 import { migrate } from '../../src/db/migrate.js';
 import { closePools, getPool } from '../../src/db/pool.js';
 import { loadKubeConfig } from '../../src/k8s/kubeconfig.js';
-import { createDeployerWorker } from '../../src/worker/create-worker.js';
 import { testEnv, uniqueSuffix } from '../support/env.js';
+import { startRealWorker, type RealWorker } from '../support/real-worker.js';
 import { installQuietRuntime } from '../support/temporal-runtime.js';
-import { workflowBundle } from '../workflow/harness.js';
 
 const sampleRepo = fileURLToPath(new URL('../../sample/ops-repo', import.meta.url));
 
@@ -33,10 +30,7 @@ describe('deploying through the workflow with the real activities', () => {
   const dirs: string[] = [];
   let repo: SimpleGit;
   let repoDir: string;
-  let worker: Worker;
-  let workerConnection: NativeConnection;
-  let running: Promise<void>;
-  let connection: Connection;
+  let real: RealWorker;
   let deployer: DeployerClient;
   let apps: k8s.AppsV1Api;
   let core: k8s.CoreV1Api;
@@ -101,24 +95,12 @@ describe('deploying through the workflow with the real activities', () => {
     const kubeConfig = loadKubeConfig(testEnv.kubeconfig);
     apps = kubeConfig.makeApiClient(k8s.AppsV1Api);
     core = kubeConfig.makeApiClient(k8s.CoreV1Api);
-    ({ worker, connection: workerConnection } = await createDeployerWorker({
-      temporalAddress: testEnv.temporalAddress,
-      namespace: testEnv.temporalNamespace,
-      taskQueue,
-      workflowBundle: await workflowBundle(),
-      deps: { pool: pool(), kubeConfig, repoCacheDir: cacheDir, allowFileUrls: true },
-    }));
-    running = worker.run();
-    connection = await Connection.connect({ address: testEnv.temporalAddress });
-    deployer = new DeployerClient({ client: new Client({ connection, namespace: testEnv.temporalNamespace }), taskQueue });
+    real = await startRealWorker({ taskQueue, pool: pool(), kubeConfig, repoCacheDir: cacheDir });
+    deployer = real.deployer;
   });
 
   afterAll(async () => {
-    await deployer?.['options'].client.workflow.getHandle(`deploy/${project}/${environment}`).terminate('test finished').catch(() => undefined);
-    worker?.shutdown();
-    await running;
-    await workerConnection?.close();
-    await connection?.close();
+    await real?.close([`deploy/${project}/${environment}`]);
     await core?.deleteNamespace({ name: namespace }).catch(() => undefined);
     await closePools();
     await Promise.all(dirs.map((dir) => rm(dir, { recursive: true, force: true })));

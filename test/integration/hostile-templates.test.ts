@@ -4,8 +4,6 @@
 // an endless loop and a memory bomb fail their release while another environment deploys
 // normally at the same time; an injected value stays one string.
 import * as k8s from '@kubernetes/client-node';
-import { Client, Connection } from '@temporalio/client';
-import type { NativeConnection, Worker } from '@temporalio/worker';
 import { cp, mkdtemp, rm, symlink, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -17,10 +15,9 @@ import { registerEnvironment } from '../../src/db/environments.js';
 import { migrate } from '../../src/db/migrate.js';
 import { closePools, getPool } from '../../src/db/pool.js';
 import { loadKubeConfig } from '../../src/k8s/kubeconfig.js';
-import { createDeployerWorker } from '../../src/worker/create-worker.js';
 import { testEnv, uniqueSuffix } from '../support/env.js';
+import { startRealWorker, type RealWorker } from '../support/real-worker.js';
 import { installQuietRuntime } from '../support/temporal-runtime.js';
-import { workflowBundle } from '../workflow/harness.js';
 
 const sampleRepo = fileURLToPath(new URL('../../sample/ops-repo', import.meta.url));
 const SECRET = `s3cr3t-${uniqueSuffix()}-${uniqueSuffix()}`;
@@ -38,10 +35,7 @@ describe('hostile templates and values against a real worker', () => {
   const taskQueue = `hostile-${suffix}`;
   const dirs: string[] = [];
   const environments: Environment[] = [];
-  let worker: Worker;
-  let workerConnection: NativeConnection;
-  let running: Promise<void>;
-  let connection: Connection;
+  let real: RealWorker;
   let deployer: DeployerClient;
   let core: k8s.CoreV1Api;
   let hostile: Environment;
@@ -90,7 +84,7 @@ describe('hostile templates and values against a real worker', () => {
     );
     const elapsedMs = Date.now() - started;
     expect(error).toBeInstanceOf(ReleaseFailedError);
-    const history = await deployer['options'].client.workflow.getHandle(`deploy/${env.key.project}/${env.key.environment}`).fetchHistory();
+    const history = await real.client.workflow.getHandle(`deploy/${env.key.project}/${env.key.environment}`).fetchHistory();
     const failures = (history.events ?? []).filter((e) => e.activityTaskFailedEventAttributes);
     const last = failures.at(-1)!.activityTaskFailedEventAttributes!;
     const scheduled = (history.events ?? []).find((e) => String(e.eventId) === String(last.scheduledEventId));
@@ -119,27 +113,13 @@ describe('hostile templates and values against a real worker', () => {
 
     const kubeConfig = loadKubeConfig(testEnv.kubeconfig);
     core = kubeConfig.makeApiClient(k8s.CoreV1Api);
-    ({ worker, connection: workerConnection } = await createDeployerWorker({
-      temporalAddress: testEnv.temporalAddress,
-      namespace: testEnv.temporalNamespace,
-      taskQueue,
-      workflowBundle: await workflowBundle(),
-      deps: { pool: pool(), kubeConfig, repoCacheDir: cacheDir, allowFileUrls: true },
-    }));
-    running = worker.run();
-    connection = await Connection.connect({ address: testEnv.temporalAddress });
-    deployer = new DeployerClient({ client: new Client({ connection, namespace: testEnv.temporalNamespace }), taskQueue });
+    real = await startRealWorker({ taskQueue, pool: pool(), kubeConfig, repoCacheDir: cacheDir });
+    deployer = real.deployer;
   });
 
   afterAll(async () => {
-    for (const env of environments) {
-      await deployer?.['options'].client.workflow.getHandle(`deploy/${env.key.project}/${env.key.environment}`).terminate('test finished').catch(() => undefined);
-      await core?.deleteNamespace({ name: env.namespace }).catch(() => undefined);
-    }
-    worker?.shutdown();
-    await running;
-    await workerConnection?.close();
-    await connection?.close();
+    await real?.close(environments.map((env) => `deploy/${env.key.project}/${env.key.environment}`));
+    for (const env of environments) await core?.deleteNamespace({ name: env.namespace }).catch(() => undefined);
     await closePools();
     delete process.env[SECRET_ENV];
     await Promise.all(dirs.map((dir) => rm(dir, { recursive: true, force: true })));
@@ -228,7 +208,7 @@ describe('hostile templates and values against a real worker', () => {
     await expect(deployer.deploy({ ...key, imageRef: 'registry.example/x:1', valuesOverride: deep as Record<string, unknown>, requestedBy: 'hostile-test' })).rejects.toThrow(
       /^valuesOverride\.a\.a.*: nested deeper than 32 levels$/,
     );
-    const handle = deployer['options'].client.workflow.getHandle(`deploy/${key.project}/dev`);
+    const handle = real.client.workflow.getHandle(`deploy/${key.project}/dev`);
     await expect(handle.describe()).rejects.toMatchObject({ name: 'WorkflowNotFoundError' });
   });
 
@@ -245,7 +225,7 @@ describe('hostile templates and values against a real worker', () => {
     const configMaps = await core.listConfigMapForAllNamespaces();
     expect(JSON.stringify(configMaps.items.map((cm) => cm.data ?? {}))).not.toContain(SECRET);
     expect(configMaps.items.some((cm) => cm.metadata?.name === 'loot')).toBe(false);
-    const temporalHistory = await deployer['options'].client.workflow.getHandle(`deploy/${hostile.key.project}/dev`).fetchHistory();
+    const temporalHistory = await real.client.workflow.getHandle(`deploy/${hostile.key.project}/dev`).fetchHistory();
     expect(JSON.stringify(temporalHistory)).not.toContain(SECRET);
   });
 });

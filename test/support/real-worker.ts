@@ -1,0 +1,44 @@
+// A real worker (the real activities on the stack's Postgres and Kubernetes) on its own task
+// queue, with an SDK client for it: what integration tests deploy through.
+import type * as k8s from '@kubernetes/client-node';
+import { Client, Connection } from '@temporalio/client';
+import type { NativeConnection, Worker } from '@temporalio/worker';
+import type pg from 'pg';
+import { DeployerClient } from '../../src/client/deployer-client.js';
+import { createDeployerWorker } from '../../src/worker/create-worker.js';
+import { workflowBundle } from '../workflow/harness.js';
+import { testEnv } from './env.js';
+
+export interface RealWorker {
+  deployer: DeployerClient;
+  client: Client;
+  /** terminates the given workflows, then stops the worker and closes both connections */
+  close(workflowIds?: string[]): Promise<void>;
+}
+
+export async function startRealWorker(options: { taskQueue: string; pool: pg.Pool; kubeConfig: k8s.KubeConfig; repoCacheDir: string }): Promise<RealWorker> {
+  let worker: Worker;
+  let workerConnection: NativeConnection;
+  ({ worker, connection: workerConnection } = await createDeployerWorker({
+    temporalAddress: testEnv.temporalAddress,
+    namespace: testEnv.temporalNamespace,
+    taskQueue: options.taskQueue,
+    workflowBundle: await workflowBundle(),
+    deps: { pool: options.pool, kubeConfig: options.kubeConfig, repoCacheDir: options.repoCacheDir, allowFileUrls: true },
+  }));
+  const running = worker.run();
+  const connection = await Connection.connect({ address: testEnv.temporalAddress });
+  const client = new Client({ connection, namespace: testEnv.temporalNamespace });
+  const deployer = new DeployerClient({ client, taskQueue: options.taskQueue });
+  return {
+    deployer,
+    client,
+    async close(workflowIds = []) {
+      for (const id of workflowIds) await client.workflow.getHandle(id).terminate('test finished').catch(() => undefined);
+      worker.shutdown();
+      await running;
+      await workerConnection.close();
+      await connection.close();
+    },
+  };
+}
