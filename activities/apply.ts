@@ -1,16 +1,21 @@
-// The apply stage: loads the rendered manifest by hash, server-side applies every object with the
-// field manager `deployer` (Namespaces and CRDs first), then prunes what the environment owns but
-// the render dropped. The change set says per object what happened; with `dryRun` nothing is
-// persisted and it is the drift report, judged on the fields the deployer manages.
+// The apply stage: loads the rendered manifest by hash, checks every object against the project's
+// policy (nothing is applied when one breaks it), server-side applies them with the environment's
+// own field manager (Namespaces and CRDs first), as the environment's service account when it has
+// one, then prunes what the environment created but the render dropped. The change set says per
+// object what happened; with `dryRun` nothing is persisted and it is the drift report, judged on
+// the fields the deployer manages.
 import { Context } from '@temporalio/activity';
 import { ApplicationFailure } from '@temporalio/common';
 import { loadRenderedManifest } from '../src/db/manifests.js';
-import { applyObject } from '../src/k8s/apply-object.js';
+import { loadProjectPolicy, namespaceOwners } from '../src/db/tenancy.js';
+import { environmentFieldManager, policyViolations, type PolicyObject } from '../src/domain/tenancy.js';
+import { applyObject, objectPath, readObject } from '../src/k8s/apply-object.js';
 import { KubeClient } from '../src/k8s/client.js';
 import { isCrd, scopeDefinedByCrds, waitForCrdEstablished } from '../src/k8s/crd.js';
 import { Discovery, unknownKind } from '../src/k8s/discovery.js';
 import { readInventory, writeInventory } from '../src/k8s/inventory.js';
-import { describeRef, environmentLabels, groupKind, MANAGED_BY_LABEL, MANAGED_BY_VALUE, parseManifests, refKey, refOf, type KubeObject } from '../src/k8s/objects.js';
+import { apiGroup, describeRef, environmentLabels, groupKind, MANAGED_BY_LABEL, MANAGED_BY_VALUE, parseManifests, refKey, refOf, type KubeObject } from '../src/k8s/objects.js';
+import type { Tenant } from '../src/k8s/ownership.js';
 import { applyOrder } from '../src/k8s/order.js';
 import { prepareForApply } from '../src/k8s/prepare.js';
 import { deleteObject, findPruneCandidates } from '../src/k8s/prune.js';
@@ -20,6 +25,7 @@ import type { ApplyInput, ApplyResult, ChangeSetEntry } from './types.js';
 /** What one applyManifests call works with. */
 interface ApplyRun {
   input: ApplyInput;
+  tenant: Tenant;
   dryRun: boolean;
   client: KubeClient;
   discovery: Discovery;
@@ -38,17 +44,20 @@ export function createApplyActivities(deps: Pick<ActivityDeps, 'pool' | 'kubeCon
   return {
     async applyManifests(input: ApplyInput): Promise<ApplyResult> {
       const context = Context.current();
-      const client = new KubeClient(deps.kubeConfig, context.cancellationSignal);
-      const run: ApplyRun = { input, dryRun: input.dryRun ?? false, client, discovery: new Discovery(client), context };
+      const client = new KubeClient(deps.kubeConfig, context.cancellationSignal, undefined, input.impersonate);
+      const tenant: Tenant = { project: input.project, environment: input.environment, fieldManager: environmentFieldManager(input.project, input.environment) };
+      const run: ApplyRun = { input, tenant, dryRun: input.dryRun ?? false, client, discovery: new Discovery(client), context };
       const rendered = parseManifests(await loadRenderedManifest(deps.pool, input.manifestHash));
 
+      const planned = await planObjects(run, rendered);
+      await assertWithinPolicy(deps.pool, input, planned);
       const namespaceCreated = await ensureEnvironmentNamespace(run, rendered);
-      const applied = await applyRender(run, rendered);
+      const applied = await applyRender(run, rendered, planned);
       if (namespaceCreated) applied.changes.unshift(namespaceCreated);
       const pruned = await pruneDropped(run, applied);
       const appliedRefs = applied.changes.map((change) => change.ref);
       // Recorded only after pruning succeeded: a failed prune is retried from the old inventory.
-      if (!run.dryRun) await writeInventory(client, input.namespace, input.project, input.environment, appliedRefs);
+      if (!run.dryRun) await writeInventory(client, input.namespace, tenant, appliedRefs);
 
       const changes = [...applied.changes, ...pruned];
       return { changes, changed: changes.some((change) => change.action !== 'unchanged') };
@@ -56,11 +65,61 @@ export function createApplyActivities(deps: Pick<ActivityDeps, 'pool' | 'kubeCon
   };
 }
 
+interface PlannedObject {
+  /** the object as it will be applied: namespace filled in, labels set */
+  prepared: KubeObject;
+  namespaced: boolean;
+}
+
+/** Every object as it will be applied, keyed by its rendered identity, before anything is applied. */
+async function planObjects({ input, discovery }: ApplyRun, rendered: KubeObject[]): Promise<Map<KubeObject, PlannedObject>> {
+  const labels = environmentLabels(input.project, input.environment);
+  const planned = new Map<KubeObject, PlannedObject>();
+  const keys = new Set<string>();
+  for (const object of rendered) {
+    const resource = await discovery.resolve(object.apiVersion, object.kind);
+    // A kind that a CRD of this render defines is not served before that CRD is applied.
+    const scopeFromRender = resource ? undefined : scopeDefinedByCrds(rendered, object.apiVersion, object.kind);
+    if (!resource && !scopeFromRender) throw unknownKind(refOf(object));
+    const namespaced = resource ? resource.namespaced : scopeFromRender === 'Namespaced';
+    const prepared = prepareForApply(object, namespaced, { namespace: input.namespace, labels, omitReplicas: input.omitReplicas });
+    const key = refKey(refOf(prepared));
+    if (keys.has(key)) throw ApplicationFailure.nonRetryable(`${describeRef(refOf(prepared))} appears more than once in the render`, 'InvalidManifest');
+    keys.add(key);
+    planned.set(object, { prepared, namespaced });
+  }
+  return planned;
+}
+
+/** Refuses the whole render, before anything is applied, when any object breaks the project's policy. */
+async function assertWithinPolicy(pool: ActivityDeps['pool'], input: ApplyInput, planned: Map<KubeObject, PlannedObject>): Promise<void> {
+  const objects: PolicyObject[] = [...planned.values()].map(({ prepared, namespaced }) => ({
+    group: apiGroup(prepared.apiVersion),
+    kind: prepared.kind,
+    name: prepared.metadata.name,
+    namespace: namespaced ? prepared.metadata.namespace : undefined,
+  }));
+  const namespaces = [input.namespace, ...objects.map((o) => o.namespace ?? (o.kind === 'Namespace' && o.group === '' ? o.name : undefined))].filter(
+    (n): n is string => n !== undefined,
+  );
+  const [policy, owners] = await Promise.all([loadProjectPolicy(pool, input.project), namespaceOwners(pool, namespaces)]);
+  const violations = policyViolations(objects, { project: input.project, namespace: input.namespace, policy, namespaceOwners: owners });
+  if (violations.length === 0) return;
+  throw ApplicationFailure.create({
+    type: 'PolicyViolation',
+    nonRetryable: true,
+    message: `nothing was applied: ${violations.map((v) => `${v.object}: ${v.rule}`).join('; ')}`,
+    details: [{ violations }],
+  });
+}
+
 /**
- * The environment's namespace, created (like Argo CD's CreateNamespace) when the render does not
- * bring it. It carries no environment label, so pruning never removes it with everything in it.
+ * The environment's namespace, created (like Argo CD's CreateNamespace) when it does not exist
+ * and the render does not bring it. An existing one is left alone: an administrator usually makes
+ * it, with the team's RBAC, before the environment is registered. It carries no environment
+ * label, so pruning never removes it with everything in it.
  */
-async function ensureEnvironmentNamespace({ input, dryRun, client, discovery }: ApplyRun, rendered: KubeObject[]): Promise<ChangeSetEntry | undefined> {
+async function ensureEnvironmentNamespace({ input, tenant, dryRun, client, discovery }: ApplyRun, rendered: KubeObject[]): Promise<ChangeSetEntry | undefined> {
   if (dryRun) return undefined;
   if (rendered.some((object) => groupKind(object) === '/Namespace' && object.metadata.name === input.namespace)) return undefined;
   const resource = await discovery.resolve('v1', 'Namespace');
@@ -70,35 +129,30 @@ async function ensureEnvironmentNamespace({ input, dryRun, client, discovery }: 
     kind: 'Namespace',
     metadata: { name: input.namespace, labels: { [MANAGED_BY_LABEL]: MANAGED_BY_VALUE } },
   };
-  const { action } = await applyObject(client, resource, namespace, { force: false, dryRun: false });
+  if (await readObject(client, objectPath(resource, namespace))) return undefined;
+  const { action } = await applyObject(client, resource, namespace, { tenant, force: false, dryRun: false });
   return action === 'created' ? { ref: refOf(namespace), action } : undefined;
 }
 
-async function applyRender({ input, dryRun, client, discovery, context }: ApplyRun, rendered: KubeObject[]): Promise<AppliedRender> {
-  const labels = environmentLabels(input.project, input.environment);
+async function applyRender({ input, tenant, dryRun, client, discovery, context }: ApplyRun, rendered: KubeObject[], planned: Map<KubeObject, PlannedObject>): Promise<AppliedRender> {
   const result: AppliedRender = { changes: [], keys: new Set(), namespacedKinds: [] };
   // Dry run only: Namespaces the apply would create. What goes into them is reported as created
   // rather than dry-run applied, which would fail on the missing namespace.
   const namespacesToCreate = new Set<string>();
 
   for (const object of applyOrder(rendered)) {
+    const { prepared, namespaced } = planned.get(object)!;
+    // Resolved again: a custom resource's kind is served once its CRD (applied earlier) is established.
     const resource = await discovery.resolve(object.apiVersion, object.kind);
-    const scopeFromRender = !resource && dryRun ? scopeDefinedByCrds(rendered, object.apiVersion, object.kind) : undefined;
-    if (!resource && !scopeFromRender) throw unknownKind(refOf(object));
-    const namespaced = resource ? resource.namespaced : scopeFromRender === 'Namespaced';
-
-    const prepared = prepareForApply(object, namespaced, { namespace: input.namespace, labels, omitReplicas: input.omitReplicas });
+    if (!resource && !dryRun) throw unknownKind(refOf(object));
     const ref = refOf(prepared);
-    if (result.keys.has(refKey(ref))) {
-      throw ApplicationFailure.nonRetryable(`${describeRef(ref)} appears more than once in the render`, 'InvalidManifest');
-    }
     result.keys.add(refKey(ref));
     if (namespaced) result.namespacedKinds.push({ apiVersion: object.apiVersion, kind: object.kind });
 
     if (!resource || (dryRun && namespacesToCreate.has(prepared.metadata.namespace ?? ''))) {
       result.changes.push({ ref, action: 'created' });
     } else {
-      const { action } = await applyObject(client, resource, prepared, { force: input.forceConflicts, dryRun });
+      const { action } = await applyObject(client, resource, prepared, { tenant, force: input.forceConflicts, dryRun });
       result.changes.push({ ref, action });
       if (dryRun && action === 'created' && groupKind(prepared) === '/Namespace') namespacesToCreate.add(ref.name);
       // Custom resources of this CRD come later in the apply order and need the kind served.
@@ -110,11 +164,10 @@ async function applyRender({ input, dryRun, client, discovery, context }: ApplyR
 }
 
 /** Deletes (or, in a dry run, only reports) what this environment owns and the render dropped. */
-async function pruneDropped({ input, dryRun, client, discovery, context }: ApplyRun, applied: AppliedRender): Promise<ChangeSetEntry[]> {
+async function pruneDropped({ input, tenant, dryRun, client, discovery, context }: ApplyRun, applied: AppliedRender): Promise<ChangeSetEntry[]> {
   const candidates = await findPruneCandidates(client, discovery, {
     namespace: input.namespace,
-    project: input.project,
-    environment: input.environment,
+    tenant,
     keep: applied.keys,
     previous: await readInventory(client, input.namespace, input.project, input.environment),
     renderedKinds: applied.namespacedKinds,

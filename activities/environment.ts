@@ -1,6 +1,7 @@
 // loadEnvironment: what a deployment needs to know about its environment, read fresh from
 // Postgres for every deployment and drift pass, so policy and repo changes apply without restarts.
 import { ApplicationFailure } from '@temporalio/common';
+import { serviceAccountUser, type ServiceAccountRef } from '../src/domain/tenancy.js';
 import type { ActivityDeps } from './index.js';
 import { defaultPolicy, type EnvironmentConfig, type EnvironmentPolicy, type EnvironmentRef } from './types.js';
 
@@ -9,16 +10,17 @@ interface EnvironmentRow {
   manifest_path: string;
   policy: Partial<EnvironmentPolicy>;
   values_override: Record<string, unknown>;
+  impersonate: ServiceAccountRef | null;
   url: string;
   branch: string;
   path: string;
 }
 
-export function createEnvironmentActivities({ pool, defaultPolicy: configured }: Pick<ActivityDeps, 'pool' | 'defaultPolicy'>) {
+export function createEnvironmentActivities({ pool, defaultPolicy: configured, defaultServiceAccount }: Pick<ActivityDeps, 'pool' | 'defaultPolicy' | 'defaultServiceAccount'>) {
   return {
     async loadEnvironment(ref: EnvironmentRef): Promise<EnvironmentConfig> {
       const { rows } = await pool.query<EnvironmentRow>(
-        `SELECT e.namespace, e.manifest_path, e.policy, e.values_override, r.url, r.branch, r.path
+        `SELECT e.namespace, e.manifest_path, e.policy, e.values_override, e.impersonate, r.url, r.branch, r.path
            FROM environments e JOIN ops_repos r ON r.id = e.ops_repo_id
           WHERE e.project = $1 AND e.name = $2`,
         [ref.project, ref.environment],
@@ -37,6 +39,13 @@ export function createEnvironmentActivities({ pool, defaultPolicy: configured }:
         manifestPath: row.manifest_path,
         valuesOverride: row.values_override,
         policy: { ...(configured ?? defaultPolicy), ...row.policy },
+        // The environment's own service account, else the deployer-wide default one in its namespace
+        // (as Flux's --default-service-account), else the worker's own identity.
+        impersonate: row.impersonate
+          ? { user: serviceAccountUser(row.impersonate) }
+          : defaultServiceAccount
+            ? { user: serviceAccountUser({ name: defaultServiceAccount, namespace: row.namespace }) }
+            : undefined,
       };
     },
   };

@@ -36,7 +36,7 @@ export function createHealthActivities(deps: Pick<ActivityDeps, 'kubeConfig'>) {
   return {
     async waitForRollout(input: WaitForRolloutInput): Promise<WaitForRolloutResult> {
       const context = Context.current();
-      const client = new KubeClient(deps.kubeConfig, context.cancellationSignal);
+      const client = new KubeClient(deps.kubeConfig, context.cancellationSignal, undefined, input.impersonate);
       const previous = context.info.heartbeatDetails as Partial<RolloutHeartbeat> | undefined;
       const startedAt = typeof previous?.startedAt === 'number' ? previous.startedAt : Date.now();
       const deadline = startedAt + input.timeoutMs;

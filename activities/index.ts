@@ -23,6 +23,8 @@ export interface ActivityDeps {
   allowFileUrls: boolean;
   /** policy of environments that set none of their own (from configuration) */
   defaultPolicy?: EnvironmentPolicy;
+  /** service account (in each environment's namespace) that environments without their own apply as */
+  defaultServiceAccount?: string;
 }
 
 export function createActivities(deps: ActivityDeps): DeployerActivities {

@@ -32,7 +32,7 @@ export function createScaleActivities(deps: Pick<ActivityDeps, 'kubeConfig'>) {
   return {
     async scaleWorkloads(input: ScaleInput): Promise<ScaleResult> {
       const context = Context.current();
-      const client = new KubeClient(deps.kubeConfig, context.cancellationSignal);
+      const client = new KubeClient(deps.kubeConfig, context.cancellationSignal, undefined, input.impersonate);
       const scaled: ScaleResult['scaled'] = [];
       for (const { kind, resource } of scalableKinds) {
         const collection = { group: 'apps', version: 'v1', resource, namespace: input.namespace };

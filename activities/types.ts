@@ -1,5 +1,8 @@
 // The contract between the environment workflow and its activities. Everything here crosses the
 // Temporal boundary as a payload, so it stays small: hashes and references, never manifests.
+import type { Impersonation } from '../src/domain/tenancy.js';
+
+export type { Impersonation } from '../src/domain/tenancy.js';
 
 /** A release: what to run. `opsSha` pins the ops repo so a retry or a rollback renders the same files. */
 export interface Release {
@@ -49,6 +52,8 @@ export interface EnvironmentConfig {
   manifestPath: string;
   valuesOverride: Record<string, unknown>;
   policy: EnvironmentPolicy;
+  /** the service account the environment's Kubernetes calls act as, when it has one */
+  impersonate?: Impersonation;
 }
 
 export interface EnvironmentRef {
@@ -89,14 +94,17 @@ export interface RenderResult {
   objects: ObjectRef[];
 }
 
+
 export interface ApplyInput {
   project: string;
   environment: string;
   namespace: string;
   manifestHash: string;
+  /** take fields from managers outside the deployer when they conflict; never from another environment */
   forceConflicts: boolean;
   omitReplicas: boolean;
   dryRun?: boolean;
+  impersonate?: Impersonation;
 }
 export type ChangeAction = 'created' | 'configured' | 'unchanged' | 'pruned';
 export interface ChangeSetEntry {
@@ -113,6 +121,7 @@ export interface WaitForRolloutInput {
   namespace: string;
   objects: ObjectRef[];
   timeoutMs: number;
+  impersonate?: Impersonation;
 }
 export interface RolloutProgress {
   ref: ObjectRef;
@@ -132,6 +141,7 @@ export interface ScaleInput {
   environment: string;
   namespace: string;
   action: 'stop' | 'resume';
+  impersonate?: Impersonation;
 }
 export interface ScaleResult {
   scaled: Array<{ ref: ObjectRef; from: number; to: number }>;
@@ -177,10 +187,18 @@ export const userErrorTypes = [
   'InvalidOpsRepo',
   'InvalidPath',
   'TemplateError',
+  'TemplateForbidden',
+  'TemplateTimeout',
+  'TemplateTooLarge',
+  'TemplateMemory',
+  'ValuesInvalid',
   'InvalidManifest',
   'ManifestTooLarge',
   'UnknownKind',
   'FieldConflict',
+  'PolicyViolation',
+  'ObjectNotOwned',
+  'Forbidden',
   'RolloutFailed',
   'RolloutTimeout',
   'EnvironmentNotFound',

@@ -136,11 +136,25 @@ export function recordRelease(releases: Release[], release: Release): Release[] 
 
 export type DriftPlan = { type: 'reapply'; release: Release } | { type: 'keep-stopped' } | { type: 'none'; detail: string };
 
-/** What a drift pass does: keep a stopped environment at zero, else re-apply the desired release. */
-export function planDrift(state: Pick<CarriedState, 'stopped' | 'desired'>): DriftPlan {
+/** The desired release when it did not become healthy (failed or cancelled), else undefined. */
+export function unhealthyDesired(state: Pick<CarriedState, 'desired'>): Release | undefined {
+  const desired = state.desired;
+  return desired && (desired.status === 'failed' || desired.status === 'cancelled') ? desired : undefined;
+}
+
+/**
+ * What a drift pass does: keep a stopped environment at zero, else re-apply the desired release
+ * if it became healthy. A release that never became healthy is never re-applied: the last healthy
+ * one is kept in place instead, or nothing is applied when there is none. (`onlyHealthy` false is
+ * the behaviour of workflows that started before this rule.)
+ */
+export function planDrift(state: Pick<CarriedState, 'stopped' | 'desired' | 'current'>, { onlyHealthy = true } = {}): DriftPlan {
   if (state.stopped) return { type: 'keep-stopped' };
   if (!state.desired) return { type: 'none', detail: 'no release yet' };
-  return { type: 'reapply', release: state.desired };
+  const failed = unhealthyDesired(state);
+  if (!failed || !onlyHealthy) return { type: 'reapply', release: state.desired };
+  if (state.current) return { type: 'reapply', release: state.current };
+  return { type: 'none', detail: `desired release #${failed.seq} ${failed.status}; there is no healthy release to keep in place` };
 }
 
 export function shouldContinueAsNew(turns: number, suggested: boolean): boolean {
@@ -151,7 +165,7 @@ const iso = (ms: number) => new Date(ms).toISOString();
 
 /** A sentence saying what the workflow waits for: the answer to "why isn't it deploying?". */
 export function describeWaitingFor(
-  state: Pick<CarriedState, 'pending' | 'lastStartedAt' | 'lastDriftAt' | 'policy' | 'stopped' | 'desired' | 'status'>,
+  state: Pick<CarriedState, 'pending' | 'lastStartedAt' | 'lastDriftAt' | 'policy' | 'stopped' | 'desired' | 'current' | 'status'>,
   inFlight: InFlight | undefined,
   now: number,
 ): string {
@@ -166,6 +180,14 @@ export function describeWaitingFor(
   }
   if (state.stopped) return 'stopped: a deploy resumes the environment';
   if (!state.desired) return 'no release yet: waiting for a deploy';
+  const failed = unhealthyDesired(state);
+  if (failed) {
+    const why = failed.error ? ` (${failed.error})` : '';
+    const kept = state.current
+      ? `drift passes keep release #${state.current.seq} (${state.current.imageRef}) in place until then`
+      : 'nothing healthy is applied until then';
+    return `desired release #${failed.seq} (${failed.imageRef}) ${failed.status}${why}: deploy a fixed release or roll back; ${kept}`;
+  }
   return `idle: next drift pass at ${iso(nextDriftAt(state, now))}`;
 }
 

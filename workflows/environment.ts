@@ -10,6 +10,7 @@ import {
   condition,
   continueAsNew,
   isCancellation,
+  patched,
   log,
   proxyActivities,
   setCurrentDetails,
@@ -37,6 +38,7 @@ import {
   logRequest,
   nextDriftAt,
   planDrift,
+  unhealthyDesired,
   planRequest,
   recordRelease,
   shouldContinueAsNew,
@@ -225,7 +227,7 @@ export async function environmentWorkflow(input: EnvironmentWorkflowInput): Prom
             retry: { ...retry, maximumAttempts: 3 },
             summary: `wait for ${objects.length} objects in ns ${config.namespace} to be healthy`,
           },
-          [{ namespace: config.namespace, objects, timeoutMs: config.policy.healthTimeoutMs }],
+          [{ namespace: config.namespace, objects, timeoutMs: config.policy.healthTimeoutMs, impersonate: config.impersonate }],
         ),
       );
     } catch (error) {
@@ -290,13 +292,14 @@ export async function environmentWorkflow(input: EnvironmentWorkflowInput): Prom
             manifestHash: rendered.manifestHash,
             forceConflicts: config.policy.forceConflicts,
             omitReplicas: config.policy.hasAutoscaler,
+            impersonate: config.impersonate,
           },
         ]),
       );
       if (state.stopped) {
         await step('scale', () =>
           steps.scaleWorkloads.executeWithOptions({ startToCloseTimeout: '2 minutes', retry, summary: `resume workloads in ns ${config.namespace}` }, [
-            { project, environment, namespace: config.namespace, action: 'resume' },
+            { project, environment, namespace: config.namespace, action: 'resume', impersonate: config.impersonate },
           ]),
         );
         state = { ...state, stopped: false };
@@ -341,7 +344,7 @@ export async function environmentWorkflow(input: EnvironmentWorkflowInput): Prom
       const config = await step('load', loadEnvironment);
       await step('scale', () =>
         steps.scaleWorkloads.executeWithOptions({ startToCloseTimeout: '2 minutes', retry, summary: `scale workloads in ns ${config.namespace} to 0` }, [
-          { project, environment, namespace: config.namespace, action: 'stop' },
+          { project, environment, namespace: config.namespace, action: 'stop', impersonate: config.impersonate },
         ]),
       );
       state = { ...state, stopped: true, status: 'stopped', lastStartedAt: now };
@@ -406,7 +409,10 @@ export async function environmentWorkflow(input: EnvironmentWorkflowInput): Prom
   async function driftPass(): Promise<void> {
     const now = Date.now();
     state = { ...state, lastDriftAt: now };
-    const plan = planDrift(state);
+    // Workflows that started before drift kept to healthy releases re-applied a failed one when
+    // nothing healthy existed; that path keeps its old commands on replay.
+    const legacyDrift = unhealthyDesired(state) !== undefined && !state.current && !patched('drift-reapplies-only-healthy');
+    const plan = planDrift(state, { onlyHealthy: !legacyDrift });
     if (plan.type === 'none') return;
     inFlight = { requestId: `drift-${now}`, kind: 'drift', step: 'load', startedAt: now };
     const key = historyKey();
@@ -416,7 +422,7 @@ export async function environmentWorkflow(input: EnvironmentWorkflowInput): Prom
       if (plan.type === 'keep-stopped') {
         const { scaled } = await step('scale', () =>
           steps.scaleWorkloads.executeWithOptions({ startToCloseTimeout: '2 minutes', retry, summary: `keep ns ${config.namespace} scaled to 0` }, [
-            { project, environment, namespace: config.namespace, action: 'stop' },
+            { project, environment, namespace: config.namespace, action: 'stop', impersonate: config.impersonate },
           ]),
         );
         if (scaled.length > 0) {
@@ -436,7 +442,17 @@ export async function environmentWorkflow(input: EnvironmentWorkflowInput): Prom
         );
         const applied = await step('apply', () =>
           steps.applyManifests.executeWithOptions({ startToCloseTimeout: '5 minutes', retry, summary: `drift: re-apply ${rendered.objects.length} objects to ns ${config.namespace}` }, [
-            { project, environment, namespace: config.namespace, manifestHash: rendered.manifestHash, forceConflicts: true, omitReplicas: config.policy.hasAutoscaler },
+            {
+              project,
+              environment,
+              namespace: config.namespace,
+              manifestHash: rendered.manifestHash,
+              // Undoing hand edits is a drift pass's job: fields kubectl or a controller took are
+              // taken back. The apply never takes fields from another environment, force or not.
+              forceConflicts: true,
+              omitReplicas: config.policy.hasAutoscaler,
+              impersonate: config.impersonate,
+            },
           ]),
         );
         const shaMoved = sha !== release.opsSha;

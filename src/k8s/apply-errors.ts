@@ -43,6 +43,11 @@ export function applyFailure(error: unknown, ref: ObjectRef): unknown {
       details: [{ ref, managers, fields: conflicts.map((c) => c.field) }],
     });
   }
+  // The identity the environment applies as may not do this: RBAC is the last line, and retrying
+  // will not change its answer. The server's message names the verb, resource and namespace.
+  if (error.code === 403) {
+    return ApplicationFailure.nonRetryable(`${object}: Forbidden: ${error.status?.message ?? error.message}`, 'Forbidden');
+  }
   // 400 (malformed) and 422 (invalid) fail the same way on every retry. So does a field the
   // schema lacks, although server-side apply reports that as a 500 ("failed to create typed patch
   // object … field not declared in schema"); retrying it would only delay the message.
@@ -59,17 +64,14 @@ export function applyFailure(error: unknown, ref: ObjectRef): unknown {
 }
 
 /**
- * The object exists and is labelled for another environment of the deployer: two environments
- * render the same object (in a shared namespace, or a cluster-scoped one). Applying would move
- * it silently from one to the other, and the other's next apply would move it back — or prune it.
+ * The object exists and this environment neither created it nor was handed it: applying would take
+ * over another environment's (or a person's) object, and the next prune could delete it.
  */
-export function otherEnvironmentFailure(ref: ObjectRef, owner: string, ours: string): ApplicationFailure {
+export function notOwnedFailure(ref: ObjectRef, reason: string): ApplicationFailure {
   return ApplicationFailure.create({
-    type: 'FieldConflict',
+    type: 'ObjectNotOwned',
     nonRetryable: true,
-    message:
-      `${describeRef(ref)} belongs to deployer environment "${owner}", not "${ours}": two environments render the same object. ` +
-      'Rename it in one of them, or enable forceConflicts to take it over.',
-    details: [{ ref, managers: [`deployer (environment ${owner})`], fields: ['.metadata.labels'] }],
+    message: `${describeRef(ref)} was not applied: ${reason}`,
+    details: [{ ref }],
   });
 }

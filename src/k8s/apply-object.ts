@@ -1,15 +1,22 @@
-// One object, server-side applied (or dry-run applied) with the deployer's field manager, and
-// what that did to it: created, configured or unchanged.
+// One object, server-side applied (or dry-run applied) with the environment's field manager, and
+// what that did to it: created, configured or unchanged. An object that exists is written only
+// when this environment created it or its owner handed it over (ownership.ts); force takes fields
+// only from managers outside the deployer (kubectl, controllers), never from another environment.
 import type { ChangeAction } from '../../activities/types.js';
+import { isDeployerFieldManager } from '../domain/tenancy.js';
 import { isNotFound, resourceUrlPath, type KubeClient } from './client.js';
-import { applyFailure, isFieldConflict, otherEnvironmentFailure } from './apply-errors.js';
+import { applyFailure, fieldConflicts, isFieldConflict, notOwnedFailure } from './apply-errors.js';
 import type { ResourceInfo } from './discovery.js';
 import { differsOnAppliedFields } from './managed-fields.js';
-import { ENVIRONMENT_LABEL, FIELD_MANAGER, MANAGED_BY_LABEL, MANAGED_BY_VALUE, refOf, type KubeObject } from './objects.js';
+import { LEGACY_FIELD_MANAGER, refOf, type KubeObject } from './objects.js';
+import { ownerAnnotations, ownershipOf, type Tenant } from './ownership.js';
 import { dropsOwnedReplicas, handOverReplicas } from './replicas-handover.js';
+import { KubeApiError } from './client.js';
 
 export interface ApplyObjectOptions {
-  /** take over fields other field managers own instead of failing with FieldConflict */
+  /** the environment applying */
+  tenant: Tenant;
+  /** take over fields that managers outside the deployer own instead of failing with FieldConflict */
   force: boolean;
   /** ask the server what the apply would do (dryRun=All) without persisting anything */
   dryRun: boolean;
@@ -44,30 +51,41 @@ export async function applyObject(
   object: KubeObject,
   options: ApplyObjectOptions,
 ): Promise<AppliedObject> {
+  const { tenant } = options;
   const path = objectPath(resource, object);
-  // Read first: SSA answers alike for "created", "configured" and "unchanged".
-  const live = await readObject(client, path);
-  const owner = live && environmentOwning(live);
-  const ours = object.metadata.labels?.[ENVIRONMENT_LABEL];
-  if (owner && ours && owner !== ours && !options.force) {
-    if (options.dryRun) return { action: 'configured' };
-    throw otherEnvironmentFailure(refOf(object), owner, ours);
-  }
-  if (live && !options.dryRun && dropsOwnedReplicas(live, object)) await handOverReplicas(client, path, live);
-  let result: KubeObject;
-  try {
-    result = await client.patch<KubeObject>(path, 'apply', object, {
-      fieldManager: FIELD_MANAGER,
-      force: options.force,
+  // Read first: SSA answers alike for "created", "configured" and "unchanged", and the live
+  // object says whether this environment may write it at all.
+  let live = await readObject(client, path);
+  const ownership = ownershipOf(live, tenant);
+  if (ownership.type === 'refuse') throw notOwnedFailure(refOf(object), ownership.reason);
+  if (live && ownership.type === 'legacy' && !options.dryRun) live = await renameLegacyManager(client, path, live, tenant.fieldManager);
+  if (live && !options.dryRun && dropsOwnedReplicas(live, object, tenant.fieldManager)) await handOverReplicas(client, path, live);
+
+  const body: KubeObject = { ...object, metadata: { ...object.metadata, annotations: { ...object.metadata.annotations, ...ownerAnnotations(tenant) } } };
+  const apply = (force: boolean) =>
+    client.patch<KubeObject>(path, 'apply', body, {
+      fieldManager: tenant.fieldManager,
+      force,
       dryRun: options.dryRun ? 'All' : undefined,
       // An unknown or duplicated field is a mistake in the ops repo; say so instead of dropping it.
       fieldValidation: 'Strict',
     });
+  let result: KubeObject;
+  try {
+    // An adopted object's fields belong to its previous owner's manager: the hand-over lets us take them.
+    result = await apply(ownership.type === 'adopt');
   } catch (error) {
     // For a drift report a conflict is an answer, not a failure: another manager changed a field
     // the deployer sets, so the live object differs from the render.
     if (options.dryRun && live && isFieldConflict(error)) return { action: 'configured' };
-    throw applyFailure(error, refOf(object));
+    if (!(options.force && isFieldConflict(error) && fieldConflicts(error as KubeApiError).every((c) => !isDeployerFieldManager(c.manager)))) {
+      throw applyFailure(error, refOf(object));
+    }
+    try {
+      result = await apply(true);
+    } catch (forced) {
+      throw applyFailure(forced, refOf(object));
+    }
   }
   if (!live) return { action: 'created', result };
   // A no-op apply writes nothing, so an unmoved resourceVersion means unchanged. A moved one is
@@ -75,12 +93,28 @@ export async function applyObject(
   // (and a dry run never moves it). So the fields the deployer applies decide.
   const changed =
     (options.dryRun || result.metadata.resourceVersion !== live.metadata.resourceVersion) &&
-    differsOnAppliedFields(live, result, FIELD_MANAGER);
+    differsOnAppliedFields(live, result, tenant.fieldManager);
   return { action: changed ? 'configured' : 'unchanged', result };
 }
 
-/** The environment label of an object the deployer manages, if it is one. */
-function environmentOwning(live: KubeObject): string | undefined {
-  const labels = live.metadata.labels ?? {};
-  return labels[MANAGED_BY_LABEL] === MANAGED_BY_VALUE ? labels[ENVIRONMENT_LABEL] : undefined;
+/**
+ * Objects this environment applied under the shared legacy field manager "deployer" move to its
+ * own manager (as client-go's csaupgrade does): renamed in managedFields, guarded by the
+ * resourceVersion, so nothing it applied is orphaned and no conflict appears with itself.
+ */
+async function renameLegacyManager(client: KubeClient, path: string, live: KubeObject, fieldManager: string): Promise<KubeObject> {
+  const entries = live.metadata.managedFields ?? [];
+  const operations: unknown[] = [{ op: 'test', path: '/metadata/resourceVersion', value: live.metadata.resourceVersion }];
+  entries.forEach((entry, index) => {
+    if (entry.manager === LEGACY_FIELD_MANAGER && entry.operation === 'Apply') {
+      operations.push({ op: 'replace', path: `/metadata/managedFields/${index}/manager`, value: fieldManager });
+    }
+  });
+  if (operations.length === 1) return live;
+  try {
+    return await client.patch<KubeObject>(path, 'json', operations);
+  } catch (error) {
+    // Changed meanwhile (the test failed): the next attempt reads it again.
+    throw applyFailure(error, refOf(live));
+  }
 }

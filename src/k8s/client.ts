@@ -6,6 +6,7 @@
 // reject) and turn timestamps into Dates. A deployer must send exactly what was rendered and
 // compare exactly what the server returns, so bodies stay plain JSON here.
 import * as k8s from '@kubernetes/client-node';
+import type { Impersonation } from '../domain/tenancy.js';
 
 /** The `Status` object the API server returns with an error. */
 export interface KubeStatus {
@@ -86,6 +87,8 @@ export class KubeClient {
     private readonly kubeConfig: k8s.KubeConfig,
     private readonly signal?: AbortSignal,
     private readonly requestTimeoutMs = 30_000,
+    /** act as this identity (Kubernetes impersonation), so its RBAC decides what is allowed */
+    private readonly impersonate?: Impersonation,
   ) {
     const cluster = kubeConfig.getCurrentCluster();
     if (!cluster) throw new Error('the kubeconfig names no current cluster');
@@ -108,6 +111,7 @@ export class KubeClient {
     // Sets the credentials (refreshed as the kubeconfig's auth provider sees fit) and a fresh
     // connection pool, which we swap for the one of the first request.
     await this.kubeConfig.applySecurityAuthentication(context);
+    if (this.impersonate) context.setHeaderParam('Impersonate-User', this.impersonate.user);
     this.dispatcher ??= context.getDispatcher();
     if (this.dispatcher) context.setDispatcher(this.dispatcher);
 

@@ -5,7 +5,8 @@
 import { createHash } from 'node:crypto';
 import type { ObjectRef } from '../../activities/types.js';
 import { isNotFound, KubeApiError, resourceUrlPath, type KubeClient } from './client.js';
-import { environmentLabelValue, FIELD_MANAGER, MANAGED_BY_LABEL, MANAGED_BY_VALUE } from './objects.js';
+import { environmentLabelValue, MANAGED_BY_LABEL, MANAGED_BY_VALUE } from './objects.js';
+import type { Tenant } from './ownership.js';
 
 /**
  * Marks the inventory and says whose it is. Deliberately not the environment label: the inventory
@@ -39,13 +40,8 @@ export async function readInventory(client: KubeClient, namespace: string, proje
   }
 }
 
-export async function writeInventory(
-  client: KubeClient,
-  namespace: string,
-  project: string,
-  environment: string,
-  refs: ObjectRef[],
-): Promise<void> {
+export async function writeInventory(client: KubeClient, namespace: string, tenant: Tenant, refs: ObjectRef[]): Promise<void> {
+  const { project, environment } = tenant;
   const name = inventoryName(project, environment);
   const configMap = {
     apiVersion: 'v1',
@@ -58,7 +54,7 @@ export async function writeInventory(
     data: { [INVENTORY_KEY]: JSON.stringify(refs) },
   };
   try {
-    await client.patch(inventoryPath(namespace, project, environment), 'apply', configMap, { fieldManager: FIELD_MANAGER, force: true });
+    await client.patch(inventoryPath(namespace, project, environment), 'apply', configMap, { fieldManager: tenant.fieldManager, force: true });
   } catch (error) {
     // The namespace is gone or going (the render holds nothing namespaced, or this apply pruned
     // the Namespace): nothing namespaced is left to prune. Cluster-scoped objects of this render go

@@ -34,8 +34,11 @@ export interface KubeObject {
   [field: string]: unknown;
 }
 
-/** The field manager of every server-side apply the deployer makes. */
-export const FIELD_MANAGER = 'deployer';
+/**
+ * The field manager every environment shared before each got its own (tenancy.ts'
+ * environmentFieldManager); objects still carrying it are moved to their environment's manager.
+ */
+export const LEGACY_FIELD_MANAGER = 'deployer';
 export const MANAGED_BY_LABEL = 'app.kubernetes.io/managed-by';
 export const MANAGED_BY_VALUE = 'deployer';
 /** Which (project, environment) an object belongs to; pruning only ever touches its own. */

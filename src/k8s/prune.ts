@@ -1,22 +1,17 @@
 // Finds and deletes what an environment owns but its new render no longer contains.
 //
-// Candidates come from two places: the inventory of the previous apply (any kind, any scope) and
-// a label scan of the environment's namespace over common kinds plus every namespaced kind of the
-// new render (covers objects applied before the inventory existed, or a lost inventory). Either
-// way an object is only deleted when it carries both labels of THIS environment, so objects made
-// by hand or by another environment sharing the namespace are never touched.
+// Candidates come from the inventory of the previous apply (any kind, any scope); only when there
+// is none (objects applied before inventories existed, or a lost inventory) does a label scan of
+// the environment's namespace over common kinds plus every namespaced kind of the new render
+// stand in. Either way an object is only deleted when this environment created it or was handed
+// it (ownership.ts): labels alone decide nothing, so objects made by hand or by another
+// environment are never touched, whatever their labels say.
 import type { ObjectRef } from '../../activities/types.js';
 import { isNotFound, resourceUrlPath, type KubeClient } from './client.js';
 import { objectPath, readObject } from './apply-object.js';
 import type { Discovery, ResourceInfo } from './discovery.js';
-import {
-  belongsToEnvironment,
-  environmentSelector,
-  groupKind,
-  refKey,
-  refOf,
-  type KubeObject,
-} from './objects.js';
+import { environmentSelector, groupKind, refKey, refOf, type KubeObject } from './objects.js';
+import { prunable, type Tenant } from './ownership.js';
 import { pruneOrder } from './order.js';
 
 /** Namespaced kinds an environment commonly has, scanned even when the new render has none of them. */
@@ -40,8 +35,7 @@ export const commonNamespacedKinds: ReadonlyArray<{ apiVersion: string; kind: st
 
 export interface PruneScope {
   namespace: string;
-  project: string;
-  environment: string;
+  tenant: Tenant;
   /** refKeys of the new render: never pruned */
   keep: ReadonlySet<string>;
   /** the inventory of the previous apply */
@@ -61,7 +55,7 @@ export async function findPruneCandidates(client: KubeClient, discovery: Discove
   const consider = (object: KubeObject, resource: ResourceInfo) => {
     const key = refKey(refOf(object));
     if (scope.keep.has(key) || found.has(key)) return;
-    if (!belongsToEnvironment(object, scope.project, scope.environment)) return;
+    if (!prunable(object, scope.tenant)) return;
     // Already being deleted: nothing to do, and reporting it again on every apply would be noise.
     if (object.metadata.deletionTimestamp) return;
     // Made by a controller that copied our labels (a Job of a CronJob, say): its owner decides its fate.
@@ -79,13 +73,14 @@ export async function findPruneCandidates(client: KubeClient, discovery: Discove
   }
 
   const scanned = new Set<string>();
-  for (const kind of [...commonNamespacedKinds, ...scope.renderedKinds]) {
+  const repair = scope.previous.length === 0;
+  for (const kind of repair ? [...commonNamespacedKinds, ...scope.renderedKinds] : []) {
     if (scanned.has(groupKind(kind))) continue;
     scanned.add(groupKind(kind));
     const resource = await discovery.resolve(kind.apiVersion, kind.kind);
     if (!resource?.namespaced) continue;
     const list = await client.get<{ items?: KubeObject[] }>(resourceUrlPath({ ...resource, namespace: scope.namespace }), {
-      labelSelector: environmentSelector(scope.project, scope.environment),
+      labelSelector: environmentSelector(scope.tenant.project, scope.tenant.environment),
     });
     // List items carry no apiVersion/kind of their own.
     for (const item of list.items ?? []) consider({ ...item, apiVersion: kind.apiVersion, kind: kind.kind }, resource);

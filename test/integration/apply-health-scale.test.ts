@@ -16,12 +16,14 @@ import type { ApplyInput, ApplyResult, ObjectRef, RolloutProgress } from '../../
 import { storeRenderedManifest } from '../../src/db/manifests.js';
 import { migrate } from '../../src/db/migrate.js';
 import { closePools, getPool } from '../../src/db/pool.js';
+import { saveProjectPolicy } from '../../src/db/tenancy.js';
 import { loadKubeConfig } from '../../src/k8s/kubeconfig.js';
 import { waitFor } from '../../scripts/stack/wait.js';
 import { testEnv, uniqueSuffix } from '../support/env.js';
 
 const suffix = uniqueSuffix();
-const project = 'shop';
+const project = `shop-${suffix}`;
+const fieldManager = `deployer/${project}/it-${suffix}`;
 const environment = `it-${suffix}`;
 const namespace = `ahs-${suffix}`;
 const crdGroup = `${suffix}.deployer.test`;
@@ -152,6 +154,8 @@ const readWeb = () => apps.readNamespacedDeployment({ name: 'web', namespace });
 beforeAll(async () => {
   pool = getPool(testEnv.databaseUrl);
   await migrate(pool);
+  // The CRD test applies a cluster-wide kind: the project's policy must allow it.
+  await saveProjectPolicy(pool, project, { allowClusterRbac: true, allowedClusterKinds: ['apiextensions.k8s.io/CustomResourceDefinition'] });
   kubeConfig = loadKubeConfig(testEnv.kubeconfig);
   apps = kubeConfig.makeApiClient(k8s.AppsV1Api);
   core = kubeConfig.makeApiClient(k8s.CoreV1Api);
@@ -194,7 +198,8 @@ describe('applying an environment and waiting for its rollout', () => {
     const live = await readWeb();
     expect(live.metadata?.labels).toMatchObject({ app: 'web', 'app.kubernetes.io/managed-by': 'deployer', 'deployer.dev/environment': `${project}.${environment}` });
     expect(live.spec?.template.metadata?.labels).toEqual({ app: 'web' });
-    expect(live.metadata?.managedFields?.some((f) => f.manager === 'deployer' && f.operation === 'Apply')).toBe(true);
+    expect(live.metadata?.managedFields?.some((f) => f.manager === fieldManager && f.operation === 'Apply')).toBe(true);
+    expect(live.metadata?.annotations?.['deployer.dev/owner']).toBe(`${project}/${environment}`);
 
     const env = new MockActivityEnvironment();
     const heartbeats: Array<{ workloads: RolloutProgress[] }> = [];
@@ -269,10 +274,12 @@ describe('applying an environment and waiting for its rollout', () => {
     expect(names).toEqual(expect.arrayContaining(['hand-made', 'other-env']));
   });
 
-  it('refuses to take over an object another environment manages', async () => {
+  it('refuses to take over an object another environment manages, forced or not', async () => {
     const clash = [...webObjects({ image: 'registry.example/web:1.1.0', withConfigMap: false }), { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'other-env' } }];
-    const failure = await expectFailure(apply(clash), 'FieldConflict');
-    expect(failure.message).toContain(`ConfigMap ${namespace}/other-env belongs to deployer environment "${project}.other-${suffix}"`);
+    for (const forceConflicts of [false, true]) {
+      const failure = await expectFailure(apply(clash, { forceConflicts }), 'ObjectNotOwned');
+      expect(failure.message).toContain(`ConfigMap ${namespace}/other-env was not applied: it belongs to another deployer environment (label ${project}.other-${suffix})`);
+    }
     const other = await core.readNamespacedConfigMap({ name: 'other-env', namespace });
     expect(other.metadata?.labels?.['deployer.dev/environment']).toBe(`${project}.other-${suffix}`);
   });
@@ -387,7 +394,8 @@ describe('applying an environment and waiting for its rollout', () => {
     let web = await readWeb();
     // Not defaulted back to 1 although the deployer stopped applying the field.
     expect(web.spec?.replicas).toBe(3);
-    const applied = web.metadata?.managedFields?.find((f) => f.manager === 'deployer' && f.operation === 'Apply');
+    const applied = web.metadata?.managedFields?.find((f) => f.manager === fieldManager && f.operation === 'Apply');
+    expect(applied).toBeDefined();
     expect(JSON.stringify(applied?.fieldsV1)).not.toContain('f:replicas');
 
     // What an HPA does: scale through the scale subresource under its own field manager.
