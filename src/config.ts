@@ -26,6 +26,11 @@ export const configVariables = {
   DEPLOYER_DRIFT_INTERVAL_MS: { schema: positiveMs, default: String(defaultPolicy.driftIntervalMs), doc: 'default idle time before a drift pass' },
   DEPLOYER_HEALTH_TIMEOUT_MS: { schema: positiveMs, default: String(defaultPolicy.healthTimeoutMs), doc: 'default time a rollout may take' },
   DEPLOYER_AUTO_ROLLBACK: { schema: flag, default: String(defaultPolicy.autoRollback), doc: 'default: roll back when a rollout fails' },
+  DEPLOYER_DEFAULT_SERVICE_ACCOUNT: {
+    schema: z.string().regex(/^[a-z0-9]([-a-z0-9.]*[a-z0-9])?$/, 'a service account name').max(253).optional(),
+    default: undefined as string | undefined,
+    doc: "service account (in each environment's namespace) that environments without their own apply as; unset: the worker's own identity",
+  },
 } as const;
 
 type Variables = typeof configVariables;
@@ -41,6 +46,7 @@ export interface Config {
   allowFileUrls: boolean;
   logLevel: string;
   defaultPolicy: EnvironmentPolicy;
+  defaultServiceAccount?: string;
 }
 
 export class ConfigError extends Error {
@@ -83,5 +89,6 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       healthTimeoutMs: v.DEPLOYER_HEALTH_TIMEOUT_MS,
       autoRollback: v.DEPLOYER_AUTO_ROLLBACK,
     },
+    defaultServiceAccount: v.DEPLOYER_DEFAULT_SERVICE_ACCOUNT,
   };
 }

@@ -13,6 +13,7 @@ import { environmentRoutes } from './routes/environments.js';
 import { healthRoutes } from './routes/health.js';
 import { metricsRoutes } from './routes/metrics.js';
 import { opsRepoRoutes } from './routes/ops-repos.js';
+import { projectPolicyRoutes } from './routes/project-policy.js';
 
 export type { ApiDeps } from './deps.js';
 
@@ -32,6 +33,7 @@ export function createApp(input: ApiDeps): OpenAPIHono<AppEnv> {
   app.route('/api/projects', deploymentReadRoutes(deps, guards));
   app.route('/api/projects', deploymentActionRoutes(deps, guards));
   app.route('/api/projects', environmentRoutes(deps, guards));
+  app.route('/api/projects', projectPolicyRoutes(deps, guards));
   app.route('/api/admin/ops-repos', opsRepoRoutes(deps, guards));
   app.route('/', docsRoutes(app));
 

@@ -52,6 +52,8 @@ export function presentEnvironment(record: EnvironmentRecord) {
     ops_repo: record.opsRepo,
     policy: effectivePolicyToApi(record.policy),
     values_override: record.valuesOverride,
+    share_namespace: record.shareNamespace,
+    impersonate: record.impersonate && { service_account: record.impersonate.name, namespace: record.impersonate.namespace },
     created_at: record.createdAt.toISOString(),
     updated_at: record.updatedAt.toISOString(),
   };

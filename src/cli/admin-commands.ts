@@ -6,6 +6,10 @@ import { migrate } from '../db/migrate.js';
 import { listOpsRepoRecords } from '../db/ops-repo-admin.js';
 import { findOpsRepo, recordOpsRepoSync, upsertOpsRepo } from '../db/ops-repos.js';
 import { closePools, getPool } from '../db/pool.js';
+import { loadProjectPolicy, saveProjectPolicy } from '../db/tenancy.js';
+import { projectPolicyFromApi, projectPolicyToApi } from '../domain/project-policy-names.js';
+import type { ServiceAccountRef } from '../domain/tenancy.js';
+import { projectPolicyBody } from '../api/schemas/environments.js';
 import { resolveBranchHead } from '../git/checkout.js';
 import { validateOpsRepoSource, validateRepoPath } from '../git/validate.js';
 import { isSlug } from '../../workflows/messages.js';
@@ -42,6 +46,7 @@ async function envRegister(args: string[], io: CliIo): Promise<number> {
   const values = parse(args, {
     project: { type: 'string' }, env: { type: 'string' }, 'ops-repo': { type: 'string' }, 'manifest-path': { type: 'string' },
     namespace: { type: 'string' }, policy: { type: 'string' }, values: { type: 'string' },
+    'share-namespace': { type: 'boolean' }, 'service-account': { type: 'string' },
   });
   const project = slug(values, 'project');
   const environment = slug(values, 'env');
@@ -49,12 +54,49 @@ async function envRegister(args: string[], io: CliIo): Promise<number> {
   const manifestPath = validated(() => validateRepoPath('manifestPath', required(values, 'manifest-path'), { allowRoot: false }));
   const policy = jsonObject(values, 'policy');
   const valuesOverride = jsonObject(values, 'values');
+  const impersonate = serviceAccountOption(values['service-account']);
+  const shareNamespace = values['share-namespace'] ?? false;
   return withDatabase(io, async (pool) => {
     const repoName = required(values, 'ops-repo');
     const repo = await findOpsRepo(pool, repoName);
     if (!repo) throw new UsageError(`ops repo "${repoName}" is not registered: add it with \`deployer ops-repo add\``);
-    await registerEnvironment(pool, { project, environment, namespace, manifestPath, policy, valuesOverride, opsRepo: repo });
-    io.out(`registered ${project}/${environment}: ${repo.name}:${manifestPath} → namespace ${namespace}`);
+    await registerEnvironment(pool, { project, environment, namespace, manifestPath, policy, valuesOverride, opsRepo: repo, shareNamespace, impersonate });
+    const as = impersonate ? ` as service account ${impersonate.namespace}/${impersonate.name}` : '';
+    io.out(`registered ${project}/${environment}: ${repo.name}:${manifestPath} → namespace ${namespace}${shareNamespace ? ' (shared)' : ''}${as}`);
+    return 0;
+  });
+}
+
+/** `--service-account NAMESPACE/NAME` → the service account, checked like the API checks it. */
+function serviceAccountOption(value: string | undefined): ServiceAccountRef | undefined {
+  if (value === undefined) return undefined;
+  const [namespace, name, ...rest] = value.split('/');
+  if (rest.length > 0 || !namespace || !name || !isSlug(namespace) || !/^[a-z0-9]([-a-z0-9.]*[a-z0-9])?$/.test(name) || name.length > 253) {
+    throw new UsageError(`--service-account "${value}" must be NAMESPACE/NAME, e.g. team-a/deployer`);
+  }
+  return { namespace, name };
+}
+
+async function policyGet(args: string[], io: CliIo): Promise<number> {
+  const values = parse(args, { project: { type: 'string' } });
+  const project = slug(values, 'project');
+  return withDatabase(io, async (pool) => {
+    io.out(JSON.stringify({ project, ...projectPolicyToApi(await loadProjectPolicy(pool, project)) }, null, 2));
+    return 0;
+  });
+}
+
+async function policySet(args: string[], io: CliIo): Promise<number> {
+  const values = parse(args, { project: { type: 'string' }, policy: { type: 'string' } });
+  const project = slug(values, 'project');
+  const parsed = projectPolicyBody.safeParse(jsonObject(values, 'policy') ?? {});
+  if (!parsed.success) {
+    throw new UsageError(`--policy: ${parsed.error.issues.map((issue) => `${issue.path.join('.') || 'policy'}: ${issue.message}`).join('; ')}`);
+  }
+  const policy = projectPolicyFromApi(parsed.data);
+  return withDatabase(io, async (pool) => {
+    await saveProjectPolicy(pool, project, policy);
+    io.out(JSON.stringify({ project, ...projectPolicyToApi(policy) }, null, 2));
     return 0;
   });
 }
@@ -135,7 +177,12 @@ async function tokenCreate(args: string[], io: CliIo): Promise<number> {
 }
 
 export const adminCommands = {
-  'env register': { run: envRegister, usage: 'env register --project P --env E --ops-repo NAME --manifest-path FILE --namespace NS [--policy JSON] [--values JSON]' },
+  'env register': {
+    run: envRegister,
+    usage: 'env register --project P --env E --ops-repo NAME --manifest-path FILE --namespace NS [--share-namespace] [--service-account NS/NAME] [--policy JSON] [--values JSON]',
+  },
+  'policy get': { run: policyGet, usage: 'policy get --project P' },
+  'policy set': { run: policySet, usage: 'policy set --project P --policy \'{"allowed_namespaces":[…],"allowed_cluster_kinds":[…],"denied_namespaced_kinds":[…],"allow_cluster_rbac":false}\'' },
   'ops-repo add': { run: opsRepoAdd, usage: 'ops-repo add --name NAME --url URL [--branch main] [--path .]' },
   'ops-repo list': { run: opsRepoList, usage: 'ops-repo list' },
   'ops-repo sync': { run: opsRepoSync, usage: 'ops-repo sync --name NAME' },

@@ -2,6 +2,8 @@
 // upserts the ops repo by URL), registration here points at an ops repo that already exists.
 import type pg from 'pg';
 import type { EnvironmentPolicy } from '../../activities/types.js';
+import type { ServiceAccountRef } from '../domain/tenancy.js';
+import { writeEnvironmentRow } from './environments.js';
 
 export type OpsRepoReference = { id: number } | { name: string };
 
@@ -13,6 +15,8 @@ export interface EnvironmentSettings {
   namespace: string;
   policy: Partial<EnvironmentPolicy>;
   valuesOverride: Record<string, unknown>;
+  shareNamespace: boolean;
+  impersonate?: ServiceAccountRef;
 }
 
 export interface EnvironmentRecord {
@@ -24,6 +28,8 @@ export interface EnvironmentRecord {
   /** only what was set for this environment; the defaults fill the rest */
   policy: Partial<EnvironmentPolicy>;
   valuesOverride: Record<string, unknown>;
+  shareNamespace: boolean;
+  impersonate: ServiceAccountRef | null;
   opsRepo: { id: number; name: string; url: string; branch: string; path: string };
   createdAt: Date;
   updatedAt: Date;
@@ -52,19 +58,9 @@ export async function saveEnvironment(pool: pg.Pool, settings: EnvironmentSettin
     );
     if (!repos[0]) throw new OpsRepoNotFound(settings.opsRepo);
     await client.query('INSERT INTO projects (name) VALUES ($1) ON CONFLICT (name) DO NOTHING', [settings.project]);
-    const { rows } = await client.query<{ created: boolean }>(
-      `INSERT INTO environments (project, name, ops_repo_id, manifest_path, namespace, policy, values_override)
-       VALUES ($1, $2, $3, $4, $5, $6, $7)
-       ON CONFLICT (project, name) DO UPDATE SET ops_repo_id = EXCLUDED.ops_repo_id, manifest_path = EXCLUDED.manifest_path,
-         namespace = EXCLUDED.namespace, policy = EXCLUDED.policy, values_override = EXCLUDED.values_override, updated_at = now()
-       RETURNING (xmax = 0) AS created`,
-      [
-        settings.project, settings.environment, repos[0].id, settings.manifestPath, settings.namespace,
-        JSON.stringify(settings.policy), JSON.stringify(settings.valuesOverride),
-      ],
-    );
+    const result = await writeEnvironmentRow(client, { ...settings, opsRepoId: repos[0].id });
     await client.query('COMMIT');
-    return { created: rows[0]!.created };
+    return result;
   } catch (error) {
     await client.query('ROLLBACK');
     throw error;
@@ -80,6 +76,8 @@ export async function findEnvironment(pool: pg.Pool, project: string, environmen
     manifest_path: string;
     policy: Partial<EnvironmentPolicy>;
     values_override: Record<string, unknown>;
+    share_namespace: boolean;
+    impersonate: ServiceAccountRef | null;
     created_at: Date;
     updated_at: Date;
     repo_id: string;
@@ -88,7 +86,7 @@ export async function findEnvironment(pool: pg.Pool, project: string, environmen
     branch: string;
     path: string;
   }>(
-    `SELECT e.namespace, e.cluster, e.manifest_path, e.policy, e.values_override, e.created_at, e.updated_at,
+    `SELECT e.namespace, e.cluster, e.manifest_path, e.policy, e.values_override, e.share_namespace, e.impersonate, e.created_at, e.updated_at,
             r.id AS repo_id, r.name AS repo_name, r.url, r.branch, r.path
        FROM environments e JOIN ops_repos r ON r.id = e.ops_repo_id
       WHERE e.project = $1 AND e.name = $2`,
@@ -104,6 +102,8 @@ export async function findEnvironment(pool: pg.Pool, project: string, environmen
     manifestPath: row.manifest_path,
     policy: row.policy,
     valuesOverride: row.values_override,
+    shareNamespace: row.share_namespace,
+    impersonate: row.impersonate,
     opsRepo: { id: Number(row.repo_id), name: row.repo_name, url: row.url, branch: row.branch, path: row.path },
     createdAt: row.created_at,
     updatedAt: row.updated_at,

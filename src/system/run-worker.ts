@@ -32,6 +32,7 @@ export async function runWorker(config: Config, logger: Logger, { serveMetrics =
       repoCacheDir: config.repoCacheDir,
       allowFileUrls: config.allowFileUrls,
       defaultPolicy: config.defaultPolicy,
+      defaultServiceAccount: config.defaultServiceAccount,
     },
   });
   const metricsServer = serveMetrics

@@ -41,7 +41,7 @@ describe('authentication and authorization', () => {
       name: 'PUT environment',
       method: 'PUT',
       path: () => `/api/projects/${test.project}/environments/m-new`,
-      json: () => ({ ops_repo: `${test.prefix}-ops`, manifest_path: 'app.yaml.njk', namespace: 'm-new' }),
+      json: () => ({ ops_repo: `${test.prefix}-ops`, manifest_path: 'app.yaml.njk', namespace: `${test.prefix}-m-new` }),
       lacksScope: 'promoteOnly',
       success: 201,
       audited: true,

@@ -27,7 +27,7 @@ describe('PUT /api/projects/:project/environments/:env', () => {
       json: {
         ops_repo: `${test.prefix}-ops`,
         manifest_path: './apps//web.yaml.njk',
-        namespace: 'shop-prod',
+        namespace: `${test.prefix}-prod`,
         policy: { min_interval_ms: 0, health_timeout_ms: 120_000, auto_rollback: false },
         values_override: { replicas: 3 },
       },
@@ -36,7 +36,7 @@ describe('PUT /api/projects/:project/environments/:env', () => {
     expect(response.body).toMatchObject({
       project: test.project,
       environment: 'prod',
-      namespace: 'shop-prod',
+      namespace: `${test.prefix}-prod`,
       manifest_path: 'apps/web.yaml.njk',
       ops_repo: { id: opsRepoId, name: `${test.prefix}-ops`, path: 'envs' },
       policy: { min_interval_ms: 0, health_timeout_ms: 120_000, auto_rollback: false, drift_interval_ms: 60_000 },
@@ -53,10 +53,10 @@ describe('PUT /api/projects/:project/environments/:env', () => {
   it('replaces a registration (by ops repo id) and answers 200; omitted settings fall back to the defaults', async () => {
     const response = await call(test.app, 'PUT', path('prod'), {
       token: test.tokens.projectAdmin,
-      json: { ops_repo: opsRepoId, manifest_path: 'web.yaml.njk', namespace: 'shop-prod-2' },
+      json: { ops_repo: opsRepoId, manifest_path: 'web.yaml.njk', namespace: `${test.prefix}-prod-2` },
     });
     expect(response.status).toBe(200);
-    expect(response.body).toMatchObject({ namespace: 'shop-prod-2', manifest_path: 'web.yaml.njk', values_override: {}, policy: { auto_rollback: true, min_interval_ms: 2_000 } });
+    expect(response.body).toMatchObject({ namespace: `${test.prefix}-prod-2`, manifest_path: 'web.yaml.njk', values_override: {}, policy: { auto_rollback: true, min_interval_ms: 2_000 } });
     const { rows } = await test.pool.query('SELECT policy FROM environments WHERE project = $1 AND name = $2', [test.project, 'prod']);
     expect(rows[0].policy).toEqual({});
   });
@@ -64,7 +64,7 @@ describe('PUT /api/projects/:project/environments/:env', () => {
   it('makes the environment visible to the deployment routes', async () => {
     const listed = await call(test.app, 'GET', `/api/projects/${test.project}/deployments`, { token: test.tokens.reader });
     expect(listed.body.environments).toEqual([
-      expect.objectContaining({ environment: 'prod', namespace: 'shop-prod-2', ops_repo: `${test.prefix}-ops`, deployment: null }),
+      expect.objectContaining({ environment: 'prod', namespace: `${test.prefix}-prod-2`, ops_repo: `${test.prefix}-ops`, deployment: null }),
     ]);
   });
 });

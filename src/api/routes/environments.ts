@@ -4,7 +4,8 @@ import { createRoute } from '@hono/zod-openapi';
 import { OpsRepoNotFound, findEnvironment, saveEnvironment } from '../../db/environment-settings.js';
 import { validateRepoPath } from '../../git/validate.js';
 import type { ResolvedApiDeps } from '../deps.js';
-import { invalidRequest } from '../errors.js';
+import { NamespaceClaimConflict } from '../../db/tenancy.js';
+import { conflict, invalidRequest } from '../errors.js';
 import type { Guards } from '../middleware/guards.js';
 import { policyFromApi } from '../policy.js';
 import { presentEnvironment } from '../presenters.js';
@@ -49,14 +50,26 @@ export function environmentRoutes(deps: ResolvedApiDeps, guards: Guards) {
         namespace: body.namespace,
         policy: policyFromApi(body.policy ?? {}),
         valuesOverride: body.values_override ?? {},
+        shareNamespace: body.share_namespace ?? false,
+        impersonate: body.impersonate && { name: body.impersonate.service_account, namespace: body.impersonate.namespace },
       }));
     } catch (error) {
       if (error instanceof OpsRepoNotFound) {
         throw invalidRequest([{ field: 'ops_repo', message: `ops_repo: ${error.message}; create it with POST /api/admin/ops-repos` }]);
       }
+      if (error instanceof NamespaceClaimConflict) {
+        throw conflict('namespace_claimed', `namespace: ${error.message}`, [{ field: 'namespace', message: `namespace: ${error.message}`, owner: error.owner }]);
+      }
       throw error;
     }
-    c.set('auditDetails', { created, ops_repo: body.ops_repo, manifest_path: body.manifest_path, namespace: body.namespace });
+    c.set('auditDetails', {
+      created,
+      ops_repo: body.ops_repo,
+      manifest_path: body.manifest_path,
+      namespace: body.namespace,
+      share_namespace: body.share_namespace ?? false,
+      impersonate: body.impersonate ?? null,
+    });
     const record = await findEnvironment(deps.pool, project, env);
     return created ? c.json(presentEnvironment(record!), 201) : c.json(presentEnvironment(record!), 200);
   });

@@ -110,6 +110,8 @@ export const environmentRegistration = z
     ops_repo: z.object({ id: z.number().int(), name: z.string(), url: z.string(), branch: z.string(), path: z.string() }),
     policy: z.record(z.string(), z.unknown()).openapi({ description: 'the effective policy: the environment\'s settings over the defaults' }),
     values_override: z.record(z.string(), z.unknown()),
+    share_namespace: z.boolean(),
+    impersonate: z.object({ service_account: z.string(), namespace: z.string() }).nullable(),
     created_at: z.string(),
     updated_at: z.string(),
   })

@@ -5,6 +5,8 @@ import { gitRule } from '../validation/git-fields.js';
 import { slug, valuesOverride } from './common.js';
 
 const DAY_MS = 24 * 60 * 60_000;
+const DNS_SUBDOMAIN = /^[a-z0-9]([-a-z0-9.]*[a-z0-9])?$/;
+const KIND = /^(?:[a-z0-9]([-a-z0-9.]*[a-z0-9])?\/)?[A-Z][A-Za-z0-9]{0,62}$/;
 const milliseconds = (min: number, max: number) => z.number().int().min(min).max(max);
 
 export const policyBody = z
@@ -30,5 +32,41 @@ export const environmentBody = z
     namespace: slug('shop-prod').openapi({ description: 'the Kubernetes namespace the environment deploys to' }),
     policy: policyBody.optional().openapi({ description: 'settings over the defaults; omitted ones follow the defaults' }),
     values_override: valuesOverride.optional(),
+    share_namespace: z
+      .boolean()
+      .optional()
+      .openapi({ description: 'let other environments of the same project use the namespace too (default false); another project never can' }),
+    impersonate: z
+      .strictObject({
+        service_account: z.string().regex(DNS_SUBDOMAIN, 'must be a service account name: lower-case letters, digits, "-" and "."').max(253),
+        namespace: slug('shop-prod'),
+      })
+      .optional()
+      .openapi({ description: "apply, prune, scale and watch as this service account (Kubernetes impersonation), so the cluster's RBAC is the last line" }),
   })
   .openapi('EnvironmentRequest');
+
+/** A project's policy: what its environments may touch. Absent fields take the defaults. */
+export const projectPolicyBody = z
+  .strictObject({
+    allowed_namespaces: z
+      .array(slug('shop-prod'))
+      .max(100)
+      .optional()
+      .openapi({ description: "namespaces objects may go to; default: each environment's own" }),
+    allowed_cluster_kinds: z
+      .array(z.string().regex(KIND, 'must be "Kind" or "group/Kind", e.g. "scheduling.k8s.io/PriorityClass"'))
+      .max(100)
+      .optional()
+      .openapi({ description: "cluster-scoped kinds allowed; default none (an environment's own Namespace is always allowed)" }),
+    denied_namespaced_kinds: z
+      .array(z.string().regex(KIND, 'must be "Kind" or "group/Kind", e.g. "rbac.authorization.k8s.io/RoleBinding"'))
+      .max(100)
+      .optional()
+      .openapi({ description: 'namespaced kinds refused' }),
+    allow_cluster_rbac: z
+      .boolean()
+      .optional()
+      .openapi({ description: 'allow ClusterRoles, ClusterRoleBindings, webhooks, CRDs and API services (default false)' }),
+  })
+  .openapi('ProjectPolicy');
