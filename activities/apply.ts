@@ -10,7 +10,7 @@ import { loadRenderedManifest } from '../src/db/manifests.js';
 import { loadProjectPolicy, namespaceOwners } from '../src/db/tenancy.js';
 import { environmentFieldManager, policyViolations, type PolicyObject } from '../src/domain/tenancy.js';
 import { applyObject, objectPath, readObject } from '../src/k8s/apply-object.js';
-import { KubeClient } from '../src/k8s/client.js';
+import { KubeApiError, KubeClient } from '../src/k8s/client.js';
 import { isCrd, scopeDefinedByCrds, waitForCrdEstablished } from '../src/k8s/crd.js';
 import { Discovery, unknownKind } from '../src/k8s/discovery.js';
 import { readInventory, writeInventory } from '../src/k8s/inventory.js';
@@ -53,9 +53,11 @@ export function createApplyActivities(deps: Pick<ActivityDeps, 'pool' | 'kubeCon
       await assertWithinPolicy(deps.pool, input, planned);
       const namespaceCreated = await ensureEnvironmentNamespace(run, rendered);
       const applied = await applyRender(run, rendered, planned);
-      if (namespaceCreated) applied.changes.unshift(namespaceCreated);
       const pruned = await pruneDropped(run, applied);
+      // The namespace made for the environment stays out of the inventory: it is never pruned
+      // with everything in it.
       const appliedRefs = applied.changes.map((change) => change.ref);
+      if (namespaceCreated) applied.changes.unshift(namespaceCreated);
       // Recorded only after pruning succeeded: a failed prune is retried from the old inventory.
       if (!run.dryRun) await writeInventory(client, input.namespace, tenant, appliedRefs);
 
@@ -129,7 +131,14 @@ async function ensureEnvironmentNamespace({ input, tenant, dryRun, client, disco
     kind: 'Namespace',
     metadata: { name: input.namespace, labels: { [MANAGED_BY_LABEL]: MANAGED_BY_VALUE } },
   };
-  if (await readObject(client, objectPath(resource, namespace))) return undefined;
+  try {
+    if (await readObject(client, objectPath(resource, namespace))) return undefined;
+  } catch (error) {
+    // A service account bound to its namespace may not read Namespaces: the namespace is the
+    // administrator's to create then, and a missing one fails the first apply, naming it.
+    if (error instanceof KubeApiError && error.code === 403) return undefined;
+    throw error;
+  }
   const { action } = await applyObject(client, resource, namespace, { tenant, force: false, dryRun: false });
   return action === 'created' ? { ref: refOf(namespace), action } : undefined;
 }

@@ -55,7 +55,13 @@ export async function applyObject(
   const path = objectPath(resource, object);
   // Read first: SSA answers alike for "created", "configured" and "unchanged", and the live
   // object says whether this environment may write it at all.
-  let live = await readObject(client, path);
+  let live: KubeObject | undefined;
+  try {
+    live = await readObject(client, path);
+  } catch (error) {
+    // A Forbidden here names the verb, resource and namespace the identity lacks.
+    throw applyFailure(error, refOf(object));
+  }
   const ownership = ownershipOf(live, tenant);
   if (ownership.type === 'refuse') throw notOwnedFailure(refOf(object), ownership.reason);
   if (live && ownership.type === 'legacy' && !options.dryRun) live = await renameLegacyManager(client, path, live, tenant.fieldManager);

@@ -7,7 +7,7 @@
 // it (ownership.ts): labels alone decide nothing, so objects made by hand or by another
 // environment are never touched, whatever their labels say.
 import type { ObjectRef } from '../../activities/types.js';
-import { isNotFound, resourceUrlPath, type KubeClient } from './client.js';
+import { isNotFound, KubeApiError, resourceUrlPath, type KubeClient } from './client.js';
 import { objectPath, readObject } from './apply-object.js';
 import type { Discovery, ResourceInfo } from './discovery.js';
 import { environmentSelector, groupKind, refKey, refOf, type KubeObject } from './objects.js';
@@ -79,9 +79,17 @@ export async function findPruneCandidates(client: KubeClient, discovery: Discove
     scanned.add(groupKind(kind));
     const resource = await discovery.resolve(kind.apiVersion, kind.kind);
     if (!resource?.namespaced) continue;
-    const list = await client.get<{ items?: KubeObject[] }>(resourceUrlPath({ ...resource, namespace: scope.namespace }), {
-      labelSelector: environmentSelector(scope.tenant.project, scope.tenant.environment),
-    });
+    let list: { items?: KubeObject[] };
+    try {
+      list = await client.get<{ items?: KubeObject[] }>(resourceUrlPath({ ...resource, namespace: scope.namespace }), {
+        labelSelector: environmentSelector(scope.tenant.project, scope.tenant.environment),
+      });
+    } catch (error) {
+      // The repair scan is best effort: a kind the environment's service account may not list is
+      // one it cannot have created either.
+      if (error instanceof KubeApiError && error.code === 403) continue;
+      throw error;
+    }
     // List items carry no apiVersion/kind of their own.
     for (const item of list.items ?? []) consider({ ...item, apiVersion: kind.apiVersion, kind: kind.kind }, resource);
   }

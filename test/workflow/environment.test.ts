@@ -130,6 +130,28 @@ describe('the environment workflow', () => {
     expect(h.recorder.callsOf('renderManifests').at(-1)!.input.imageRef).toBe('web:good');
   });
 
+  it('never re-applies a release that did not become healthy: drift keeps the last healthy one, and says so', async () => {
+    const h = await start({ policy: { minIntervalMs: 50, driftIntervalMs: 700, autoRollback: false }, failingImages: ['web:bad'] });
+    // With nothing healthy yet, a failed release is not applied again at all.
+    await h.deploy('fresh', 'web:bad');
+    const alone = await h.waitForState('fresh', 'the failure', (s) => s.desired?.status === 'failed' && !s.inFlight);
+    expect(alone.waitingFor).toMatch(/^desired release #1 \(web:bad\) failed \(.*ProgressDeadlineExceeded.*\): deploy a fixed release or roll back; nothing healthy is applied until then$/);
+    const freshApplies = h.recorder.callsOf('applyManifests', 'deploy/' + h.project + '/fresh').length;
+
+    await h.deploy('prod', 'web:good');
+    await h.waitForState('prod', 'good healthy', (s) => s.current?.imageRef === 'web:good' && !s.inFlight);
+    await h.deploy('prod', 'web:bad');
+    const failed = await h.waitForState('prod', 'the failed release', (s) => s.desired?.imageRef === 'web:bad' && s.desired.status === 'failed' && !s.inFlight);
+    expect(failed.current).toMatchObject({ imageRef: 'web:good' });
+    expect(failed.waitingFor).toMatch(/^desired release #2 \(web:bad\) failed .*; drift passes keep release #1 \(web:good\) in place until then$/);
+
+    const rendersBefore = h.recorder.callsOf('renderManifests').length;
+    await waitFor('two drift passes', () => h.recorder.callsOf('renderManifests').length >= rendersBefore + 2, { timeoutMs: 10_000 });
+    const driftRenders = h.recorder.callsOf('renderManifests').slice(rendersBefore).map((c) => c.input.imageRef);
+    expect(new Set(driftRenders)).toEqual(new Set(['web:good']));
+    expect(h.recorder.callsOf('applyManifests', 'deploy/' + h.project + '/fresh')).toHaveLength(freshApplies);
+  });
+
   it('stops by scaling to zero, keeps it stopped on drift, and resumes on the next deploy', async () => {
     const h = await start({ policy: { minIntervalMs: 50, driftIntervalMs: 700 } });
     await h.deploy('prod', 'web:1');
