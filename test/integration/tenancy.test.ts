@@ -208,6 +208,41 @@ describe('environments of one project sharing a namespace', () => {
   });
 });
 
+describe('objects applied before each environment had its own field manager', () => {
+  it('move to the environment’s manager and owner annotation on the next apply; other environments’ stay refused', async () => {
+    const env = await register({ project: `legacy-${suffix}`, environment: 'prod', namespace: `legacy-${suffix}` });
+    await core.createNamespace({ body: { metadata: { name: env.namespace } } });
+    const legacyApply = (name: string, environmentLabel: string) =>
+      core.patchNamespacedConfigMap(
+        {
+          name,
+          namespace: env.namespace,
+          fieldManager: 'deployer',
+          force: true,
+          body: {
+            apiVersion: 'v1',
+            kind: 'ConfigMap',
+            metadata: { name, labels: { 'app.kubernetes.io/managed-by': 'deployer', 'deployer.dev/environment': environmentLabel } },
+            data: { a: '1' },
+          },
+        },
+        k8s.setHeaderOptions('Content-Type', k8s.PatchStrategy.ServerSideApply),
+      );
+    await legacyApply('mine', `${env.project}.prod`);
+    await legacyApply('theirs', `${env.project}.other`);
+
+    const result = await apply(env, [configMap('mine', undefined, { a: '2' })]);
+    expect(result.changes).toContainEqual({ ref: { apiVersion: 'v1', kind: 'ConfigMap', name: 'mine', namespace: env.namespace }, action: 'configured' });
+    const mine = await core.readNamespacedConfigMap({ name: 'mine', namespace: env.namespace });
+    expect(mine.data).toEqual({ a: '2' });
+    expect(mine.metadata?.annotations?.['deployer.dev/owner']).toBe(`${env.project}/prod`);
+    expect(mine.metadata?.managedFields?.filter((f) => f.operation === 'Apply').map((f) => f.manager)).toEqual([`deployer/${env.project}/prod`]);
+
+    const failure = await refusal(apply(env, [configMap('mine', undefined, { a: '2' }), configMap('theirs')], { forceConflicts: true }), 'ObjectNotOwned');
+    expect(failure.message).toContain(`label ${env.project}.other`);
+  });
+});
+
 describe('applying as the environment’s service account', () => {
   it('deploys where its Role allows and gets a clear Forbidden anywhere else', async () => {
     const project = `team-sa-${suffix}`;
