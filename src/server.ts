@@ -3,13 +3,14 @@ import { Client, Connection } from '@temporalio/client';
 import { createApp } from './api/app.js';
 import { startApiServer } from './api/listen.js';
 import { loadConfig } from './config.js';
-import { closePools, getPool } from './db/pool.js';
+import { closePools, getPool, onPoolError } from './db/pool.js';
 import { createLogger } from './observability/logger.js';
 import { exitOnConfigError } from './system/exit-on-config-error.js';
 
 export async function main(): Promise<void> {
   const config = exitOnConfigError(loadConfig);
   const logger = createLogger(config.logLevel, 'deployer-api');
+  onPoolError((error) => logger.warn({ err: error }, 'postgres connection lost; the pool reconnects on the next query'));
   const connection = await Connection.connect({ address: config.temporal.address });
   const app = createApp({
     pool: getPool(config.databaseUrl),

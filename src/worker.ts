@@ -1,6 +1,6 @@
 // Entry point: `deployer worker` / `tsx src/worker.ts` runs the environment workflows and activities.
 import { loadConfig } from './config.js';
-import { closePools } from './db/pool.js';
+import { closePools, onPoolError } from './db/pool.js';
 import { createLogger, installTemporalLogging } from './observability/logger.js';
 import { exitOnConfigError } from './system/exit-on-config-error.js';
 import { runWorker } from './system/run-worker.js';
@@ -8,6 +8,7 @@ import { runWorker } from './system/run-worker.js';
 export async function main(): Promise<void> {
   const config = exitOnConfigError(loadConfig);
   const logger = createLogger(config.logLevel, 'deployer-worker');
+  onPoolError((error) => logger.warn({ err: error }, 'postgres connection lost; the pool reconnects on the next query'));
   installTemporalLogging(logger);
   const running = await runWorker(config, logger);
   for (const signal of ['SIGINT', 'SIGTERM'] as const) process.once(signal, () => void running.stop());

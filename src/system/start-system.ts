@@ -13,7 +13,7 @@ import { findActiveToken } from '../auth/find-token.js';
 import { DeployerClient } from '../client/deployer-client.js';
 import type { Config } from '../config.js';
 import { migrate } from '../db/migrate.js';
-import { closePools, getPool } from '../db/pool.js';
+import { closePools, getPool, onPoolError } from '../db/pool.js';
 import type { Logger } from '../observability/logger.js';
 import { runWorker } from './run-worker.js';
 import { ensureSampleRepo, registerSample, sample as defaultSample, writeSecretFile, type SampleTarget } from './sample.js';
@@ -55,6 +55,7 @@ export async function startSystem(options: StartSystemOptions): Promise<RunningS
   const { config, logger } = options;
   const sample = options.sample ?? defaultSample;
   const say = options.onProgress ?? ((line: string) => logger.info(line));
+  onPoolError((error) => logger.warn({ err: error }, 'postgres connection lost; the pool reconnects on the next query'));
   const pool = getPool(config.databaseUrl);
   const applied = await migrate(pool);
   say(applied.length ? `applied migrations ${applied.join(', ')}` : 'database schema is up to date');
