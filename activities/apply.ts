@@ -20,6 +20,7 @@ import { applyOrder } from '../src/k8s/order.js';
 import { prepareForApply } from '../src/k8s/prepare.js';
 import { deleteObject, findPruneCandidates } from '../src/k8s/prune.js';
 import type { ActivityDeps } from './index.js';
+import { whileHeartbeating } from './keep-alive.js';
 import type { ApplyInput, ApplyResult, ChangeSetEntry } from './types.js';
 
 /** What one applyManifests call works with. */
@@ -42,29 +43,33 @@ interface AppliedRender {
 
 export function createApplyActivities(deps: Pick<ActivityDeps, 'pool' | 'kubeConfig'>) {
   return {
-    async applyManifests(input: ApplyInput): Promise<ApplyResult> {
-      const context = Context.current();
-      const client = new KubeClient(deps.kubeConfig, context.cancellationSignal, undefined, input.impersonate);
-      const tenant: Tenant = { project: input.project, environment: input.environment, fieldManager: environmentFieldManager(input.project, input.environment) };
-      const run: ApplyRun = { input, tenant, dryRun: input.dryRun ?? false, client, discovery: new Discovery(client), context };
-      const rendered = parseManifests(await loadRenderedManifest(deps.pool, input.manifestHash));
-
-      const planned = await planObjects(run, rendered);
-      await assertWithinPolicy(deps.pool, input, planned);
-      const namespaceCreated = await ensureEnvironmentNamespace(run, rendered);
-      const applied = await applyRender(run, rendered, planned);
-      const pruned = await pruneDropped(run, applied);
-      // The namespace made for the environment stays out of the inventory: it is never pruned
-      // with everything in it.
-      const appliedRefs = applied.changes.map((change) => change.ref);
-      if (namespaceCreated) applied.changes.unshift(namespaceCreated);
-      // Recorded only after pruning succeeded: a failed prune is retried from the old inventory.
-      if (!run.dryRun) await writeInventory(client, input.namespace, tenant, appliedRefs);
-
-      const changes = [...applied.changes, ...pruned];
-      return { changes, changed: changes.some((change) => change.action !== 'unchanged') };
+    applyManifests(input: ApplyInput): Promise<ApplyResult> {
+      return whileHeartbeating(() => applyManifests(input));
     },
   };
+
+  async function applyManifests(input: ApplyInput): Promise<ApplyResult> {
+    const context = Context.current();
+    const client = new KubeClient(deps.kubeConfig, context.cancellationSignal, undefined, input.impersonate);
+    const tenant: Tenant = { project: input.project, environment: input.environment, fieldManager: environmentFieldManager(input.project, input.environment) };
+    const run: ApplyRun = { input, tenant, dryRun: input.dryRun ?? false, client, discovery: new Discovery(client), context };
+    const rendered = parseManifests(await loadRenderedManifest(deps.pool, input.manifestHash));
+
+    const planned = await planObjects(run, rendered);
+    await assertWithinPolicy(deps.pool, input, planned);
+    const namespaceCreated = await ensureEnvironmentNamespace(run, rendered);
+    const applied = await applyRender(run, rendered, planned);
+    const pruned = await pruneDropped(run, applied);
+    // The namespace made for the environment stays out of the inventory: it is never pruned
+    // with everything in it.
+    const appliedRefs = applied.changes.map((change) => change.ref);
+    if (namespaceCreated) applied.changes.unshift(namespaceCreated);
+    // Recorded only after pruning succeeded: a failed prune is retried from the old inventory.
+    if (!run.dryRun) await writeInventory(client, input.namespace, tenant, appliedRefs);
+
+    const changes = [...applied.changes, ...pruned];
+    return { changes, changed: changes.some((change) => change.action !== 'unchanged') };
+  }
 }
 
 interface PlannedObject {

@@ -3,6 +3,7 @@
 import { ensureCommit, resolveBranchHead } from '../src/git/checkout.js';
 import { validateCommitSha, validateOpsRepoSource } from '../src/git/validate.js';
 import type { ActivityDeps } from './index.js';
+import { whileHeartbeating } from './keep-alive.js';
 import type { SyncOpsRepoInput, SyncOpsRepoResult } from './types.js';
 
 export function createOpsRepoActivities(deps: Pick<ActivityDeps, 'repoCacheDir' | 'allowFileUrls'>) {
@@ -10,12 +11,14 @@ export function createOpsRepoActivities(deps: Pick<ActivityDeps, 'repoCacheDir' 
     /** The pinned commit when one is given (after making sure it exists), else the branch head. */
     async syncOpsRepo(input: SyncOpsRepoInput): Promise<SyncOpsRepoResult> {
       const source = validateOpsRepoSource(input.opsRepo, deps);
-      if (input.pinSha !== undefined) {
-        const sha = validateCommitSha('pinSha', input.pinSha);
-        await ensureCommit(deps, source, sha);
-        return { sha };
-      }
-      return { sha: await resolveBranchHead(deps, source) };
+      return whileHeartbeating(async () => {
+        if (input.pinSha !== undefined) {
+          const sha = validateCommitSha('pinSha', input.pinSha);
+          await ensureCommit(deps, source, sha);
+          return { sha };
+        }
+        return { sha: await resolveBranchHead(deps, source) };
+      });
     },
   };
 }

@@ -13,6 +13,7 @@ import { objectRefsOf } from '../src/render/object-refs.js';
 import { renderTemplate } from '../src/render/template.js';
 import { mergeValues, parseValues, type Values } from '../src/render/values.js';
 import type { ActivityDeps } from './index.js';
+import { whileHeartbeating } from './keep-alive.js';
 import type { RenderInput, RenderResult } from './types.js';
 
 const VALUES_FILE = 'values.yaml';
@@ -61,36 +62,40 @@ function readValuesSchema(dir: string, displayRoot: string): { schema: unknown; 
 
 export function createRenderActivities(deps: Pick<ActivityDeps, 'pool' | 'repoCacheDir' | 'allowFileUrls'>) {
   return {
-    async renderManifests(input: RenderInput): Promise<RenderResult> {
-      const source = validateOpsRepoSource(input.opsRepo, deps);
-      const sha = validateCommitSha('sha', input.sha);
-      const templatePath = validateRepoPath('manifestPath', input.manifestPath, { allowRoot: false });
-      const dir = await checkoutCommit(deps, source, sha);
-
-      // Overrides arrive through signals and the database; bound them before the recursive merge.
-      input.valuesOverrides.forEach((override, i) => assertValuesBounded(override, `valuesOverrides[${i}]`));
-      const values = input.valuesOverrides.reduce(mergeValues, readRepoValues(dir, source.path));
-      assertValuesBounded(values, 'values');
-      const rendered = await renderTemplate(
-        { root: dir, displayRoot: source.path, templatePath },
-        {
-          image_ref: input.imageRef,
-          project_name: input.project,
-          environment: input.environment,
-          namespace: input.namespace,
-          values,
-        },
-        { valuesSchema: readValuesSchema(dir, source.path) },
-      );
-
-      const file = posix.join(source.path, templatePath);
-      assertRenderedSize(rendered, file);
-      const documents = parseManifestDocuments(rendered, file);
-      const objects = objectRefsOf(documents, input.namespace, file);
-      const manifest = serialiseDocuments(documents);
-      assertRenderedSize(manifest, file, 'is, written out in full,');
-      const manifestHash = await storeRenderedManifest(deps.pool, manifest);
-      return { manifestHash, objects };
+    renderManifests(input: RenderInput): Promise<RenderResult> {
+      return whileHeartbeating(() => render(input));
     },
   };
+
+  async function render(input: RenderInput): Promise<RenderResult> {
+    const source = validateOpsRepoSource(input.opsRepo, deps);
+    const sha = validateCommitSha('sha', input.sha);
+    const templatePath = validateRepoPath('manifestPath', input.manifestPath, { allowRoot: false });
+    const dir = await checkoutCommit(deps, source, sha);
+
+    // Overrides arrive through signals and the database; bound them before the recursive merge.
+    input.valuesOverrides.forEach((override, i) => assertValuesBounded(override, `valuesOverrides[${i}]`));
+    const values = input.valuesOverrides.reduce(mergeValues, readRepoValues(dir, source.path));
+    assertValuesBounded(values, 'values');
+    const rendered = await renderTemplate(
+      { root: dir, displayRoot: source.path, templatePath },
+      {
+        image_ref: input.imageRef,
+        project_name: input.project,
+        environment: input.environment,
+        namespace: input.namespace,
+        values,
+      },
+      { valuesSchema: readValuesSchema(dir, source.path) },
+    );
+
+    const file = posix.join(source.path, templatePath);
+    assertRenderedSize(rendered, file);
+    const documents = parseManifestDocuments(rendered, file);
+    const objects = objectRefsOf(documents, input.namespace, file);
+    const manifest = serialiseDocuments(documents);
+    assertRenderedSize(manifest, file, 'is, written out in full,');
+    const manifestHash = await storeRenderedManifest(deps.pool, manifest);
+    return { manifestHash, objects };
+  }
 }

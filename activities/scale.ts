@@ -13,6 +13,9 @@ import { ApplicationFailure } from '@temporalio/common';
 import { KubeClient, resourceUrlPath } from '../src/k8s/client.js';
 import { describeRef, environmentSelector, type KubeObject } from '../src/k8s/objects.js';
 import type { ActivityDeps } from './index.js';
+import { whileHeartbeating } from './keep-alive.js';
+import { environmentFieldManager } from '../src/domain/tenancy.js';
+import { prunable } from '../src/k8s/ownership.js';
 import type { ObjectRef, ScaleInput, ScaleResult } from './types.js';
 
 export const REPLICAS_BEFORE_STOP_ANNOTATION = 'deployer.dev/replicas-before-stop';
@@ -30,26 +33,33 @@ interface ScalableObject extends KubeObject {
 
 export function createScaleActivities(deps: Pick<ActivityDeps, 'kubeConfig'>) {
   return {
-    async scaleWorkloads(input: ScaleInput): Promise<ScaleResult> {
-      const context = Context.current();
-      const client = new KubeClient(deps.kubeConfig, context.cancellationSignal, undefined, input.impersonate);
-      const scaled: ScaleResult['scaled'] = [];
-      for (const { kind, resource } of scalableKinds) {
-        const collection = { group: 'apps', version: 'v1', resource, namespace: input.namespace };
-        const list = await client.get<{ items?: ScalableObject[] }>(resourceUrlPath(collection), {
-          labelSelector: environmentSelector(input.project, input.environment),
-        });
-        for (const object of list.items ?? []) {
-          const ref: ObjectRef = { apiVersion: 'apps/v1', kind, name: object.metadata.name, namespace: input.namespace };
-          const path = resourceUrlPath({ ...collection, name: object.metadata.name });
-          const change = input.action === 'stop' ? await stop(client, path, object) : await resume(client, path, object, ref);
-          if (change) scaled.push({ ref, ...change });
-          context.heartbeat({ scaled: scaled.length });
-        }
-      }
-      return { scaled };
+    scaleWorkloads(input: ScaleInput): Promise<ScaleResult> {
+      return whileHeartbeating(() => scaleWorkloads(input));
     },
   };
+
+  async function scaleWorkloads(input: ScaleInput): Promise<ScaleResult> {
+    const context = Context.current();
+    const client = new KubeClient(deps.kubeConfig, context.cancellationSignal, undefined, input.impersonate);
+    const scaled: ScaleResult['scaled'] = [];
+    const tenant = { project: input.project, environment: input.environment, fieldManager: environmentFieldManager(input.project, input.environment) };
+    for (const { kind, resource } of scalableKinds) {
+      const collection = { group: 'apps', version: 'v1', resource, namespace: input.namespace };
+      const list = await client.get<{ items?: ScalableObject[] }>(resourceUrlPath(collection), {
+        labelSelector: environmentSelector(input.project, input.environment),
+      });
+      for (const object of list.items ?? []) {
+        // Labels alone decide nothing: only workloads this environment created are scaled.
+        if (!prunable(object, tenant)) continue;
+        const ref: ObjectRef = { apiVersion: 'apps/v1', kind, name: object.metadata.name, namespace: input.namespace };
+        const path = resourceUrlPath({ ...collection, name: object.metadata.name });
+        const change = input.action === 'stop' ? await stop(client, path, object) : await resume(client, path, object, ref);
+        if (change) scaled.push({ ref, ...change });
+        context.heartbeat({ scaled: scaled.length });
+      }
+    }
+    return { scaled };
+  }
 }
 
 async function setReplicas(client: KubeClient, path: string, replicas: number): Promise<void> {

@@ -66,10 +66,21 @@ const retry = {
   nonRetryableErrorTypes: [...userErrorTypes],
 };
 const steps = proxyActivities<DeployerActivities>({ startToCloseTimeout: '2 minutes', retry });
+// Sync, render, apply and scale heartbeat every few seconds while they work: a worker that dies
+// mid-step is noticed after this long and another takes the step over, instead of after the
+// step's whole start-to-close timeout.
+const STEP_HEARTBEAT_TIMEOUT = '15 seconds';
 // Records must land eventually; they are idempotent, so retry them longer.
 const records = proxyActivities<DeployerActivities>({
   startToCloseTimeout: '30 seconds',
-  retry: { ...retry, maximumAttempts: 20 },
+  // Bookkeeping must never end the workflow: a Postgres outage is waited out, however long, with
+  // the backoff capped at 30 s (no maximumAttempts: no limit).
+  retry: {
+    initialInterval: retry.initialInterval,
+    backoffCoefficient: retry.backoffCoefficient,
+    maximumInterval: retry.maximumInterval,
+    nonRetryableErrorTypes: retry.nonRetryableErrorTypes,
+  },
 });
 
 function initialState(input: EnvironmentWorkflowInput): CarriedState {
@@ -272,19 +283,19 @@ export async function environmentWorkflow(input: EnvironmentWorkflowInput): Prom
       const config = await step('load', loadEnvironment);
       await step('record', () => history('in-progress'));
       const { sha } = await step('sync', () =>
-        steps.syncOpsRepo.executeWithOptions({ startToCloseTimeout: '2 minutes', retry, summary: `sync ${config.opsRepo.url}@${plan.pinned ? plan.opsSha?.slice(0, 8) : config.opsRepo.branch}` }, [
+        steps.syncOpsRepo.executeWithOptions({ startToCloseTimeout: '2 minutes', heartbeatTimeout: STEP_HEARTBEAT_TIMEOUT, retry, summary: `sync ${config.opsRepo.url}@${plan.pinned ? plan.opsSha?.slice(0, 8) : config.opsRepo.branch}` }, [
           { opsRepo: config.opsRepo, pinSha: plan.pinned ? plan.opsSha : undefined },
         ]),
       );
       save({ opsSha: sha });
       const rendered = await step('render', () =>
-        steps.renderManifests.executeWithOptions({ startToCloseTimeout: '2 minutes', retry, summary: `render ${config.manifestPath} for ${release.imageRef}` }, [
+        steps.renderManifests.executeWithOptions({ startToCloseTimeout: '2 minutes', heartbeatTimeout: STEP_HEARTBEAT_TIMEOUT, retry, summary: `render ${config.manifestPath} for ${release.imageRef}` }, [
           renderInput(config, release, sha),
         ]),
       );
       save({ manifestHash: rendered.manifestHash });
       await step('apply', () =>
-        steps.applyManifests.executeWithOptions({ startToCloseTimeout: '5 minutes', retry, summary: `apply ${rendered.objects.length} objects to ns ${config.namespace}` }, [
+        steps.applyManifests.executeWithOptions({ startToCloseTimeout: '5 minutes', heartbeatTimeout: STEP_HEARTBEAT_TIMEOUT, retry, summary: `apply ${rendered.objects.length} objects to ns ${config.namespace}` }, [
           {
             project,
             environment,
@@ -298,7 +309,7 @@ export async function environmentWorkflow(input: EnvironmentWorkflowInput): Prom
       );
       if (state.stopped) {
         await step('scale', () =>
-          steps.scaleWorkloads.executeWithOptions({ startToCloseTimeout: '2 minutes', retry, summary: `resume workloads in ns ${config.namespace}` }, [
+          steps.scaleWorkloads.executeWithOptions({ startToCloseTimeout: '2 minutes', heartbeatTimeout: STEP_HEARTBEAT_TIMEOUT, retry, summary: `resume workloads in ns ${config.namespace}` }, [
             { project, environment, namespace: config.namespace, action: 'resume', impersonate: config.impersonate },
           ]),
         );
@@ -343,7 +354,7 @@ export async function environmentWorkflow(input: EnvironmentWorkflowInput): Prom
     try {
       const config = await step('load', loadEnvironment);
       await step('scale', () =>
-        steps.scaleWorkloads.executeWithOptions({ startToCloseTimeout: '2 minutes', retry, summary: `scale workloads in ns ${config.namespace} to 0` }, [
+        steps.scaleWorkloads.executeWithOptions({ startToCloseTimeout: '2 minutes', heartbeatTimeout: STEP_HEARTBEAT_TIMEOUT, retry, summary: `scale workloads in ns ${config.namespace} to 0` }, [
           { project, environment, namespace: config.namespace, action: 'stop', impersonate: config.impersonate },
         ]),
       );
@@ -421,7 +432,7 @@ export async function environmentWorkflow(input: EnvironmentWorkflowInput): Prom
       const config = await step('load', loadEnvironment);
       if (plan.type === 'keep-stopped') {
         const { scaled } = await step('scale', () =>
-          steps.scaleWorkloads.executeWithOptions({ startToCloseTimeout: '2 minutes', retry, summary: `keep ns ${config.namespace} scaled to 0` }, [
+          steps.scaleWorkloads.executeWithOptions({ startToCloseTimeout: '2 minutes', heartbeatTimeout: STEP_HEARTBEAT_TIMEOUT, retry, summary: `keep ns ${config.namespace} scaled to 0` }, [
             { project, environment, namespace: config.namespace, action: 'stop', impersonate: config.impersonate },
           ]),
         );
@@ -431,17 +442,17 @@ export async function environmentWorkflow(input: EnvironmentWorkflowInput): Prom
       } else {
         const release = plan.release;
         const { sha } = await step('sync', () =>
-          steps.syncOpsRepo.executeWithOptions({ startToCloseTimeout: '2 minutes', retry, summary: `drift: sync ${config.opsRepo.url}` }, [
+          steps.syncOpsRepo.executeWithOptions({ startToCloseTimeout: '2 minutes', heartbeatTimeout: STEP_HEARTBEAT_TIMEOUT, retry, summary: `drift: sync ${config.opsRepo.url}` }, [
             { opsRepo: config.opsRepo, pinSha: release.pinned ? release.opsSha : undefined },
           ]),
         );
         const rendered = await step('render', () =>
-          steps.renderManifests.executeWithOptions({ startToCloseTimeout: '2 minutes', retry, summary: `drift: render ${config.manifestPath}` }, [
+          steps.renderManifests.executeWithOptions({ startToCloseTimeout: '2 minutes', heartbeatTimeout: STEP_HEARTBEAT_TIMEOUT, retry, summary: `drift: render ${config.manifestPath}` }, [
             renderInput(config, release, sha),
           ]),
         );
         const applied = await step('apply', () =>
-          steps.applyManifests.executeWithOptions({ startToCloseTimeout: '5 minutes', retry, summary: `drift: re-apply ${rendered.objects.length} objects to ns ${config.namespace}` }, [
+          steps.applyManifests.executeWithOptions({ startToCloseTimeout: '5 minutes', heartbeatTimeout: STEP_HEARTBEAT_TIMEOUT, retry, summary: `drift: re-apply ${rendered.objects.length} objects to ns ${config.namespace}` }, [
             {
               project,
               environment,

@@ -81,6 +81,11 @@ export async function upTemporal(prepared?: TemporalBinary): Promise<string> {
     await ensureSearchAttributes();
     return `using the Temporal server at TEMPORAL_ADDRESS=${temporalAddress()}`;
   }
+  return startTemporalDevServer(prepared);
+}
+
+/** Starts the stack's own dev server (unless it runs) and waits for it to answer. */
+export async function startTemporalDevServer(prepared?: TemporalBinary): Promise<string> {
   const { binary, source } = prepared ?? (await obtainTemporalCli());
   if (runningPid(SERVICE, 'temporal') === undefined) {
     mkdirSync(dirname(paths.temporalDb), { recursive: true });

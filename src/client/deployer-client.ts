@@ -17,6 +17,7 @@
 //   await deployer.close();
 import { Client, Connection, WorkflowNotFoundError } from '@temporalio/client';
 import { jsonBoundsProblem, valuesBounds } from '../domain/json-bounds.js';
+import { isTransientTemporalError, retryTransient } from './transient.js';
 import { defaultPayloadConverter } from '@temporalio/common';
 import { randomUUID } from 'node:crypto';
 import type { RolloutProgress } from '../../activities/types.js';
@@ -83,6 +84,11 @@ export interface DeployerClientOptions {
   client: Client;
   /** the workers' task queue; `deployer` unless the deployment uses another */
   taskQueue?: string;
+  /**
+   * How long a request (deploy, rollback, stop, cancel) keeps being resent, with the same request
+   * id, while Temporal is unreachable; default 60 s. Waits ride out outages up to their own timeout.
+   */
+  signalRetryMs?: number;
 }
 
 export class DeployerClient {
@@ -119,29 +125,31 @@ export class DeployerClient {
       if (problem !== undefined) throw new TypeError(problem);
     }
     const meta = this.meta(options);
-    const handle = await signalEnvironment(this.options.client, this.target(options), deploySignal, {
-      ...meta,
-      imageRef: options.imageRef,
-      valuesOverride: options.valuesOverride,
-    });
+    const handle = await this.resend(() =>
+      signalEnvironment(this.options.client, this.target(options), deploySignal, {
+        ...meta,
+        imageRef: options.imageRef,
+        valuesOverride: options.valuesOverride,
+      }),
+    );
     return { requestId: meta.requestId, workflowId: handle.workflowId };
   }
 
   async rollback(options: RollbackOptions): Promise<Accepted> {
     const meta = this.meta(options);
-    const handle = await signalEnvironment(this.options.client, this.target(options), rollbackSignal, { ...meta, toRelease: options.toRelease });
+    const handle = await this.resend(() => signalEnvironment(this.options.client, this.target(options), rollbackSignal, { ...meta, toRelease: options.toRelease }));
     return { requestId: meta.requestId, workflowId: handle.workflowId };
   }
 
   async stop(options: RequestOptions): Promise<Accepted> {
     const meta = this.meta(options);
-    const handle = await signalEnvironment(this.options.client, this.target(options), stopSignal, meta);
+    const handle = await this.resend(() => signalEnvironment(this.options.client, this.target(options), stopSignal, meta));
     return { requestId: meta.requestId, workflowId: handle.workflowId };
   }
 
   async cancel(options: RequestOptions): Promise<Accepted> {
     const meta = this.meta(options);
-    const handle = await signalEnvironment(this.options.client, this.target(options), cancelSignal, meta);
+    const handle = await this.resend(() => signalEnvironment(this.options.client, this.target(options), cancelSignal, meta));
     return { requestId: meta.requestId, workflowId: handle.workflowId };
   }
 
@@ -182,8 +190,24 @@ export class DeployerClient {
     const { timeoutMs = 10 * 60_000, pollIntervalMs = 500, onProgress } = options;
     const deadline = Date.now() + timeoutMs;
     let lastSummary = '';
+    // While Temporal is unreachable (restarting, a network blip) the wait goes on until its own deadline.
+    let unreachable: { since: number; error: unknown } | undefined;
+    let state: EnvironmentState | undefined;
     for (;;) {
-      const state = await this.state(key);
+      try {
+        state = await this.state(key);
+        unreachable = undefined;
+      } catch (error) {
+        if (!isTransientTemporalError(error)) throw error;
+        unreachable ??= { since: Date.now(), error };
+        unreachable.error = error;
+        if (Date.now() > deadline) {
+          const since = new Date(unreachable.since).toISOString();
+          throw new Error(`timed out after ${timeoutMs} ms waiting for request ${requestId}: Temporal unreachable since ${since} (${(error as Error).message})`);
+        }
+        await new Promise((resolve) => setTimeout(resolve, Math.max(pollIntervalMs, 500)));
+        continue;
+      }
       const request = state?.requests.find((r) => r.requestId === requestId);
       const release = request?.releaseSeq !== undefined ? state?.releases.find((r) => r.seq === request.releaseSeq) : undefined;
       if (request && !['pending', 'running'].includes(request.outcome)) return { request, release };
@@ -211,6 +235,11 @@ export class DeployerClient {
     const { request, release } = await this.waitForRequest(key, requestId, options);
     if (request.outcome === 'healthy' && release) return release;
     throw new ReleaseFailedError(requestId, request.outcome, request.detail ?? release?.error ?? 'no reason given', release);
+  }
+
+  /** Sends a request again while Temporal is unreachable; the same request id makes a duplicate harmless. */
+  private resend<T>(send: () => Promise<T>): Promise<T> {
+    return retryTransient(send, { timeoutMs: this.options.signalRetryMs ?? 60_000 });
   }
 
   private handle(key: EnvironmentKey) {

@@ -211,6 +211,24 @@ describe('the environment workflow', () => {
     expect(rows[0]).toMatchObject({ status: 'healthy', imageRef: 'web:1' });
   });
 
+  it('retries an apply whose worker went away, the apply being scheduled with a heartbeat timeout', async () => {
+    const h = await start({ policy: fast });
+    h.recorder.holdApplies = true;
+    await h.deploy('prod', 'web:1');
+    await waitFor('the apply to be running', () => h.recorder.applyStarted === 1);
+    await h.stopWorker();
+    h.recorder.holdApplies = false;
+    await h.startWorker();
+
+    await h.waitForState('prod', 'web:1 healthy', (s) => s.current?.imageRef === 'web:1' && !s.inFlight, 60_000);
+    expect(h.recorder.callsOf('applyManifests').map((c) => c.attempt)).toEqual([1, 2]);
+    // Scheduled with a 15 s heartbeat timeout: a dead worker's apply is retried after that, not
+    // after the 5-minute start-to-close timeout.
+    const history = await h.handle('prod').fetchHistory();
+    const scheduled = (history.events ?? []).find((e) => e.activityTaskScheduledEventAttributes?.activityType?.name === 'applyManifests');
+    expect(scheduled?.activityTaskScheduledEventAttributes?.heartbeatTimeout?.seconds?.toString()).toBe('15');
+  });
+
   it('publishes its state to the Temporal UI: search attributes, current details and step summaries', async () => {
     const h = await start({ policy: fast });
     await h.deploy('prod', 'web:ui');

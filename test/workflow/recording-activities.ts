@@ -29,6 +29,9 @@ export class RecordingActivities {
   branchHead = 'sha-1';
   private heldRollouts: Array<() => void> = [];
   holdRollouts = false;
+  /** when true, applyManifests heartbeats and waits, as a long apply would, until the worker goes away */
+  holdApplies = false;
+  applyStarted = 0;
   /** the apply result's `changed` flag for drift passes */
   applyChanges = false;
 
@@ -81,6 +84,16 @@ export class RecordingActivities {
       },
       applyManifests: async (input) => {
         this.record('applyManifests', input);
+        if (this.holdApplies) {
+          this.applyStarted += 1;
+          const context = Context.current();
+          const beat = setInterval(() => context.heartbeat({ step: 'apply' }), 200);
+          try {
+            await context.cancelled; // only a worker shutdown (or a cancel) ends it
+          } finally {
+            clearInterval(beat);
+          }
+        }
         const changed = this.applyChanges;
         return { changed, changes: [{ ref: { apiVersion: 'apps/v1', kind: 'Deployment', name: 'web', namespace: input.namespace }, action: changed ? 'configured' : 'unchanged' }] };
       },
