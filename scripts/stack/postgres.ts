@@ -119,6 +119,12 @@ export async function upPostgres(prepared?: PostgresBinaries): Promise<string> {
     });
     return `using DATABASE_URL (${new URL(urls.app).host})`;
   }
+  return startLocalPostgres(prepared);
+}
+
+/** Starts the stack's own PostgreSQL (unless it runs) and waits for it to accept connections. */
+export async function startLocalPostgres(prepared?: PostgresBinaries): Promise<string> {
+  const urls = databaseUrls();
   const { binDir, source } = prepared ?? obtainPostgres();
   initCluster(binDir);
   if (runningPid(SERVICE, 'postgres') === undefined) {
