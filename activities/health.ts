@@ -1,10 +1,12 @@
 // The health stage: polls the workloads a deployment applied until every one has rolled out,
 // heartbeating their progress so the workflow (and the UI) sees it and cancellation reaches us.
 // A rollout that cannot finish (ProgressDeadlineExceeded, a failed Job) fails at once instead of
-// waiting out the timeout; a deadline bounds the wait either way.
+// waiting out the timeout; a deadline bounds the wait either way. While the API server does not
+// answer, the wait goes on (still heartbeating) until that same deadline, and only then fails,
+// as KubernetesUnavailable naming since when: a 30-second API server restart is not a failed release.
 import { Context } from '@temporalio/activity';
 import { ApplicationFailure } from '@temporalio/common';
-import { isNotFound, KubeClient, resourceUrlPath } from '../src/k8s/client.js';
+import { isNotFound, KubeApiError, KubeClient, resourceUrlPath } from '../src/k8s/client.js';
 import { apiGroup, apiVersionOnly, describeRef } from '../src/k8s/objects.js';
 import { isWorkload, rolloutStatus, type WorkloadObject } from '../src/k8s/rollout-status.js';
 import type { ActivityDeps } from './index.js';
@@ -30,13 +32,28 @@ const workloadResources: Record<string, string> = {
 export interface RolloutHeartbeat {
   startedAt: number;
   workloads: RolloutProgress[];
+  /** set while the API server does not answer: since when, and its last error */
+  unavailable?: { since: number; error: string };
+}
+
+// One poll may not take longer than this: a hung request must not outlast the heartbeat timeout.
+const POLL_REQUEST_TIMEOUT_MS = 5_000;
+
+/** An answer that says the API server is unreachable or overloaded, not that the request is wrong. */
+function isUnavailable(error: unknown): boolean {
+  if (error instanceof KubeApiError) return error.code >= 500 || error.code === 429;
+  return error instanceof Error && !isCancellation(error);
+}
+
+function isCancellation(error: Error): boolean {
+  return error.name === 'CancelledFailure' || error.name === 'AbortError';
 }
 
 export function createHealthActivities(deps: Pick<ActivityDeps, 'kubeConfig'>) {
   return {
     async waitForRollout(input: WaitForRolloutInput): Promise<WaitForRolloutResult> {
       const context = Context.current();
-      const client = new KubeClient(deps.kubeConfig, context.cancellationSignal, undefined, input.impersonate);
+      const client = new KubeClient(deps.kubeConfig, context.cancellationSignal, POLL_REQUEST_TIMEOUT_MS, input.impersonate);
       const previous = context.info.heartbeatDetails as Partial<RolloutHeartbeat> | undefined;
       const startedAt = typeof previous?.startedAt === 'number' ? previous.startedAt : Date.now();
       const deadline = startedAt + input.timeoutMs;
@@ -44,9 +61,31 @@ export function createHealthActivities(deps: Pick<ActivityDeps, 'kubeConfig'>) {
         .filter(isWorkload)
         .map((ref) => ({ ...ref, namespace: ref.namespace ?? input.namespace }));
 
+      let unavailable = previous?.unavailable;
+      let lastProgress: RolloutProgress[] = previous?.workloads ?? [];
       for (let delay = FIRST_POLL_MS; ; delay = nextPollDelay(delay)) {
-        const progress = await Promise.all(workloads.map((ref) => observe(client, ref)));
-        context.heartbeat({ startedAt, workloads: progress.map(({ failure: _, ...p }) => p) } satisfies RolloutHeartbeat);
+        let progress: Array<RolloutProgress & { failure?: string }>;
+        try {
+          progress = await Promise.all(workloads.map((ref) => observe(client, ref)));
+          unavailable = undefined;
+        } catch (error) {
+          if (context.cancellationSignal.aborted || !isUnavailable(error)) throw error;
+          unavailable = { since: unavailable?.since ?? Date.now(), error: (error as Error).message };
+          context.heartbeat({ startedAt, workloads: lastProgress, unavailable } satisfies RolloutHeartbeat);
+          if (Date.now() >= deadline) {
+            throw ApplicationFailure.create({
+              type: 'KubernetesUnavailable',
+              nonRetryable: true,
+              message:
+                `KubernetesUnavailable: the API server has not answered since ${new Date(unavailable.since).toISOString()} ` +
+                `and the rollout deadline (${input.timeoutMs / 1000} s) has passed: ${unavailable.error}`,
+            });
+          }
+          await context.sleep(Math.min(MAX_POLL_MS, Math.max(deadline - Date.now(), 0)));
+          continue;
+        }
+        lastProgress = progress.map(({ failure: _, ...p }) => p);
+        context.heartbeat({ startedAt, workloads: lastProgress } satisfies RolloutHeartbeat);
 
         const failed = progress.find((p) => p.failure);
         if (failed) {

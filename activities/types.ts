@@ -201,6 +201,7 @@ export const userErrorTypes = [
   'Forbidden',
   'RolloutFailed',
   'RolloutTimeout',
+  'KubernetesUnavailable',
   'EnvironmentNotFound',
   'InvalidAnnotation',
 ] as const;
