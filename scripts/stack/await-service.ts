@@ -55,6 +55,7 @@ export async function awaitService<T>(
   let lastMark = '';
   let lastProgress = started;
   let lastError: unknown;
+  let missingSince: number | undefined;
   const fail = (why: string): never => {
     const detail = lastError instanceof Error ? ` (last answer: ${lastError.message.split('\n')[0]})` : '';
     throw new Error(`${why} while waiting for ${what}${detail}\n--- ${service} log (${logFile(service)}) ---\n${logTail(service)}`);
@@ -67,9 +68,17 @@ export async function awaitService<T>(
       lastError = error;
     }
     const pid = runningPid(service, command);
-    if (pid === undefined) fail(`${service} exited`);
     const now = Date.now();
-    const mark = progressMark(pid!, service);
+    // Right after a spawn the process may be between fork and exec (its command line not yet the
+    // program's): only a process missing for a second has really exited.
+    if (pid === undefined) {
+      missingSince ??= now;
+      if (now - missingSince > 1_000) fail(`${service} exited`);
+      await new Promise((resolve) => setTimeout(resolve, intervalMs));
+      continue;
+    }
+    missingSince = undefined;
+    const mark = progressMark(pid, service);
     if (mark !== lastMark) {
       lastMark = mark;
       lastProgress = now;

@@ -137,9 +137,14 @@ export async function statusCommand(args: string[], io: CliIo): Promise<number> 
       io.err(`${key.project}/${key.environment} has received no request yet`);
       return 1;
     }
-    if (values.json) io.out(JSON.stringify(state, null, 2));
-    else formatState(state).forEach((line) => io.out(line));
-    return 0;
+    const live = await client.workflowStatus(key);
+    const ended = live !== undefined && !live.running;
+    if (values.json) io.out(JSON.stringify({ ...state, workflowStatus: live?.status ?? null }, null, 2));
+    else {
+      if (ended) io.out(`${key.project}/${key.environment}: the workflow is ${live.status.toLowerCase()}, not running — below is its last state, not the present; the next request starts a new run`);
+      formatState(state).forEach((line) => io.out(line));
+    }
+    return ended ? 1 : 0;
   } finally {
     await client.close();
   }

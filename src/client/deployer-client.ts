@@ -91,6 +91,9 @@ export interface DeployerClientOptions {
   signalRetryMs?: number;
 }
 
+/** How often a wait checks that the workflow it polls is still running. */
+const STATUS_CHECK_MS = 5_000;
+
 export class DeployerClient {
   private readonly ownedConnection?: Connection;
 
@@ -163,6 +166,20 @@ export class DeployerClient {
     }
   }
 
+  /**
+   * Whether the environment's workflow is running: a workflow that failed or was terminated still
+   * answers the state query with its last state, which must not pass for the present.
+   */
+  async workflowStatus(key: EnvironmentKey): Promise<{ running: boolean; status: string } | undefined> {
+    try {
+      const { status } = await this.handle(key).describe();
+      return { running: status.name === 'RUNNING', status: status.name };
+    } catch (error) {
+      if (error instanceof WorkflowNotFoundError) return undefined;
+      throw error;
+    }
+  }
+
   /** Recent releases, newest first, as the workflow keeps them (the full record is in Postgres). */
   async history(key: EnvironmentKey): Promise<Release[]> {
     return (await this.state(key))?.releases ?? [];
@@ -193,6 +210,7 @@ export class DeployerClient {
     // While Temporal is unreachable (restarting, a network blip) the wait goes on until its own deadline.
     let unreachable: { since: number; error: unknown } | undefined;
     let state: EnvironmentState | undefined;
+    let lastStatusCheck = Date.now();
     for (;;) {
       try {
         state = await this.state(key);
@@ -211,6 +229,15 @@ export class DeployerClient {
       const request = state?.requests.find((r) => r.requestId === requestId);
       const release = request?.releaseSeq !== undefined ? state?.releases.find((r) => r.seq === request.releaseSeq) : undefined;
       if (request && !['pending', 'running'].includes(request.outcome)) return { request, release };
+      // A workflow that ended (failed, terminated) will never finish the request: say so now
+      // instead of polling its last state until the timeout. Checked every few seconds.
+      if (state && Date.now() - lastStatusCheck >= STATUS_CHECK_MS) {
+        lastStatusCheck = Date.now();
+        const live = await this.workflowStatus(key).catch(() => undefined);
+        if (live && !live.running) {
+          throw new ReleaseFailedError(requestId, 'failed', `the environment's workflow is ${live.status.toLowerCase()}, not running; send the request again to start a new run`, release);
+        }
+      }
       if (state && onProgress) {
         const workloads = state.inFlight?.step === 'health' ? await this.rolloutProgress(key).catch(() => []) : [];
         const summary = describeProgress(state, request, workloads);

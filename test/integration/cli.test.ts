@@ -1,7 +1,9 @@
 import { spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { waitFor } from '../../scripts/stack/wait.js';
 import { runCli } from '../../src/cli.js';
+import { DeployerClient, ReleaseFailedError } from '../../src/client/deployer-client.js';
 import { testEnv } from '../support/env.js';
 import { WorkflowHarness } from '../workflow/harness.js';
 
@@ -55,6 +57,29 @@ describe('the deployer command line', () => {
     });
     expect(await harness.client.workflow.getHandle(`deploy/${harness.project}/deep`).describe().catch((error: Error) => error.name)).toBe('WorkflowNotFoundError');
     expect(await cli('launch')).toMatchObject({ code: 2, err: [expect.stringContaining('usage: deployer <command>')] });
+  });
+
+  it('says when the workflow is not running instead of passing its last state off as the present', async () => {
+    expect((await cli('deploy', '--project', harness.project, '--env', 'ended', '--image', 'web:1', '--wait')).code).toBe(0);
+    await harness.handle('ended').terminate('an operator ended it');
+    const status = await cli('status', '--project', harness.project, '--env', 'ended');
+    expect(status.code).toBe(1);
+    expect(status.out[0]).toBe(
+      `${harness.project}/ended: the workflow is terminated, not running — below is its last state, not the present; the next request starts a new run`,
+    );
+
+    // A pipeline waiting on a request of a workflow that ends hears so within seconds.
+    harness.recorder.holdRollouts = true;
+    const deployer = new DeployerClient({ client: harness.client, taskQueue: harness.taskQueue });
+    const { requestId } = await deployer.deploy({ project: harness.project, environment: 'ending', imageRef: 'web:1', requestedBy: 'cli-test' });
+    await waitFor('the rollout to be held', () => harness.recorder.rolloutsWaiting === 1);
+    const waiting = deployer.waitForRelease({ project: harness.project, environment: 'ending' }, requestId, { timeoutMs: 60_000 }).catch((error: unknown) => error);
+    await harness.handle('ending').terminate('an operator ended it');
+    const failure = await waiting;
+    harness.recorder.releaseRollouts();
+    expect(failure).toBeInstanceOf(ReleaseFailedError);
+    // Not the 60 s timeout's plain Error: the wait saw the workflow end.
+    expect((failure as ReleaseFailedError).reason).toBe("the environment's workflow is terminated, not running; send the request again to start a new run");
   });
 
   it('runs as an executable', () => {
