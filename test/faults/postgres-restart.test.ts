@@ -1,25 +1,22 @@
 // Postgres restarts under a running worker and API (in this process): idle pool connections die,
 // and neither process may crash on it; both serve again once Postgres is back.
 import * as k8s from '@kubernetes/client-node';
-import { cp, mkdtemp, rm } from 'node:fs/promises';
+import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath, pathToFileURL } from 'node:url';
-import { simpleGit } from 'simple-git';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { downPostgres, startLocalPostgres } from '../../scripts/stack/postgres.js';
 import { runningPid } from '../../scripts/stack/processes.js';
 import { waitFor } from '../../scripts/stack/wait.js';
 import { createApp } from '../../src/api/app.js';
-import { registerEnvironment } from '../../src/db/environments.js';
 import { migrate } from '../../src/db/migrate.js';
 import { closePools, getPool, onPoolError } from '../../src/db/pool.js';
 import { loadKubeConfig } from '../../src/k8s/kubeconfig.js';
 import { testEnv, uniqueSuffix } from '../support/env.js';
 import { startRealWorker, type RealWorker } from '../support/real-worker.js';
+import { registerSampleEnvironment } from '../support/sample-environment.js';
 import { installQuietRuntime } from '../support/temporal-runtime.js';
 
-const sampleRepo = fileURLToPath(new URL('../../sample/ops-repo', import.meta.url));
 
 describe('a Postgres restart under a running worker and API', () => {
   const suffix = uniqueSuffix();
@@ -35,21 +32,9 @@ describe('a Postgres restart under a running worker and API', () => {
     onPoolError((error) => lost.push(error.message));
     const pool = getPool(testEnv.databaseUrl);
     await migrate(pool);
-    const repoDir = await mkdtemp(join(tmpdir(), 'deployer-pg-restart-'));
     const cacheDir = await mkdtemp(join(tmpdir(), 'deployer-pg-restart-cache-'));
-    dirs.push(repoDir, cacheDir);
-    await cp(sampleRepo, repoDir, { recursive: true });
-    const git = simpleGit(repoDir);
-    await git.init(['--initial-branch=main']);
-    await git.addConfig('user.name', 'pg').addConfig('user.email', 'pg@deployer.local');
-    await git.add('.').commit('sample');
-    await registerEnvironment(pool, {
-      ...key,
-      opsRepo: { name: `${key.project}-ops`, url: pathToFileURL(repoDir).href, branch: 'main', path: '.' },
-      manifestPath: 'app.yaml.njk',
-      namespace: `${key.project}-dev`,
-      policy: { minIntervalMs: 100, driftIntervalMs: 600_000 },
-    });
+    const env = await registerSampleEnvironment(pool, key.project, key.environment, { minIntervalMs: 100, driftIntervalMs: 600_000 });
+    dirs.push(env.dir, cacheDir);
     const kubeConfig = loadKubeConfig(testEnv.kubeconfig);
     core = kubeConfig.makeApiClient(k8s.CoreV1Api);
     real = await startRealWorker({ taskQueue: `pg-restart-${suffix}`, pool, kubeConfig, repoCacheDir: cacheDir });

@@ -3,23 +3,21 @@
 // upgrade, prune, rollback, stop, a failing release with auto-rollback, and a hand edit that the
 // drift pass undoes.
 import * as k8s from '@kubernetes/client-node';
-import { cp, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath, pathToFileURL } from 'node:url';
-import { simpleGit, type SimpleGit } from 'simple-git';
+import type { SimpleGit } from 'simple-git';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { waitFor } from '../../scripts/stack/wait.js';
 import { DeployerClient, ReleaseFailedError } from '../../src/client/deployer-client.js';
-import { registerEnvironment } from '../../src/db/environments.js';
 import { migrate } from '../../src/db/migrate.js';
 import { closePools, getPool } from '../../src/db/pool.js';
 import { loadKubeConfig } from '../../src/k8s/kubeconfig.js';
 import { testEnv, uniqueSuffix } from '../support/env.js';
 import { startRealWorker, type RealWorker } from '../support/real-worker.js';
+import { registerSampleEnvironment } from '../support/sample-environment.js';
 import { installQuietRuntime } from '../support/temporal-runtime.js';
 
-const sampleRepo = fileURLToPath(new URL('../../sample/ops-repo', import.meta.url));
 
 describe('deploying through the workflow with the real activities', () => {
   const project = `e2e-${uniqueSuffix()}`;
@@ -74,23 +72,9 @@ describe('deploying through the workflow with the real activities', () => {
   beforeAll(async () => {
     installQuietRuntime();
     await migrate(pool());
-    repoDir = await mkdtemp(join(tmpdir(), 'deployer-e2e-ops-'));
     const cacheDir = await mkdtemp(join(tmpdir(), 'deployer-e2e-cache-'));
+    ({ dir: repoDir, repo } = await registerSampleEnvironment(pool(), project, environment, { minIntervalMs: 200, driftIntervalMs: 4_000, healthTimeoutMs: 60_000 }));
     dirs.push(repoDir, cacheDir);
-    await cp(sampleRepo, repoDir, { recursive: true });
-    repo = simpleGit(repoDir);
-    await repo.init(['--initial-branch=main']);
-    await repo.addConfig('user.name', 'e2e').addConfig('user.email', 'e2e@deployer.local');
-    await commit('sample app');
-
-    await registerEnvironment(pool(), {
-      project,
-      environment,
-      opsRepo: { name: `${project}-ops`, url: pathToFileURL(repoDir).href, branch: 'main', path: '.' },
-      manifestPath: 'app.yaml.njk',
-      namespace,
-      policy: { minIntervalMs: 200, driftIntervalMs: 4_000, healthTimeoutMs: 60_000 },
-    });
 
     const kubeConfig = loadKubeConfig(testEnv.kubeconfig);
     apps = kubeConfig.makeApiClient(k8s.AppsV1Api);

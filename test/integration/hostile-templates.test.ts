@@ -4,31 +4,23 @@
 // an endless loop and a memory bomb fail their release while another environment deploys
 // normally at the same time; an injected value stays one string.
 import * as k8s from '@kubernetes/client-node';
-import { cp, mkdtemp, rm, symlink, writeFile } from 'node:fs/promises';
+import { mkdtemp, rm, symlink, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath, pathToFileURL } from 'node:url';
-import { simpleGit, type SimpleGit } from 'simple-git';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DeployerClient, ReleaseFailedError } from '../../src/client/deployer-client.js';
-import { registerEnvironment } from '../../src/db/environments.js';
 import { migrate } from '../../src/db/migrate.js';
 import { closePools, getPool } from '../../src/db/pool.js';
 import { loadKubeConfig } from '../../src/k8s/kubeconfig.js';
 import { testEnv, uniqueSuffix } from '../support/env.js';
 import { startRealWorker, type RealWorker } from '../support/real-worker.js';
+import { registerSampleEnvironment, type SampleEnvironment } from '../support/sample-environment.js';
 import { installQuietRuntime } from '../support/temporal-runtime.js';
 
-const sampleRepo = fileURLToPath(new URL('../../sample/ops-repo', import.meta.url));
 const SECRET = `s3cr3t-${uniqueSuffix()}-${uniqueSuffix()}`;
 const SECRET_ENV = 'DEPLOYER_HOSTILE_TEST_SECRET';
 
-interface Environment {
-  key: { project: string; environment: string };
-  namespace: string;
-  repo: SimpleGit;
-  dir: string;
-}
+type Environment = SampleEnvironment;
 
 describe('hostile templates and values against a real worker', () => {
   const suffix = uniqueSuffix();
@@ -43,24 +35,8 @@ describe('hostile templates and values against a real worker', () => {
   const pool = () => getPool(testEnv.databaseUrl);
 
   async function environmentFor(project: string): Promise<Environment> {
-    const dir = await mkdtemp(join(tmpdir(), `deployer-${project}-`));
-    dirs.push(dir);
-    await cp(sampleRepo, dir, { recursive: true });
-    const repo = simpleGit(dir);
-    await repo.init(['--initial-branch=main']);
-    await repo.addConfig('user.name', 'hostile').addConfig('user.email', 'hostile@deployer.local');
-    await repo.add('.').commit('sample');
-    const environment = 'dev';
-    const namespace = `${project}-${environment}`;
-    await registerEnvironment(pool(), {
-      project,
-      environment,
-      opsRepo: { name: `${project}-ops`, url: pathToFileURL(dir).href, branch: 'main', path: '.' },
-      manifestPath: 'app.yaml.njk',
-      namespace,
-      policy: { minIntervalMs: 100, driftIntervalMs: 600_000, healthTimeoutMs: 60_000 },
-    });
-    const env = { key: { project, environment }, namespace, repo, dir };
+    const env = await registerSampleEnvironment(pool(), project, 'dev', { minIntervalMs: 100, driftIntervalMs: 600_000, healthTimeoutMs: 60_000 });
+    dirs.push(env.dir);
     environments.push(env);
     return env;
   }
