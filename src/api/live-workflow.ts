@@ -3,6 +3,7 @@
 // query is bounded by a deadline and its failure reported beside the rest of the detail.
 import { WorkflowNotFoundError, type Client, type WorkflowExecutionDescription } from '@temporalio/client';
 import { stateQuery } from '../../workflows/messages.js';
+import { describeWedge, findWorkflowWedge } from '../client/workflow-wedge.js';
 
 export interface LiveWorkflow {
   workflow_id: string;
@@ -30,6 +31,8 @@ export async function readLiveWorkflow(client: Client, workflowId: string, timeo
   if (description.status.name !== 'RUNNING') {
     return { ...live, state: null, state_error: `the workflow is ${description.status.name.toLowerCase()}` };
   }
+  const wedge = await findWorkflowWedge(handle, description.raw.pendingWorkflowTask?.attempt ?? 0).catch(() => undefined);
+  if (wedge) return { ...live, state: null, state_error: describeWedge(wedge) };
   try {
     const state = await client.withDeadline(deadline(), () => handle.query(stateQuery));
     return { ...live, state: state as unknown as Record<string, unknown>, state_error: null };

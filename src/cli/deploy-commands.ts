@@ -132,12 +132,17 @@ export async function statusCommand(args: string[], io: CliIo): Promise<number> 
   const key = keyOf(values);
   const client = await connect(io);
   try {
+    // A wedged workflow answers no query: say why before asking it anything.
+    const live = await client.workflowStatus(key);
+    if (live?.wedged) {
+      io.err(`${key.project}/${key.environment}: ${live.wedged}`);
+      return 1;
+    }
     const state = await client.state(key);
     if (!state) {
       io.err(`${key.project}/${key.environment} has received no request yet`);
       return 1;
     }
-    const live = await client.workflowStatus(key);
     const ended = live !== undefined && !live.running;
     if (values.json) io.out(JSON.stringify({ ...state, workflowStatus: live?.status ?? null }, null, 2));
     else {

@@ -18,6 +18,7 @@
 import { Client, Connection, WorkflowNotFoundError } from '@temporalio/client';
 import { jsonBoundsProblem, valuesBounds } from '../domain/json-bounds.js';
 import { isTransientTemporalError, retryTransient } from './transient.js';
+import { describeWedge, findWorkflowWedge } from './workflow-wedge.js';
 import { defaultPayloadConverter } from '@temporalio/common';
 import { randomUUID } from 'node:crypto';
 import type { RolloutProgress } from '../../activities/types.js';
@@ -168,12 +169,15 @@ export class DeployerClient {
 
   /**
    * Whether the environment's workflow is running: a workflow that failed or was terminated still
-   * answers the state query with its last state, which must not pass for the present.
+   * answers the state query with its last state, which must not pass for the present. `wedged`
+   * says why a running one's workflow tasks keep failing (a code change without patched()).
    */
-  async workflowStatus(key: EnvironmentKey): Promise<{ running: boolean; status: string } | undefined> {
+  async workflowStatus(key: EnvironmentKey): Promise<{ running: boolean; status: string; wedged?: string } | undefined> {
     try {
-      const { status } = await this.handle(key).describe();
-      return { running: status.name === 'RUNNING', status: status.name };
+      const handle = this.handle(key);
+      const { status, raw } = await handle.describe();
+      const wedge = status.name === 'RUNNING' ? await findWorkflowWedge(handle, raw.pendingWorkflowTask?.attempt ?? 0) : undefined;
+      return { running: status.name === 'RUNNING', status: status.name, ...(wedge ? { wedged: describeWedge(wedge) } : {}) };
     } catch (error) {
       if (error instanceof WorkflowNotFoundError) return undefined;
       throw error;
