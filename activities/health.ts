@@ -66,7 +66,7 @@ export function createHealthActivities(deps: Pick<ActivityDeps, 'kubeConfig'>) {
       for (let delay = FIRST_POLL_MS; ; delay = nextPollDelay(delay)) {
         let progress: Array<RolloutProgress & { failure?: string }>;
         try {
-          progress = await Promise.all(workloads.map((ref) => observe(client, ref)));
+          progress = await Promise.all(workloads.map((ref) => observe(client, ref, startedAt)));
           unavailable = undefined;
         } catch (error) {
           if (context.cancellationSignal.aborted || !isUnavailable(error)) throw error;
@@ -115,7 +115,7 @@ export function createHealthActivities(deps: Pick<ActivityDeps, 'kubeConfig'>) {
   };
 }
 
-async function observe(client: KubeClient, ref: ObjectRef): Promise<RolloutProgress & { failure?: string }> {
+async function observe(client: KubeClient, ref: ObjectRef, rolloutSince: number): Promise<RolloutProgress & { failure?: string }> {
   const path = resourceUrlPath({
     group: apiGroup(ref.apiVersion),
     version: apiVersionOnly(ref.apiVersion),
@@ -132,7 +132,7 @@ async function observe(client: KubeClient, ref: ObjectRef): Promise<RolloutProgr
     if (isNotFound(error)) return { ref, desired: 0, updated: 0, ready: 0, available: 0, done: false, message: 'not found' };
     throw error;
   }
-  const status = rolloutStatus(object);
+  const status = rolloutStatus(object, rolloutSince);
   return {
     ref,
     desired: status.desired,

@@ -55,6 +55,9 @@ async function envRegister(args: string[], io: CliIo): Promise<number> {
   const policy = jsonObject(values, 'policy');
   const valuesOverride = jsonObject(values, 'values');
   const impersonate = serviceAccountOption(values['service-account']);
+  if (impersonate && impersonate.namespace !== namespace) {
+    throw new UsageError(`--service-account must be in the environment's namespace ${namespace}, not ${impersonate.namespace}`);
+  }
   const shareNamespace = values['share-namespace'] ?? false;
   return withDatabase(io, async (pool) => {
     const repoName = required(values, 'ops-repo');

@@ -18,6 +18,7 @@ export interface WorkloadObject {
   spec?: {
     replicas?: number;
     completions?: number;
+    progressDeadlineSeconds?: number;
     parallelism?: number;
     updateStrategy?: { type?: string; rollingUpdate?: { partition?: number } };
     [field: string]: unknown;
@@ -63,10 +64,16 @@ export function isWorkload(ref: { apiVersion: string; kind: string }): boolean {
   return workloadKinds.has(`${group}/${ref.kind}`);
 }
 
-export function rolloutStatus(object: WorkloadObject): RolloutStatus {
+/**
+ * `rolloutSince` (ms since the epoch): when the rollout being waited for was applied. A
+ * ProgressDeadlineExceeded condition last updated before then belongs to the previous rollout
+ * (a rollback right after a timed-out release sees it until the controller records progress), so
+ * it does not fail this one.
+ */
+export function rolloutStatus(object: WorkloadObject, rolloutSince?: number): RolloutStatus {
   switch (object.kind) {
     case 'Deployment':
-      return deploymentStatus(object);
+      return deploymentStatus(object, rolloutSince);
     case 'StatefulSet':
       return statefulSetStatus(object);
     case 'DaemonSet':
@@ -98,7 +105,7 @@ function replicaCounts(object: WorkloadObject) {
   };
 }
 
-function deploymentStatus(object: WorkloadObject): RolloutStatus {
+function deploymentStatus(object: WorkloadObject, rolloutSince?: number): RolloutStatus {
   const status = object.status ?? {};
   const counts = replicaCounts(object);
   const desired = counts.desired;
@@ -106,6 +113,15 @@ function deploymentStatus(object: WorkloadObject): RolloutStatus {
   if (!observed(object)) return { ...counts, done: false, message: 'waiting for the deployment controller to observe the new spec' };
 
   const progressing = condition(object, 'Progressing');
+  const updatedAt = typeof progressing?.lastUpdateTime === 'string' ? Date.parse(progressing.lastUpdateTime) : NaN;
+  // This rollout cannot exceed its deadline sooner than the deadline after it began; a condition
+  // updated well before that (half the deadline: condition times are whole seconds, and the
+  // rollout began a little before the wait) was written for the previous rollout.
+  const deadlineMs = (object.spec?.progressDeadlineSeconds ?? 600) * 1_000;
+  const stale = rolloutSince !== undefined && Number.isFinite(updatedAt) && updatedAt < rolloutSince + deadlineMs / 2;
+  if (progressing?.reason === 'ProgressDeadlineExceeded' && stale) {
+    return { ...counts, done: false, message: 'waiting for the deployment controller to report progress of this rollout (the progress deadline it shows is the previous rollout\'s)' };
+  }
   if (progressing?.reason === 'ProgressDeadlineExceeded') {
     return {
       ...counts,

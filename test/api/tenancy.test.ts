@@ -59,6 +59,11 @@ describe('namespace claims and project policies', () => {
     const bad = await register(test.project, 'sa', namespace, test.tokens.admin, { impersonate: { service_account: 'Deployer!', namespace } });
     expect(bad.status).toBe(400);
     expect(bad.body.error.details).toContainEqual(expect.objectContaining({ field: 'impersonate.service_account' }));
+    // A service account of another namespace (kube-system's controllers, say) would lend powers nobody granted.
+    const elsewhere = await register(test.project, 'sa', namespace, test.tokens.admin, { impersonate: { service_account: 'clusterrole-aggregation-controller', namespace: 'kube-system' } });
+    expect(elsewhere.status).toBe(400);
+    expect(elsewhere.body.error.details).toContainEqual({ field: 'impersonate.namespace', message: `impersonate.namespace: must be the environment's namespace (${namespace})` });
+    expect((await call(test.app, 'GET', `/api/projects/${test.project}/deployments/sa`, { token: test.tokens.admin })).body.registration.impersonate).toEqual({ service_account: 'deployer', namespace });
   });
 
   describe('policy routes', () => {

@@ -141,6 +141,28 @@ describe('rolloutStatus of a Deployment', () => {
     });
   });
 
+  it("does not fail a rollback on the previous rollout's ProgressDeadlineExceeded, but does fail it on its own", () => {
+    // The stuck release timed out at 10:00:05 (the condition's lastUpdateTime); the rollback's wait
+    // began at 10:00:06, with a 5 s deadline.
+    const stuck = (generation: number) =>
+      deployment(generation, {
+        observedGeneration: generation,
+        replicas: 3,
+        updatedReplicas: 0,
+        conditions: [available('True'), progressing('ProgressDeadlineExceeded', 'ReplicaSet "web-stuck" has timed out progressing.')],
+      });
+    const withDeadline = (object: WorkloadObject) => ({ ...object, spec: { ...object.spec, progressDeadlineSeconds: 5 } });
+    const rollbackWaitBegan = Date.parse('2026-11-23T10:00:06Z');
+    const stale = rolloutStatus(withDeadline(stuck(5)), rollbackWaitBegan);
+    expect(stale.failed).toBeUndefined();
+    expect(stale.message).toMatch(/the progress deadline it shows is the previous rollout's/);
+    // A deadline exceeded a full deadline after the wait began is this rollout's own.
+    const own = rolloutStatus(withDeadline(stuck(5)), Date.parse('2026-11-23T09:59:59Z'));
+    expect(own).toMatchObject({ failed: true, reason: 'ProgressDeadlineExceeded' });
+    // Without a start time (as kubectl has none) it fails, as before.
+    expect(rolloutStatus(withDeadline(stuck(5)))).toMatchObject({ failed: true });
+  });
+
   it('waits for the Available condition even when the counts are complete', () => {
     const status = rolloutStatus(
       deployment(1, {

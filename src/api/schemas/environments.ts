@@ -42,7 +42,17 @@ export const environmentBody = z
         namespace: slug('shop-prod'),
       })
       .optional()
-      .openapi({ description: "apply, prune, scale and watch as this service account (Kubernetes impersonation), so the cluster's RBAC is the last line" }),
+      .openapi({
+        description:
+          "apply, prune, scale and watch as this service account (Kubernetes impersonation), so the cluster's RBAC is the last line; it must live in the environment's namespace",
+      }),
+  })
+  .superRefine((body, ctx) => {
+    // A service account elsewhere (kube-system's, another team's) would lend this environment
+    // powers its namespace's administrator never granted it.
+    if (body.impersonate && body.impersonate.namespace !== body.namespace) {
+      ctx.addIssue({ code: 'custom', path: ['impersonate', 'namespace'], message: `must be the environment's namespace (${body.namespace})` });
+    }
   })
   .openapi('EnvironmentRequest');
 
