@@ -5,7 +5,6 @@
 // symlink pointing out) is a sandbox escape attempt: the render fails with TemplateForbidden even
 // when the template asked with `ignore missing`.
 import { readFileSync, statSync } from 'node:fs';
-import { ApplicationFailure } from '@temporalio/activity';
 import { DeployerError, TemplateForbidden } from '../domain/errors.js';
 import { resolveInside } from '../git/checkout.js';
 import { validateRepoPath } from '../git/validate.js';
@@ -37,8 +36,9 @@ export class ContainedLoader {
       this.sources.set(relative, src);
       return { src, path: relative };
     } catch (error) {
-      if (!(error instanceof ApplicationFailure)) throw error;
-      this.violation ??= new DeployerError(TemplateForbidden, `a template may only include files inside the ops repository path: ${error.message}`);
+      // The path checks refuse with a failure typed InvalidPath (absolute, "..", a symlink out).
+      if ((error as { type?: unknown }).type !== 'InvalidPath') throw error;
+      this.violation ??= new DeployerError(TemplateForbidden, `a template may only include files inside the ops repository path: ${(error as Error).message}`);
       return null;
     }
   }

@@ -1,5 +1,5 @@
 // Object identities of rendered documents, as the rest of the deployment refers to them.
-import { ApplicationFailure } from '@temporalio/activity';
+import { DeployerError, InvalidManifest } from '../domain/errors.js';
 import type { ObjectRef } from '../../activities/types.js';
 import type { ManifestDocument } from './documents.js';
 
@@ -43,10 +43,7 @@ export function objectRefsOf(documents: readonly ManifestDocument[], defaultName
     const earlier = seen.get(key);
     const here = item === undefined ? `document ${index}` : `document ${index} item ${item}`;
     if (earlier !== undefined) {
-      throw ApplicationFailure.nonRetryable(
-        `${file}: ${here} (rendered line ${line}) declares ${describeRef(ref)} again; ${earlier} already does`,
-        'InvalidManifest',
-      );
+      throw new DeployerError(InvalidManifest, `${file}: ${here} (rendered line ${line}) declares ${describeRef(ref)} again; ${earlier} already does`);
     }
     seen.set(key, here);
     return ref;
