@@ -38,7 +38,7 @@ function logSize(service: string): number {
 }
 
 /** A snapshot of what a service has done; it changes while the service is making progress. */
-export function progressMark(pid: number, service: string): string {
+function progressMark(pid: number, service: string): string {
   return `${cpuTicks(pid)}/${logSize(service)}`;
 }
 

@@ -32,7 +32,3 @@ export const ValuesInvalid = 'ValuesInvalid';
 export const InvalidManifest = 'InvalidManifest';
 /** A path names something that does not exist or leaves the repository path. */
 export const InvalidPath = 'InvalidPath';
-
-export function deployerError(type: string, message: string): DeployerError {
-  return new DeployerError(type, message);
-}

@@ -1,7 +1,7 @@
 // Who may write an existing object, read off the live object: the owner annotation the deployer
 // writes on create, the adoption annotation a person sets to hand an object over, and (for objects
 // applied before owner annotations existed) the environment label plus the legacy field manager.
-import { ADOPT_ANNOTATION, decideOwnership, mayPrune, OWNER_ANNOTATION, ownerValue, type LiveOwnership, type OwnershipDecision } from '../domain/tenancy.js';
+import { decideOwnership, mayPrune, OWNER_ANNOTATION, ownerValue, type LiveOwnership, type OwnershipDecision } from '../domain/tenancy.js';
 import { environmentLabelValue, ENVIRONMENT_LABEL, MANAGED_BY_LABEL, MANAGED_BY_VALUE, type KubeObject } from './objects.js';
 
 /** The environment an apply or prune acts for. */
@@ -34,4 +34,3 @@ export function ownerAnnotations(tenant: Tenant): Record<string, string> {
   return { [OWNER_ANNOTATION]: ownerValue(tenant.project, tenant.environment) };
 }
 
-export { ADOPT_ANNOTATION, OWNER_ANNOTATION };
