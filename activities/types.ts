@@ -1,8 +1,11 @@
 // The contract between the environment workflow and its activities. Everything here crosses the
 // Temporal boundary as a payload, so it stays small: hashes and references, never manifests.
 import type { Impersonation } from '../src/domain/tenancy.js';
+import type { ChangeAction, EnvironmentPolicy, ObjectRef, OpsRepoSource, RolloutProgress } from '../src/domain/vocabulary.js';
 
 export type { Impersonation } from '../src/domain/tenancy.js';
+export { defaultPolicy } from '../src/domain/vocabulary.js';
+export type { ChangeAction, EnvironmentPolicy, ObjectRef, OpsRepoSource, RolloutProgress } from '../src/domain/vocabulary.js';
 
 /** A release: what to run. `opsSha` pins the ops repo so a retry or a rollback renders the same files. */
 export interface Release {
@@ -10,37 +13,6 @@ export interface Release {
   opsSha?: string;
   valuesOverride?: Record<string, unknown>;
 }
-
-export interface OpsRepoSource {
-  url: string;
-  branch: string;
-  /** sub-directory of the repository holding the environment's files */
-  path: string;
-}
-
-export interface EnvironmentPolicy {
-  /** a deployment starts no sooner than this after the previous one started */
-  minIntervalMs: number;
-  /** idle time after which the desired release is re-applied */
-  driftIntervalMs: number;
-  /** roll back to the last healthy release when a deployment fails its health check */
-  autoRollback: boolean;
-  /** how long a rollout may take before it is failed */
-  healthTimeoutMs: number;
-  /** take over fields another field manager owns instead of failing on the conflict */
-  forceConflicts: boolean;
-  /** leave spec.replicas to an autoscaler: it is omitted from what we apply */
-  hasAutoscaler: boolean;
-}
-
-export const defaultPolicy: EnvironmentPolicy = {
-  minIntervalMs: 2_000,
-  driftIntervalMs: 60_000,
-  autoRollback: true,
-  healthTimeoutMs: 5 * 60_000,
-  forceConflicts: false,
-  hasAutoscaler: false,
-};
 
 /** What the activities need to know about an environment; loaded from Postgres per deployment. */
 export interface EnvironmentConfig {
@@ -59,14 +31,6 @@ export interface EnvironmentConfig {
 export interface EnvironmentRef {
   project: string;
   environment: string;
-}
-
-/** A Kubernetes object by identity. `namespace` is absent for cluster-scoped kinds. */
-export interface ObjectRef {
-  apiVersion: string;
-  kind: string;
-  name: string;
-  namespace?: string;
 }
 
 export interface SyncOpsRepoInput {
@@ -94,7 +58,6 @@ export interface RenderResult {
   objects: ObjectRef[];
 }
 
-
 export interface ApplyInput {
   project: string;
   environment: string;
@@ -106,7 +69,6 @@ export interface ApplyInput {
   dryRun?: boolean;
   impersonate?: Impersonation;
 }
-export type ChangeAction = 'created' | 'configured' | 'unchanged' | 'pruned';
 export interface ChangeSetEntry {
   ref: ObjectRef;
   action: ChangeAction;
@@ -122,15 +84,6 @@ export interface WaitForRolloutInput {
   objects: ObjectRef[];
   timeoutMs: number;
   impersonate?: Impersonation;
-}
-export interface RolloutProgress {
-  ref: ObjectRef;
-  desired: number;
-  updated: number;
-  ready: number;
-  available: number;
-  done: boolean;
-  message?: string;
 }
 export interface WaitForRolloutResult {
   workloads: RolloutProgress[];

@@ -3,7 +3,7 @@
 import { homedir } from 'node:os';
 import { join } from 'node:path';
 import { z } from 'zod';
-import { defaultPolicy, type EnvironmentPolicy } from '../activities/types.js';
+import { defaultPolicy, type EnvironmentPolicy } from './domain/vocabulary.js';
 
 const port = z.coerce.number().int().min(1).max(65535);
 const positiveMs = z.coerce.number().int().positive();

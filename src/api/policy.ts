@@ -1,6 +1,6 @@
 // The environment policy in the API's snake_case, and its conversion to the stored camelCase
 // EnvironmentPolicy the workflow reads.
-import { defaultPolicy, type EnvironmentPolicy } from '../../activities/types.js';
+import { defaultPolicy, type EnvironmentPolicy } from '../domain/vocabulary.js';
 
 export interface ApiPolicy {
   min_interval_ms?: number;

@@ -27,7 +27,7 @@ async function withDatabase<T>(io: CliIo, run: (pool: ReturnType<typeof getPool>
   }
 }
 
-/** Validation failures of user input (ApplicationFailure from src/git/validate) become usage errors. */
+/** Validation failures of user input (DeployerErrors from src/git/validate) become usage errors. */
 function validated<T>(check: () => T): T {
   try {
     return check();

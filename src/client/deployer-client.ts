@@ -21,7 +21,7 @@ import { isTransientTemporalError, retryTransient } from './transient.js';
 import { describeWedge, findWorkflowWedge } from './workflow-wedge.js';
 import { defaultPayloadConverter } from '@temporalio/common';
 import { randomUUID } from 'node:crypto';
-import type { RolloutProgress } from '../../activities/types.js';
+import type { RolloutProgress } from '../domain/vocabulary.js';
 import { cancelSignal, deploySignal, rollbackSignal, stateQuery, stopSignal, environmentWorkflowId } from '../../workflows/messages.js';
 import type { EnvironmentState, Release, RequestLogEntry } from '../../workflows/state.js';
 import { signalEnvironment, type EnvironmentTarget } from './signal-environment.js';

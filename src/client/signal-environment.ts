@@ -2,7 +2,7 @@
 // workflow ID of the design, so the first request creates the workflow and later ones join it.
 import type { Client, WorkflowHandle } from '@temporalio/client';
 import type { SignalDefinition } from '@temporalio/common';
-import type { EnvironmentPolicy } from '../../activities/types.js';
+import type { EnvironmentPolicy } from '../domain/vocabulary.js';
 import { environmentWorkflow } from '../../workflows/environment.js';
 import { environmentWorkflowId, isSlug, TASK_QUEUE } from '../../workflows/messages.js';
 import { DeployEnvironment, DeployProject } from '../../workflows/search-attributes.js';

@@ -1,7 +1,7 @@
 // Environments as the API registers and reads them: unlike registerEnvironment (which also
 // upserts the ops repo by URL), registration here points at an ops repo that already exists.
 import type pg from 'pg';
-import type { EnvironmentPolicy } from '../../activities/types.js';
+import type { EnvironmentPolicy } from '../domain/vocabulary.js';
 import type { ServiceAccountRef } from '../domain/tenancy.js';
 import { writeEnvironmentRow } from './environments.js';
 

@@ -1,7 +1,7 @@
 // Registering projects, ops repositories and environments: the rows an environment workflow
 // loads before every deployment.
 import type pg from 'pg';
-import type { EnvironmentPolicy, OpsRepoSource } from '../../activities/types.js';
+import type { EnvironmentPolicy, OpsRepoSource } from '../domain/vocabulary.js';
 import type { ServiceAccountRef } from '../domain/tenancy.js';
 import { upsertOpsRepo } from './ops-repos.js';
 import { claimNamespace } from './tenancy.js';

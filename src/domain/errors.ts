@@ -10,6 +10,8 @@ export class DeployerError extends Error {
     message: string,
     /** true when trying again may succeed (an outage); user errors are never retried */
     readonly retryable = false,
+    /** structured facts for callers (the conflicting managers, the violations); become failure details */
+    readonly details?: unknown[],
   ) {
     super(message);
     this.name = type;
@@ -32,3 +34,8 @@ export const ValuesInvalid = 'ValuesInvalid';
 export const InvalidManifest = 'InvalidManifest';
 /** A path names something that does not exist or leaves the repository path. */
 export const InvalidPath = 'InvalidPath';
+
+/** A user error (never retried): `message` first, as the activities' failures always read. */
+export function userError(message: string, type: string, ...details: unknown[]): DeployerError {
+  return new DeployerError(type, message, false, details.length > 0 ? details : undefined);
+}

@@ -12,9 +12,9 @@ import { createHash, randomBytes } from 'node:crypto';
 import { realpathSync, statSync } from 'node:fs';
 import { mkdir, rename, rm, stat } from 'node:fs/promises';
 import { join, sep } from 'node:path';
-import { ApplicationFailure } from '@temporalio/activity';
 import { simpleGit, type SimpleGit } from 'simple-git';
-import type { OpsRepoSource } from '../../activities/types.js';
+import type { OpsRepoSource } from '../domain/vocabulary.js';
+import { userError } from '../domain/errors.js';
 
 export interface RepoCache {
   /** where ops repositories are cloned; shared by every environment on this worker */
@@ -132,7 +132,7 @@ async function fetchBranch(dirs: RepoDirs, source: OpsRepoSource): Promise<void>
   } catch (error) {
     const message = (error as Error).message.trim();
     if (/couldn't find remote ref/i.test(message)) {
-      throw ApplicationFailure.nonRetryable(
+      throw userError(
         `opsRepo.branch ${JSON.stringify(source.branch)} does not exist in ${source.url}`,
         'InvalidOpsRepo',
       );
@@ -179,7 +179,7 @@ export async function ensureCommit(cache: RepoCache, source: OpsRepoSource, sha:
       .raw(['fetch', '--quiet', '--no-tags', 'origin', sha])
       .catch(() => undefined);
     if (await resolveInMirror(dirs, sha)) return;
-    throw ApplicationFailure.nonRetryable(
+    throw userError(
       `commit ${sha} does not exist in ${source.url} (branch ${JSON.stringify(source.branch)} was fetched); ` +
         'check the pinned SHA, or whether it was removed by a force-push',
       'InvalidOpsRepo',
@@ -219,7 +219,7 @@ export async function checkoutCommit(cache: RepoCache, source: OpsRepoSource, sh
   }
   const dir = resolveInside(checkout, source.path, 'opsRepo.path');
   if (dir === undefined || !statSync(dir).isDirectory()) {
-    throw ApplicationFailure.nonRetryable(
+    throw userError(
       `opsRepo.path ${JSON.stringify(source.path)} is not a directory at commit ${sha} of ${source.url}`,
       'InvalidPath',
     );
@@ -244,7 +244,7 @@ export function resolveInside(root: string, relativePath: string, field: string)
     throw error;
   }
   if (real !== realRoot && !real.startsWith(realRoot + sep)) {
-    throw ApplicationFailure.nonRetryable(
+    throw userError(
       `${field} ${JSON.stringify(relativePath)} is or passes through a symlink that points outside the repository; ` +
         'symlinks must stay inside the directory they are read from',
       'InvalidPath',

@@ -2,8 +2,8 @@
 // many strings as more than data (`ext::` runs commands, a leading `-` becomes an option, `..`
 // walks out of the checkout), so only shapes we know to be safe get through. All failures are
 // user errors: retrying cannot fix a bad URL, so they are thrown non-retryable.
-import { ApplicationFailure } from '@temporalio/activity';
-import type { OpsRepoSource } from '../../activities/types.js';
+import type { OpsRepoSource } from '../domain/vocabulary.js';
+import { userError } from '../domain/errors.js';
 
 export interface UrlPolicy {
   /** file:// URLs read the worker's own disk: only for local development and tests */
@@ -22,7 +22,7 @@ const HOST = /^(?:\[[0-9a-f:.]+\]|[a-z0-9](?:[a-z0-9.-]*[a-z0-9])?)$/i;
 const SCP_LIKE = /^([a-z0-9._][a-z0-9._-]*)@([a-z0-9](?:[a-z0-9.-]*[a-z0-9])?):([^:].*)$/i;
 
 function refuse(type: 'InvalidOpsRepo' | 'InvalidPath', field: string, value: string, problem: string, allowed: string): never {
-  throw ApplicationFailure.nonRetryable(`${field} ${JSON.stringify(value)} ${problem}; ${allowed}`, type);
+  throw userError(`${field} ${JSON.stringify(value)} ${problem}; ${allowed}`, type);
 }
 
 const URL_ALLOWED = 'allowed are https://host/path, ssh://[user@]host/path and user@host:path';

@@ -1,10 +1,10 @@
 // Which failures of a server-side apply are the user's to fix (non-retryable, with a message that
 // says what to change) and which are transient. Everything not recognised here stays a plain
 // error, which Temporal retries with backoff: 5xx, 429, timeouts, connection failures.
-import { ApplicationFailure } from '@temporalio/common';
-import type { ObjectRef } from '../../activities/types.js';
+import type { ObjectRef } from '../domain/vocabulary.js';
 import { KubeApiError } from './client.js';
 import { describeRef } from './objects.js';
+import { DeployerError, userError } from '../domain/errors.js';
 
 export interface FieldConflict {
   manager: string;
@@ -33,20 +33,18 @@ export function applyFailure(error: unknown, ref: ObjectRef): unknown {
   if (conflicts.length > 0) {
     const managers = [...new Set(conflicts.map((c) => c.manager))];
     const fields = conflicts.map((c) => `${c.field} (owned by "${c.manager}")`).join(', ');
-    return ApplicationFailure.create({
-      type: 'FieldConflict',
-      nonRetryable: true,
-      message:
-        `${object}: field manager${managers.length > 1 ? 's' : ''} ${managers.map((m) => `"${m}"`).join(', ')} ` +
+    return userError(
+      `${object}: field manager${managers.length > 1 ? 's' : ''} ${managers.map((m) => `"${m}"`).join(', ')} ` +
         `changed fields the deployer applies: ${fields}. ` +
         'Put the change into the ops repo, or enable forceConflicts to take the fields back.',
-      details: [{ ref, managers, fields: conflicts.map((c) => c.field) }],
-    });
+      'FieldConflict',
+      { ref, managers, fields: conflicts.map((c) => c.field) },
+    );
   }
   // The identity the environment applies as may not do this: RBAC is the last line, and retrying
   // will not change its answer. The server's message names the verb, resource and namespace.
   if (error.code === 403) {
-    return ApplicationFailure.nonRetryable(`${object}: Forbidden: ${error.status?.message ?? error.message}`, 'Forbidden');
+    return userError(`${object}: Forbidden: ${error.status?.message ?? error.message}`, 'Forbidden');
   }
   // 400 (malformed) and 422 (invalid) fail the same way on every retry. So does a field the
   // schema lacks, although server-side apply reports that as a 500 ("failed to create typed patch
@@ -57,7 +55,7 @@ export function applyFailure(error: unknown, ref: ObjectRef): unknown {
       .map((cause) => [cause.field, cause.message].filter(Boolean).join(': '))
       .filter(Boolean);
     const detail = causes.length > 0 ? causes.join('; ') : (error.status?.message ?? error.message);
-    return ApplicationFailure.nonRetryable(`${object} was rejected by the API server: ${detail}`, 'InvalidManifest');
+    return userError(`${object} was rejected by the API server: ${detail}`, 'InvalidManifest');
   }
   error.message = `${object}: ${error.message}`;
   return error;
@@ -67,11 +65,6 @@ export function applyFailure(error: unknown, ref: ObjectRef): unknown {
  * The object exists and this environment neither created it nor was handed it: applying would take
  * over another environment's (or a person's) object, and the next prune could delete it.
  */
-export function notOwnedFailure(ref: ObjectRef, reason: string): ApplicationFailure {
-  return ApplicationFailure.create({
-    type: 'ObjectNotOwned',
-    nonRetryable: true,
-    message: `${describeRef(ref)} was not applied: ${reason}`,
-    details: [{ ref }],
-  });
+export function notOwnedFailure(ref: ObjectRef, reason: string): DeployerError {
+  return userError(`${describeRef(ref)} was not applied: ${reason}`, 'ObjectNotOwned', { ref });
 }

@@ -2,7 +2,7 @@
 // what that did to it: created, configured or unchanged. An object that exists is written only
 // when this environment created it or its owner handed it over (ownership.ts); force takes fields
 // only from managers outside the deployer (kubectl, controllers), never from another environment.
-import type { ChangeAction } from '../../activities/types.js';
+import type { ChangeAction } from '../domain/vocabulary.js';
 import { isDeployerFieldManager } from '../domain/tenancy.js';
 import { isNotFound, resourceUrlPath, type KubeClient } from './client.js';
 import { applyFailure, fieldConflicts, isFieldConflict, notOwnedFailure } from './apply-errors.js';

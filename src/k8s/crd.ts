@@ -1,8 +1,8 @@
 // A custom resource can only be applied once its CRD is Established (the API server serves the
 // new kind); applying it earlier fails with 404. The apply waits for that condition, not a guess.
-import { ApplicationFailure } from '@temporalio/common';
 import { resourceUrlPath, type KubeClient } from './client.js';
 import { apiGroup, apiVersionOnly, groupKind, type KubeObject } from './objects.js';
+import { userError } from '../domain/errors.js';
 
 export const CRD_GROUP_KIND = 'apiextensions.k8s.io/CustomResourceDefinition';
 
@@ -58,7 +58,7 @@ export async function waitForCrdEstablished(client: KubeClient, name: string, op
     if (conditions.some((c) => c.type === 'Established' && c.status === 'True')) return;
     const names = conditions.find((c) => c.type === 'NamesAccepted' && c.status === 'False');
     if (names) {
-      throw ApplicationFailure.nonRetryable(
+      throw userError(
         `CustomResourceDefinition ${name}: names not accepted (${names.reason}): ${names.message}`,
         'InvalidManifest',
       );

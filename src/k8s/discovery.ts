@@ -2,10 +2,10 @@
 // any kind the cluster serves works — custom resources included — without a table of our own.
 // One Discovery lives for one activity call: a CRD created by this apply is found by refetching
 // its group version, and a CRD created by someone else is found by the next call.
-import { ApplicationFailure } from '@temporalio/common';
-import type { ObjectRef } from '../../activities/types.js';
+import type { ObjectRef } from '../domain/vocabulary.js';
 import { isNotFound, type KubeClient } from './client.js';
 import { apiGroup, apiVersionOnly, describeRef } from './objects.js';
+import { DeployerError, userError } from '../domain/errors.js';
 
 export interface ResourceInfo {
   group: string;
@@ -73,8 +73,8 @@ export class Discovery {
 }
 
 /** The non-retryable failure for an object whose kind the cluster does not serve. */
-export function unknownKind(ref: ObjectRef): ApplicationFailure {
-  return ApplicationFailure.nonRetryable(
+export function unknownKind(ref: ObjectRef): DeployerError {
+  return userError(
     `${describeRef(ref)}: the cluster serves no kind ${ref.kind} in apiVersion ${ref.apiVersion}` +
       ' (a typo, a removed API version, or a CRD that is not installed)',
     'UnknownKind',

@@ -3,7 +3,7 @@
 // of any kind — a custom resource, a cluster-scoped ClusterRole — is pruned when the render drops
 // it, not only the kinds a label scan happens to look at.
 import { createHash } from 'node:crypto';
-import type { ObjectRef } from '../../activities/types.js';
+import type { ObjectRef } from '../domain/vocabulary.js';
 import { isNotFound, KubeApiError, resourceUrlPath, type KubeClient } from './client.js';
 import { environmentLabelValue, MANAGED_BY_LABEL, MANAGED_BY_VALUE } from './objects.js';
 import type { Tenant } from './ownership.js';

@@ -1,10 +1,10 @@
 // Kubernetes objects as the deployer handles them: plain JSON parsed from the rendered YAML,
 // their identities (ObjectRef) and the labels that mark what belongs to which environment.
 import { createHash } from 'node:crypto';
-import { ApplicationFailure } from '@temporalio/common';
 import YAML from 'yaml';
-import type { ObjectRef } from '../../activities/types.js';
+import type { ObjectRef } from '../domain/vocabulary.js';
 import { kubeParseOptions } from '../render/kube-yaml.js';
+import { DeployerError, userError } from '../domain/errors.js';
 
 export interface KubeObjectMeta {
   name: string;
@@ -105,8 +105,8 @@ export function describeRef(ref: ObjectRef): string {
   return `${ref.kind} ${ref.namespace ? `${ref.namespace}/` : ''}${ref.name}`;
 }
 
-function invalidManifest(message: string): ApplicationFailure {
-  return ApplicationFailure.nonRetryable(message, 'InvalidManifest');
+function invalidManifest(message: string): DeployerError {
+  return userError(message, 'InvalidManifest');
 }
 
 function isMapping(value: unknown): value is Record<string, unknown> {

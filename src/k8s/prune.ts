@@ -6,7 +6,7 @@
 // stand in. Either way an object is only deleted when this environment created it or was handed
 // it (ownership.ts): labels alone decide nothing, so objects made by hand or by another
 // environment are never touched, whatever their labels say.
-import type { ObjectRef } from '../../activities/types.js';
+import type { ObjectRef } from '../domain/vocabulary.js';
 import { isNotFound, KubeApiError, resourceUrlPath, type KubeClient } from './client.js';
 import { objectPath, readObject } from './apply-object.js';
 import type { Discovery, ResourceInfo } from './discovery.js';

@@ -2,10 +2,12 @@
 import { Context } from '@temporalio/activity';
 import { ApplicationFailure } from '@temporalio/common';
 import type { ActivityExecuteInput, ActivityInboundCallsInterceptor, Next } from '@temporalio/worker';
+import { DeployerError } from '../domain/errors.js';
 import { activityFailuresTotal } from './metrics.js';
 
 export function errorTypeOf(error: unknown): string {
   if (error instanceof ApplicationFailure && error.type) return error.type;
+  if (error instanceof DeployerError) return error.type;
   if (error instanceof Error) return error.name;
   return 'unknown';
 }

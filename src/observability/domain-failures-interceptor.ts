@@ -7,7 +7,7 @@ import { DeployerError } from '../domain/errors.js';
 
 export function toTemporalFailure(error: unknown): unknown {
   if (!(error instanceof DeployerError)) return error;
-  return ApplicationFailure.create({ message: error.message, type: error.type, nonRetryable: !error.retryable, cause: error });
+  return ApplicationFailure.create({ message: error.message, type: error.type, nonRetryable: !error.retryable, details: error.details, cause: error });
 }
 
 export class DomainFailureInterceptor implements ActivityInboundCallsInterceptor {

@@ -1,6 +1,6 @@
 // Object identities of rendered documents, as the rest of the deployment refers to them.
 import { DeployerError, InvalidManifest } from '../domain/errors.js';
-import type { ObjectRef } from '../../activities/types.js';
+import type { ObjectRef } from '../domain/vocabulary.js';
 import type { ManifestDocument } from './documents.js';
 
 // Whether a kind is namespaced is really the API server's to say (discovery); rendering runs

@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import type pg from 'pg';
 import { simpleGit } from 'simple-git';
-import type { EnvironmentPolicy } from '../../activities/types.js';
+import type { EnvironmentPolicy } from '../domain/vocabulary.js';
 import { registerEnvironment } from '../db/environments.js';
 
 export const sampleSource = fileURLToPath(new URL('../../sample/ops-repo', import.meta.url));

@@ -5,7 +5,7 @@
 import { Client, Connection } from '@temporalio/client';
 import { existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
-import type { EnvironmentPolicy } from '../../activities/types.js';
+import type { EnvironmentPolicy } from '../domain/vocabulary.js';
 import { createApp } from '../api/app.js';
 import { startApiServer } from '../api/listen.js';
 import { createApiToken } from '../auth/tokens.js';

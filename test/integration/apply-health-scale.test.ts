@@ -20,6 +20,7 @@ import { saveProjectPolicy } from '../../src/db/tenancy.js';
 import { loadKubeConfig } from '../../src/k8s/kubeconfig.js';
 import { waitFor } from '../../scripts/stack/wait.js';
 import { testEnv, uniqueSuffix } from '../support/env.js';
+import { toTemporalFailure } from '../../src/observability/domain-failures-interceptor.js';
 
 const suffix = uniqueSuffix();
 const project = `shop-${suffix}`;
@@ -140,8 +141,9 @@ async function expectFailure(promise: Promise<unknown>, type: string): Promise<A
     () => undefined,
     (e: unknown) => e,
   );
-  expect(error, `expected a ${type} failure`).toBeInstanceOf(ApplicationFailure);
-  const failure = error as ApplicationFailure;
+  // What the worker's interceptor makes of a DeployerError from below the activities.
+  const failure = toTemporalFailure(error) as ApplicationFailure;
+  expect(failure, `expected a ${type} failure`).toBeInstanceOf(ApplicationFailure);
   expect(failure.type).toBe(type);
   expect(failure.nonRetryable).toBe(true);
   return failure;

@@ -16,6 +16,7 @@ import { saveProjectPolicy } from '../../src/db/tenancy.js';
 import { serviceAccountUser } from '../../src/domain/tenancy.js';
 import { loadKubeConfig } from '../../src/k8s/kubeconfig.js';
 import { testEnv, uniqueSuffix } from '../support/env.js';
+import { toTemporalFailure } from '../../src/observability/domain-failures-interceptor.js';
 
 const suffix = uniqueSuffix();
 let pool: pg.Pool;
@@ -54,10 +55,11 @@ async function refusal(promise: Promise<unknown>, type: string): Promise<Applica
     () => undefined,
     (e: unknown) => e,
   );
-  expect(error, `expected ${type}`).toBeInstanceOf(ApplicationFailure);
-  expect((error as ApplicationFailure).type).toBe(type);
-  expect((error as ApplicationFailure).nonRetryable).toBe(true);
-  return error as ApplicationFailure;
+  const failure = toTemporalFailure(error) as ApplicationFailure;
+  expect(failure, `expected ${type}`).toBeInstanceOf(ApplicationFailure);
+  expect(failure.type).toBe(type);
+  expect(failure.nonRetryable).toBe(true);
+  return failure;
 }
 
 const configMap = (name: string, namespace?: string, data: Record<string, string> = { a: '1' }) => ({

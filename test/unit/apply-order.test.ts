@@ -1,6 +1,6 @@
 // What the apply sends, decided without a cluster: the order, the labels, the namespace and the
 // replicas of each object, and how the rendered YAML is read.
-import { ApplicationFailure } from '@temporalio/common';
+import { failureOfSync } from '../support/failures.js';
 import { describe, expect, it } from 'vitest';
 import {
   environmentLabels,
@@ -183,16 +183,16 @@ describe('parseManifests', () => {
   });
 
   it('refuses a document without a name, naming the document and line', () => {
-    const failure = catchFailure(() => parseManifests('apiVersion: v1\nkind: Namespace\nmetadata:\n  name: a\n---\napiVersion: v1\nkind: ConfigMap\nmetadata: {}\n'));
+    const failure = failureOfSync(() => parseManifests('apiVersion: v1\nkind: Namespace\nmetadata:\n  name: a\n---\napiVersion: v1\nkind: ConfigMap\nmetadata: {}\n'));
     expect(failure.type).toBe('InvalidManifest');
     expect(failure.nonRetryable).toBe(true);
     expect(failure.message).toBe('document 2 (line 6): ConfigMap has no metadata.name');
   });
 
   it('refuses invalid YAML and the same object twice', () => {
-    expect(catchFailure(() => parseManifests('apiVersion: v1\nkind: [unclosed\n')).type).toBe('InvalidManifest');
+    expect(failureOfSync(() => parseManifests('apiVersion: v1\nkind: [unclosed\n')).type).toBe('InvalidManifest');
     const twice = 'apiVersion: apps/v1\nkind: Deployment\nmetadata: {name: web}\n---\napiVersion: apps/v1beta2\nkind: Deployment\nmetadata: {name: web}\n';
-    expect(catchFailure(() => parseManifests(twice)).message).toMatch(/Deployment web \(apps\/v1beta2\) appears more than once/);
+    expect(failureOfSync(() => parseManifests(twice)).message).toMatch(/Deployment web \(apps\/v1beta2\) appears more than once/);
   });
 
   it('identifies objects by group, kind, namespace and name, not version', () => {
@@ -201,13 +201,3 @@ describe('parseManifests', () => {
     );
   });
 });
-
-function catchFailure(fn: () => unknown): ApplicationFailure {
-  try {
-    fn();
-  } catch (error) {
-    if (error instanceof ApplicationFailure) return error;
-    throw error;
-  }
-  throw new Error('expected an ApplicationFailure');
-}

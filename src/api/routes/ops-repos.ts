@@ -1,6 +1,5 @@
 // Administration of ops repositories: the git repos environments render their manifests from.
 import { createRoute } from '@hono/zod-openapi';
-import { ApplicationFailure } from '@temporalio/common';
 import {
   OpsRepoInUse,
   OpsRepoNameTaken,
@@ -20,6 +19,7 @@ import { presentOpsRepo } from '../presenters.js';
 import { createRouter } from '../router.js';
 import { bearerSecurity, errorBody, mutationErrors, readErrors, requestIdHeaders } from '../schemas/common.js';
 import { opsRepo, opsRepoList, opsRepoParams, opsRepoSchemas, syncResult } from '../schemas/ops-repos.js';
+import { DeployerError } from '../../domain/errors.js';
 
 /** Stored paths are normalised; the repository root is spelled "." as the schema's default. */
 function normalisedPath(path: string): string {
@@ -158,7 +158,7 @@ export function opsRepoRoutes(deps: ResolvedApiDeps, guards: Guards) {
       // Repos registered by other means are checked against this server's URL policy too.
       source = validateOpsRepoSource({ url: row.url, branch: row.branch, path: row.path }, { allowFileUrls: deps.allowFileUrls });
     } catch (error) {
-      if (error instanceof ApplicationFailure) throw conflict('invalid_ops_repo', error.message);
+      if (error instanceof DeployerError) throw conflict('invalid_ops_repo', error.message);
       throw error;
     }
     let sha: string;
@@ -168,7 +168,7 @@ export function opsRepoRoutes(deps: ResolvedApiDeps, guards: Guards) {
       c.set('auditOutcome', 'failed');
       const message = error instanceof Error ? error.message : String(error);
       // Non-retryable failures are the repo's fault (no such branch); the rest is the remote's.
-      if (error instanceof ApplicationFailure && error.nonRetryable) throw new ApiError(422, 'sync_failed', message);
+      if (error instanceof DeployerError && !error.retryable) throw new ApiError(422, 'sync_failed', message);
       throw new ApiError(502, 'sync_failed', `git could not fetch ${row.url}: ${message}`);
     }
     await recordOpsRepoSync(deps.pool, id, sha);

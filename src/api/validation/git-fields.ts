@@ -1,7 +1,7 @@
 // Adapts the git validators (which guard the worker's git calls) to zod refinements, so the API
 // refuses exactly what a worker would, at request time, with the API's field name.
-import { ApplicationFailure } from '@temporalio/common';
 import type { z } from '@hono/zod-openapi';
+import { DeployerError } from '../../domain/errors.js';
 
 /** The validators name their own field first ("opsRepo.url \"x\" is …"); the API names it itself. */
 function withoutLeadingField(message: string): string {
@@ -13,7 +13,7 @@ export function gitRule(check: (value: string) => unknown) {
     try {
       check(value);
     } catch (error) {
-      if (!(error instanceof ApplicationFailure)) throw error;
+      if (!(error instanceof DeployerError)) throw error;
       ctx.addIssue({ code: 'custom', message: withoutLeadingField(error.message) });
     }
   };

@@ -1,0 +1,55 @@
+// The vocabulary every layer shares: ops repositories, environment policies, Kubernetes object
+// identities and what happened to them. Plain types (and the policy defaults); no I/O, no Temporal.
+
+export interface OpsRepoSource {
+  url: string;
+  branch: string;
+  /** sub-directory of the repository holding the environment's files */
+  path: string;
+}
+
+export interface EnvironmentPolicy {
+  /** a deployment starts no sooner than this after the previous one started */
+  minIntervalMs: number;
+  /** idle time after which the desired release is re-applied */
+  driftIntervalMs: number;
+  /** roll back to the last healthy release when a deployment fails its health check */
+  autoRollback: boolean;
+  /** how long a rollout may take before it is failed */
+  healthTimeoutMs: number;
+  /** take over fields another field manager owns instead of failing on the conflict */
+  forceConflicts: boolean;
+  /** leave spec.replicas to an autoscaler: it is omitted from what we apply */
+  hasAutoscaler: boolean;
+}
+
+export const defaultPolicy: EnvironmentPolicy = {
+  minIntervalMs: 2_000,
+  driftIntervalMs: 60_000,
+  autoRollback: true,
+  healthTimeoutMs: 5 * 60_000,
+  forceConflicts: false,
+  hasAutoscaler: false,
+};
+
+/** A Kubernetes object by identity. `namespace` is absent for cluster-scoped kinds. */
+export interface ObjectRef {
+  apiVersion: string;
+  kind: string;
+  name: string;
+  namespace?: string;
+}
+
+/** What an apply did to one object. */
+export type ChangeAction = 'created' | 'configured' | 'unchanged' | 'pruned';
+
+/** How far one workload has rolled out. */
+export interface RolloutProgress {
+  ref: ObjectRef;
+  desired: number;
+  updated: number;
+  ready: number;
+  available: number;
+  done: boolean;
+  message?: string;
+}
