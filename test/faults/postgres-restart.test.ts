@@ -65,10 +65,15 @@ describe('a Postgres restart under a running worker and API', () => {
     expect(ready).toBe(true);
     const second = await real.deployer.deploy({ ...key, imageRef: 'registry.example/pg/web:2', requestedBy: 'faults' });
     expect(await real.deployer.waitForRelease(key, second.requestId, { timeoutMs: 90_000 })).toMatchObject({ status: 'healthy', imageRef: 'registry.example/pg/web:2' });
-    const { rows } = await pool.query<{ status: string; n: string }>(
-      'SELECT status, count(*) AS n FROM deployment_history WHERE project = $1 GROUP BY status ORDER BY status',
-      [key.project],
-    );
+    // The release is healthy in the workflow a moment before its history row is written: wait for
+    // the bookkeeping to land, then every row must be final.
+    const rows = await waitFor('both history rows to be final', async () => {
+      const { rows: current } = await pool.query<{ status: string; n: string }>(
+        'SELECT status, count(*) AS n FROM deployment_history WHERE project = $1 GROUP BY status ORDER BY status',
+        [key.project],
+      );
+      return current.some((row) => row.status === 'in-progress') ? undefined : current;
+    }, { timeoutMs: 30_000 });
     expect(rows).toEqual([{ status: 'healthy', n: '2' }]);
   });
 });

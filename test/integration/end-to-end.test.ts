@@ -61,6 +61,14 @@ describe('deploying through the workflow with the real activities', () => {
     return pods.items.filter((pod) => !pod.metadata?.deletionTimestamp);
   }
 
+  /** The rows once none is in progress: a release is healthy in the workflow a moment before its row is written. */
+  async function finalHistoryRows() {
+    return waitFor('the history rows to be final', async () => {
+      const rows = await historyRows();
+      return rows.some((r) => r.status === 'in-progress') ? undefined : rows;
+    }, { timeoutMs: 30_000 });
+  }
+
   async function historyRows() {
     const { rows } = await pool().query<{ action: string; status: string; image_ref: string | null; sha: string | null; error: string | null; reason: string | null }>(
       'SELECT action, status, image_ref, sha, error, reason FROM deployment_history WHERE project = $1 ORDER BY id',
@@ -100,7 +108,7 @@ describe('deploying through the workflow with the real activities', () => {
     expect(pods).toHaveLength(2);
     expect(pods.every((p) => p.status?.conditions?.some((c) => c.type === 'Ready' && c.status === 'True'))).toBe(true);
     expect((await core.readNamespacedConfigMap({ name: `${project}-config`, namespace })).data?.environment).toBe(environment);
-    expect((await historyRows()).at(-1)).toMatchObject({ action: 'deploy', status: 'healthy', image_ref: 'registry.example/shop/web:1.0.0', sha: shaA });
+    expect((await finalHistoryRows()).at(-1)).toMatchObject({ action: 'deploy', status: 'healthy', image_ref: 'registry.example/shop/web:1.0.0', sha: shaA });
 
     // Image B: a new ReplicaSet rolled out, the old pods gone.
     const second = await deployAndWait('registry.example/shop/web:2.0.0');
@@ -155,7 +163,7 @@ describe('deploying through the workflow with the real activities', () => {
       const current = await deploymentPods();
       return current.length === 2 && current.every((p) => p.spec?.containers[0]?.image === 'registry.example/shop/web:2.0.0' && p.status?.phase === 'Running');
     }, { timeoutMs: 60_000 });
-    const rows = await historyRows();
+    const rows = await finalHistoryRows();
     expect(rows.find((r) => r.image_ref === 'registry.example/shop/web:3.0.0')).toMatchObject({ action: 'deploy', status: 'failed', error: expect.stringContaining('ProgressDeadlineExceeded') });
     expect(rows.at(-1)).toMatchObject({ action: 'auto-rollback', status: 'healthy', image_ref: 'registry.example/shop/web:2.0.0' });
 
