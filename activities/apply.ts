@@ -20,7 +20,7 @@ import { applyOrder } from '../src/k8s/order.js';
 import { prepareForApply } from '../src/k8s/prepare.js';
 import { deleteObject, findPruneCandidates } from '../src/k8s/prune.js';
 import type { ActivityDeps } from './index.js';
-import { whileHeartbeating } from './keep-alive.js';
+import { runStep } from './step.js';
 import type { ApplyInput, ApplyResult, ChangeSetEntry } from './types.js';
 
 /** What one applyManifests call works with. */
@@ -44,7 +44,7 @@ interface AppliedRender {
 export function createApplyActivities(deps: Pick<ActivityDeps, 'pool' | 'kubeConfig'>) {
   return {
     applyManifests(input: ApplyInput): Promise<ApplyResult> {
-      return whileHeartbeating(() => applyManifests(input));
+      return runStep(() => applyManifests(input));
     },
   };
 

@@ -3,6 +3,7 @@
 import { ApplicationFailure } from '@temporalio/common';
 import { serviceAccountUser, type ServiceAccountRef } from '../src/domain/tenancy.js';
 import type { ActivityDeps } from './index.js';
+import { runStep } from './step.js';
 import { defaultPolicy, type EnvironmentConfig, type EnvironmentPolicy, type EnvironmentRef } from './types.js';
 
 interface EnvironmentRow {
@@ -18,35 +19,39 @@ interface EnvironmentRow {
 
 export function createEnvironmentActivities({ pool, defaultPolicy: configured, defaultServiceAccount }: Pick<ActivityDeps, 'pool' | 'defaultPolicy' | 'defaultServiceAccount'>) {
   return {
-    async loadEnvironment(ref: EnvironmentRef): Promise<EnvironmentConfig> {
-      const { rows } = await pool.query<EnvironmentRow>(
-        `SELECT e.namespace, e.manifest_path, e.policy, e.values_override, e.impersonate, r.url, r.branch, r.path
-           FROM environments e JOIN ops_repos r ON r.id = e.ops_repo_id
-          WHERE e.project = $1 AND e.name = $2`,
-        [ref.project, ref.environment],
-      );
-      const row = rows[0];
-      if (!row) {
-        throw ApplicationFailure.nonRetryable(
-          `environment ${ref.project}/${ref.environment} is not registered: register it (ops repo, manifest path, namespace) before deploying`,
-          'EnvironmentNotFound',
-        );
-      }
-      return {
-        ...ref,
-        namespace: row.namespace,
-        opsRepo: { url: row.url, branch: row.branch, path: row.path },
-        manifestPath: row.manifest_path,
-        valuesOverride: row.values_override,
-        policy: { ...(configured ?? defaultPolicy), ...row.policy },
-        // The environment's own service account, else the deployer-wide default one in its namespace
-        // (as Flux's --default-service-account), else the worker's own identity.
-        impersonate: row.impersonate
-          ? { user: serviceAccountUser(row.impersonate) }
-          : defaultServiceAccount
-            ? { user: serviceAccountUser({ name: defaultServiceAccount, namespace: row.namespace }) }
-            : undefined,
-      };
+    loadEnvironment(ref: EnvironmentRef): Promise<EnvironmentConfig> {
+      return runStep(() => load(ref));
     },
   };
+
+  async function load(ref: EnvironmentRef): Promise<EnvironmentConfig> {
+    const { rows } = await pool.query<EnvironmentRow>(
+      `SELECT e.namespace, e.manifest_path, e.policy, e.values_override, e.impersonate, r.url, r.branch, r.path
+         FROM environments e JOIN ops_repos r ON r.id = e.ops_repo_id
+        WHERE e.project = $1 AND e.name = $2`,
+      [ref.project, ref.environment],
+    );
+    const row = rows[0];
+    if (!row) {
+      throw ApplicationFailure.nonRetryable(
+        `environment ${ref.project}/${ref.environment} is not registered: register it (ops repo, manifest path, namespace) before deploying`,
+        'EnvironmentNotFound',
+      );
+    }
+    return {
+      ...ref,
+      namespace: row.namespace,
+      opsRepo: { url: row.url, branch: row.branch, path: row.path },
+      manifestPath: row.manifest_path,
+      valuesOverride: row.values_override,
+      policy: { ...(configured ?? defaultPolicy), ...row.policy },
+      // The environment's own service account, else the deployer-wide default one in its namespace
+      // (as Flux's --default-service-account), else the worker's own identity.
+      impersonate: row.impersonate
+        ? { user: serviceAccountUser(row.impersonate) }
+        : defaultServiceAccount
+          ? { user: serviceAccountUser({ name: defaultServiceAccount, namespace: row.namespace }) }
+          : undefined,
+    };
+  }
 }

@@ -3,7 +3,7 @@
 import { ensureCommit, resolveBranchHead } from '../src/git/checkout.js';
 import { validateCommitSha, validateOpsRepoSource } from '../src/git/validate.js';
 import type { ActivityDeps } from './index.js';
-import { whileHeartbeating } from './keep-alive.js';
+import { runStep } from './step.js';
 import type { SyncOpsRepoInput, SyncOpsRepoResult } from './types.js';
 
 export function createOpsRepoActivities(deps: Pick<ActivityDeps, 'repoCacheDir' | 'allowFileUrls'>) {
@@ -11,7 +11,7 @@ export function createOpsRepoActivities(deps: Pick<ActivityDeps, 'repoCacheDir' 
     /** The pinned commit when one is given (after making sure it exists), else the branch head. */
     async syncOpsRepo(input: SyncOpsRepoInput): Promise<SyncOpsRepoResult> {
       const source = validateOpsRepoSource(input.opsRepo, deps);
-      return whileHeartbeating(async () => {
+      return runStep(async () => {
         if (input.pinSha !== undefined) {
           const sha = validateCommitSha('pinSha', input.pinSha);
           await ensureCommit(deps, source, sha);

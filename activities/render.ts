@@ -13,7 +13,7 @@ import { objectRefsOf } from '../src/render/object-refs.js';
 import { renderTemplate } from '../src/render/template.js';
 import { mergeValues, parseValues, type Values } from '../src/render/values.js';
 import type { ActivityDeps } from './index.js';
-import { whileHeartbeating } from './keep-alive.js';
+import { runStep } from './step.js';
 import type { RenderInput, RenderResult } from './types.js';
 
 const VALUES_FILE = 'values.yaml';
@@ -63,7 +63,7 @@ function readValuesSchema(dir: string, displayRoot: string): { schema: unknown; 
 export function createRenderActivities(deps: Pick<ActivityDeps, 'pool' | 'repoCacheDir' | 'allowFileUrls'>) {
   return {
     renderManifests(input: RenderInput): Promise<RenderResult> {
-      return whileHeartbeating(() => render(input));
+      return runStep(() => render(input));
     },
   };
 

@@ -13,7 +13,7 @@ import { ApplicationFailure } from '@temporalio/common';
 import { KubeClient, resourceUrlPath } from '../src/k8s/client.js';
 import { describeRef, environmentSelector, type KubeObject } from '../src/k8s/objects.js';
 import type { ActivityDeps } from './index.js';
-import { whileHeartbeating } from './keep-alive.js';
+import { runStep } from './step.js';
 import { environmentFieldManager } from '../src/domain/tenancy.js';
 import { prunable } from '../src/k8s/ownership.js';
 import type { ObjectRef, ScaleInput, ScaleResult } from './types.js';
@@ -34,7 +34,7 @@ interface ScalableObject extends KubeObject {
 export function createScaleActivities(deps: Pick<ActivityDeps, 'kubeConfig'>) {
   return {
     scaleWorkloads(input: ScaleInput): Promise<ScaleResult> {
-      return whileHeartbeating(() => scaleWorkloads(input));
+      return runStep(() => scaleWorkloads(input));
     },
   };
 

@@ -155,6 +155,8 @@ export const userErrorTypes = [
   'RolloutFailed',
   'RolloutTimeout',
   'KubernetesUnavailable',
+  'PostgresUnavailable',
+  'GitUnavailable',
   'EnvironmentNotFound',
   'InvalidAnnotation',
 ] as const;

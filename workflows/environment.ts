@@ -70,6 +70,9 @@ const steps = proxyActivities<DeployerActivities>({ startToCloseTimeout: '2 minu
 // mid-step is noticed after this long and another takes the step over, instead of after the
 // step's whole start-to-close timeout.
 const STEP_HEARTBEAT_TIMEOUT = '15 seconds';
+// A step waits out an outage of Postgres, Kubernetes or git for up to five minutes (OUTAGE_BUDGET_MS
+// in activities/outages.ts) before it fails; its start-to-close leaves room for that and the work.
+const STEP_TIMEOUT = '10 minutes';
 // Records must land eventually; they are idempotent, so retry them longer.
 const records = proxyActivities<DeployerActivities>({
   startToCloseTimeout: '30 seconds',
@@ -195,7 +198,7 @@ export async function environmentWorkflow(input: EnvironmentWorkflowInput): Prom
 
   async function loadEnvironment(): Promise<EnvironmentConfig> {
     const config = await steps.loadEnvironment.executeWithOptions(
-      { startToCloseTimeout: '30 seconds', retry, summary: `load ${project}/${environment}` },
+      { startToCloseTimeout: STEP_TIMEOUT, heartbeatTimeout: STEP_HEARTBEAT_TIMEOUT, retry, summary: `load ${project}/${environment}` },
       [ref],
     );
     state = { ...state, policy: config.policy };
@@ -204,7 +207,7 @@ export async function environmentWorkflow(input: EnvironmentWorkflowInput): Prom
 
   async function recordHistory(row: Omit<HistoryRecord, 'project' | 'environment'>): Promise<void> {
     await records.recordHistory.executeWithOptions(
-      { startToCloseTimeout: '30 seconds', retry: { ...retry, maximumAttempts: 20 }, summary: `record ${row.action} ${row.status}` },
+      { startToCloseTimeout: '30 seconds', summary: `record ${row.action} ${row.status}` },
       [{ project, environment, ...row }],
     );
   }
@@ -283,19 +286,19 @@ export async function environmentWorkflow(input: EnvironmentWorkflowInput): Prom
       const config = await step('load', loadEnvironment);
       await step('record', () => history('in-progress'));
       const { sha } = await step('sync', () =>
-        steps.syncOpsRepo.executeWithOptions({ startToCloseTimeout: '2 minutes', heartbeatTimeout: STEP_HEARTBEAT_TIMEOUT, retry, summary: `sync ${config.opsRepo.url}@${plan.pinned ? plan.opsSha?.slice(0, 8) : config.opsRepo.branch}` }, [
+        steps.syncOpsRepo.executeWithOptions({ startToCloseTimeout: STEP_TIMEOUT, heartbeatTimeout: STEP_HEARTBEAT_TIMEOUT, retry, summary: `sync ${config.opsRepo.url}@${plan.pinned ? plan.opsSha?.slice(0, 8) : config.opsRepo.branch}` }, [
           { opsRepo: config.opsRepo, pinSha: plan.pinned ? plan.opsSha : undefined },
         ]),
       );
       save({ opsSha: sha });
       const rendered = await step('render', () =>
-        steps.renderManifests.executeWithOptions({ startToCloseTimeout: '2 minutes', heartbeatTimeout: STEP_HEARTBEAT_TIMEOUT, retry, summary: `render ${config.manifestPath} for ${release.imageRef}` }, [
+        steps.renderManifests.executeWithOptions({ startToCloseTimeout: STEP_TIMEOUT, heartbeatTimeout: STEP_HEARTBEAT_TIMEOUT, retry, summary: `render ${config.manifestPath} for ${release.imageRef}` }, [
           renderInput(config, release, sha),
         ]),
       );
       save({ manifestHash: rendered.manifestHash });
       await step('apply', () =>
-        steps.applyManifests.executeWithOptions({ startToCloseTimeout: '5 minutes', heartbeatTimeout: STEP_HEARTBEAT_TIMEOUT, retry, summary: `apply ${rendered.objects.length} objects to ns ${config.namespace}` }, [
+        steps.applyManifests.executeWithOptions({ startToCloseTimeout: STEP_TIMEOUT, heartbeatTimeout: STEP_HEARTBEAT_TIMEOUT, retry, summary: `apply ${rendered.objects.length} objects to ns ${config.namespace}` }, [
           {
             project,
             environment,
@@ -309,7 +312,7 @@ export async function environmentWorkflow(input: EnvironmentWorkflowInput): Prom
       );
       if (state.stopped) {
         await step('scale', () =>
-          steps.scaleWorkloads.executeWithOptions({ startToCloseTimeout: '2 minutes', heartbeatTimeout: STEP_HEARTBEAT_TIMEOUT, retry, summary: `resume workloads in ns ${config.namespace}` }, [
+          steps.scaleWorkloads.executeWithOptions({ startToCloseTimeout: STEP_TIMEOUT, heartbeatTimeout: STEP_HEARTBEAT_TIMEOUT, retry, summary: `resume workloads in ns ${config.namespace}` }, [
             { project, environment, namespace: config.namespace, action: 'resume', impersonate: config.impersonate },
           ]),
         );
@@ -354,7 +357,7 @@ export async function environmentWorkflow(input: EnvironmentWorkflowInput): Prom
     try {
       const config = await step('load', loadEnvironment);
       await step('scale', () =>
-        steps.scaleWorkloads.executeWithOptions({ startToCloseTimeout: '2 minutes', heartbeatTimeout: STEP_HEARTBEAT_TIMEOUT, retry, summary: `scale workloads in ns ${config.namespace} to 0` }, [
+        steps.scaleWorkloads.executeWithOptions({ startToCloseTimeout: STEP_TIMEOUT, heartbeatTimeout: STEP_HEARTBEAT_TIMEOUT, retry, summary: `scale workloads in ns ${config.namespace} to 0` }, [
           { project, environment, namespace: config.namespace, action: 'stop', impersonate: config.impersonate },
         ]),
       );
@@ -432,7 +435,7 @@ export async function environmentWorkflow(input: EnvironmentWorkflowInput): Prom
       const config = await step('load', loadEnvironment);
       if (plan.type === 'keep-stopped') {
         const { scaled } = await step('scale', () =>
-          steps.scaleWorkloads.executeWithOptions({ startToCloseTimeout: '2 minutes', heartbeatTimeout: STEP_HEARTBEAT_TIMEOUT, retry, summary: `keep ns ${config.namespace} scaled to 0` }, [
+          steps.scaleWorkloads.executeWithOptions({ startToCloseTimeout: STEP_TIMEOUT, heartbeatTimeout: STEP_HEARTBEAT_TIMEOUT, retry, summary: `keep ns ${config.namespace} scaled to 0` }, [
             { project, environment, namespace: config.namespace, action: 'stop', impersonate: config.impersonate },
           ]),
         );
@@ -442,17 +445,17 @@ export async function environmentWorkflow(input: EnvironmentWorkflowInput): Prom
       } else {
         const release = plan.release;
         const { sha } = await step('sync', () =>
-          steps.syncOpsRepo.executeWithOptions({ startToCloseTimeout: '2 minutes', heartbeatTimeout: STEP_HEARTBEAT_TIMEOUT, retry, summary: `drift: sync ${config.opsRepo.url}` }, [
+          steps.syncOpsRepo.executeWithOptions({ startToCloseTimeout: STEP_TIMEOUT, heartbeatTimeout: STEP_HEARTBEAT_TIMEOUT, retry, summary: `drift: sync ${config.opsRepo.url}` }, [
             { opsRepo: config.opsRepo, pinSha: release.pinned ? release.opsSha : undefined },
           ]),
         );
         const rendered = await step('render', () =>
-          steps.renderManifests.executeWithOptions({ startToCloseTimeout: '2 minutes', heartbeatTimeout: STEP_HEARTBEAT_TIMEOUT, retry, summary: `drift: render ${config.manifestPath}` }, [
+          steps.renderManifests.executeWithOptions({ startToCloseTimeout: STEP_TIMEOUT, heartbeatTimeout: STEP_HEARTBEAT_TIMEOUT, retry, summary: `drift: render ${config.manifestPath}` }, [
             renderInput(config, release, sha),
           ]),
         );
         const applied = await step('apply', () =>
-          steps.applyManifests.executeWithOptions({ startToCloseTimeout: '5 minutes', heartbeatTimeout: STEP_HEARTBEAT_TIMEOUT, retry, summary: `drift: re-apply ${rendered.objects.length} objects to ns ${config.namespace}` }, [
+          steps.applyManifests.executeWithOptions({ startToCloseTimeout: STEP_TIMEOUT, heartbeatTimeout: STEP_HEARTBEAT_TIMEOUT, retry, summary: `drift: re-apply ${rendered.objects.length} objects to ns ${config.namespace}` }, [
             {
               project,
               environment,

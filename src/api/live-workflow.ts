@@ -3,6 +3,7 @@
 // query is bounded by a deadline and its failure reported beside the rest of the detail.
 import { WorkflowNotFoundError, type Client, type WorkflowExecutionDescription } from '@temporalio/client';
 import { stateQuery } from '../../workflows/messages.js';
+import { pendingOutage } from '../client/pending-outage.js';
 import { describeWedge, findWorkflowWedge } from '../client/workflow-wedge.js';
 
 export interface LiveWorkflow {
@@ -11,6 +12,8 @@ export interface LiveWorkflow {
   status: string;
   state: Record<string, unknown> | null;
   state_error: string | null;
+  /** the dependency a step waits for while it is unreachable, e.g. "apply waits for Kubernetes: unreachable since …" */
+  waiting_on?: string | null;
 }
 
 function describeError(error: unknown): string {
@@ -35,7 +38,7 @@ export async function readLiveWorkflow(client: Client, workflowId: string, timeo
   if (wedge) return { ...live, state: null, state_error: describeWedge(wedge) };
   try {
     const state = await client.withDeadline(deadline(), () => handle.query(stateQuery));
-    return { ...live, state: state as unknown as Record<string, unknown>, state_error: null };
+    return { ...live, state: state as unknown as Record<string, unknown>, state_error: null, waiting_on: pendingOutage(description) ?? null };
   } catch (error) {
     return {
       ...live,

@@ -116,13 +116,13 @@ export async function cancelCommand(args: string[], io: CliIo): Promise<number> 
   }
 }
 
-function formatState(state: EnvironmentState): string[] {
+function formatState(state: EnvironmentState, waitingOn?: string): string[] {
   const release = (r?: Release) => (r ? describeRelease(r) : '—');
   return [
     `${state.project}/${state.environment}: ${state.status}${state.stopped ? ' (stopped)' : ''}`,
     `  desired:     ${release(state.desired)}`,
     `  current:     ${release(state.current)}`,
-    `  waiting for: ${state.waitingFor}`,
+    `  waiting for: ${state.waitingFor}${waitingOn ? `; ${waitingOn}` : ''}`,
     ...(state.pending ? [`  pending:     ${state.pending.kind} ${state.pending.requestId}`] : []),
   ];
 }
@@ -144,10 +144,10 @@ export async function statusCommand(args: string[], io: CliIo): Promise<number> 
       return 1;
     }
     const ended = live !== undefined && !live.running;
-    if (values.json) io.out(JSON.stringify({ ...state, workflowStatus: live?.status ?? null }, null, 2));
+    if (values.json) io.out(JSON.stringify({ ...state, workflowStatus: live?.status ?? null, waitingOn: live?.waitingOn ?? null }, null, 2));
     else {
       if (ended) io.out(`${key.project}/${key.environment}: the workflow is ${live.status.toLowerCase()}, not running — below is its last state, not the present; the next request starts a new run`);
-      formatState(state).forEach((line) => io.out(line));
+      formatState(state, live?.waitingOn).forEach((line) => io.out(line));
     }
     return ended ? 1 : 0;
   } finally {

@@ -18,6 +18,7 @@
 import { Client, Connection, WorkflowNotFoundError } from '@temporalio/client';
 import { jsonBoundsProblem, valuesBounds } from '../domain/json-bounds.js';
 import { isTransientTemporalError, retryTransient } from './transient.js';
+import { pendingOutage } from './pending-outage.js';
 import { describeWedge, findWorkflowWedge } from './workflow-wedge.js';
 import { defaultPayloadConverter } from '@temporalio/common';
 import { randomUUID } from 'node:crypto';
@@ -170,14 +171,17 @@ export class DeployerClient {
   /**
    * Whether the environment's workflow is running: a workflow that failed or was terminated still
    * answers the state query with its last state, which must not pass for the present. `wedged`
-   * says why a running one's workflow tasks keep failing (a code change without patched()).
+   * says why a running one's workflow tasks keep failing (a code change without patched());
+   * `waitingOn` names the dependency a step is waiting for while it is unreachable.
    */
-  async workflowStatus(key: EnvironmentKey): Promise<{ running: boolean; status: string; wedged?: string } | undefined> {
+  async workflowStatus(key: EnvironmentKey): Promise<{ running: boolean; status: string; wedged?: string; waitingOn?: string } | undefined> {
     try {
       const handle = this.handle(key);
-      const { status, raw } = await handle.describe();
+      const description = await handle.describe();
+      const { status, raw } = description;
       const wedge = status.name === 'RUNNING' ? await findWorkflowWedge(handle, raw.pendingWorkflowTask?.attempt ?? 0) : undefined;
-      return { running: status.name === 'RUNNING', status: status.name, ...(wedge ? { wedged: describeWedge(wedge) } : {}) };
+      const waitingOn = status.name === 'RUNNING' ? pendingOutage(description) : undefined;
+      return { running: status.name === 'RUNNING', status: status.name, ...(wedge ? { wedged: describeWedge(wedge) } : {}), ...(waitingOn ? { waitingOn } : {}) };
     } catch (error) {
       if (error instanceof WorkflowNotFoundError) return undefined;
       throw error;
@@ -215,6 +219,8 @@ export class DeployerClient {
     let unreachable: { since: number; error: unknown } | undefined;
     let state: EnvironmentState | undefined;
     let lastStatusCheck = Date.now();
+    /** the dependency a step waits for, as last seen by the periodic status check */
+    let waitingOn: string | undefined;
     for (;;) {
       try {
         state = await this.state(key);
@@ -238,13 +244,14 @@ export class DeployerClient {
       if (state && Date.now() - lastStatusCheck >= STATUS_CHECK_MS) {
         lastStatusCheck = Date.now();
         const live = await this.workflowStatus(key).catch(() => undefined);
+        waitingOn = live?.waitingOn;
         if (live && !live.running) {
           throw new ReleaseFailedError(requestId, 'failed', `the environment's workflow is ${live.status.toLowerCase()}, not running; send the request again to start a new run`, release);
         }
       }
       if (state && onProgress) {
         const workloads = state.inFlight?.step === 'health' ? await this.rolloutProgress(key).catch(() => []) : [];
-        const summary = describeProgress(state, request, workloads);
+        const summary = describeProgress(state, request, workloads, waitingOn);
         if (summary !== lastSummary) {
           lastSummary = summary;
           onProgress({ request, state, workloads, summary });
@@ -278,8 +285,8 @@ export class DeployerClient {
   }
 }
 
-function describeProgress(state: EnvironmentState, request: RequestLogEntry | undefined, workloads: RolloutProgress[]): string {
+function describeProgress(state: EnvironmentState, request: RequestLogEntry | undefined, workloads: RolloutProgress[], waitingOn?: string): string {
   const counts = workloads.map((w) => `${w.ref.kind}/${w.ref.name} ${w.ready}/${w.desired} ready`).join(', ');
-  const step = state.inFlight ? `step ${state.inFlight.step}` : state.waitingFor;
+  const step = state.inFlight ? `step ${state.inFlight.step}${waitingOn ? ` (${waitingOn})` : ''}` : state.waitingFor;
   return `${request?.outcome ?? 'not yet received'}: ${step}${counts ? ` — ${counts}` : ''}`;
 }

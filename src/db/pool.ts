@@ -44,3 +44,19 @@ export async function closePools(): Promise<void> {
   pools.clear();
   await Promise.all(all.map((pool) => pool.end()));
 }
+
+// Node's network errors, and the SQLSTATEs of a server that is shutting down, starting up, out of
+// connection slots, or whose connection broke (class 08).
+const NETWORK_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EHOSTUNREACH', 'ENETUNREACH', 'EPIPE', 'EAI_AGAIN', 'ENOTFOUND']);
+const UNAVAILABLE_SQLSTATES = new Set(['57P01', '57P02', '57P03', '53300']);
+// node-postgres reports a lost or never-made connection as plain Errors with these messages.
+const CONNECTION_MESSAGES = /connection terminated|timeout exceeded when trying to connect|connection error|Connection terminated due to connection timeout|the database system is (starting up|shutting down)/i;
+
+/** Whether a query failed because PostgreSQL could not be reached (an outage), not because of the query. */
+export function isPostgresUnreachable(error: unknown): boolean {
+  if (!(error instanceof Error)) return false;
+  const code = (error as { code?: unknown }).code;
+  if (typeof code === 'string' && (NETWORK_CODES.has(code) || UNAVAILABLE_SQLSTATES.has(code) || code.startsWith('08'))) return true;
+  if (error instanceof AggregateError) return error.errors.some(isPostgresUnreachable);
+  return CONNECTION_MESSAGES.test(error.message);
+}

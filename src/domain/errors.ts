@@ -39,3 +39,33 @@ export const InvalidPath = 'InvalidPath';
 export function userError(message: string, type: string, ...details: unknown[]): DeployerError {
   return new DeployerError(type, message, false, details.length > 0 ? details : undefined);
 }
+
+/** A service the deployer depends on, as named in outage errors. */
+export type Dependency = 'PostgreSQL' | 'Kubernetes' | 'git';
+
+/** The failure type of an outage of each dependency once it outlasted a step's budget. */
+export const unavailableType: Record<Dependency, string> = {
+  PostgreSQL: 'PostgresUnavailable',
+  Kubernetes: 'KubernetesUnavailable',
+  git: 'GitUnavailable',
+};
+
+const unreachableType: Record<Dependency, string> = {
+  PostgreSQL: 'PostgresUnreachable',
+  Kubernetes: 'KubernetesUnreachable',
+  git: 'GitUnreachable',
+};
+
+/**
+ * A dependency did not answer (connection refused or reset, a timeout, 5xx/429): not the request's
+ * fault, and likely to pass, so retryable. Steps wait it out until their outage budget is spent
+ * and only then fail, with the dependency's `unavailableType`.
+ */
+export class DependencyUnreachable extends DeployerError {
+  constructor(
+    readonly dependency: Dependency,
+    message: string,
+  ) {
+    super(unreachableType[dependency], message, true);
+  }
+}

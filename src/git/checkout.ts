@@ -14,7 +14,7 @@ import { mkdir, rename, rm, stat } from 'node:fs/promises';
 import { join, sep } from 'node:path';
 import { simpleGit, type SimpleGit } from 'simple-git';
 import type { OpsRepoSource } from '../domain/vocabulary.js';
-import { userError } from '../domain/errors.js';
+import { DependencyUnreachable, userError } from '../domain/errors.js';
 
 export interface RepoCache {
   /** where ops repositories are cloned; shared by every environment on this worker */
@@ -125,6 +125,16 @@ async function ensureMirror(dirs: RepoDirs, url: string): Promise<void> {
   }
 }
 
+// What git prints when the remote cannot be reached or cannot serve right now (connection refused,
+// DNS, timeouts, a dropped connection, an HTTP 5xx/429), as opposed to a wrong URL or branch.
+const REMOTE_UNREACHABLE =
+  /could not resolve host|failed to connect|connection refused|connection timed out|operation timed out|network is unreachable|no route to host|connection reset|the remote end hung up unexpectedly|early eof|unexpected disconnect|unable to connect|returned error: (5\d\d|429)|temporary failure in name resolution/i;
+
+/** Whether a git error message says the remote was unreachable (an outage), not that the request was wrong. */
+export function isGitRemoteUnreachable(message: string): boolean {
+  return REMOTE_UNREACHABLE.test(message);
+}
+
 async function fetchBranch(dirs: RepoDirs, source: OpsRepoSource): Promise<void> {
   const refspec = `+refs/heads/${source.branch}:refs/remotes/origin/${source.branch}`;
   try {
@@ -137,7 +147,11 @@ async function fetchBranch(dirs: RepoDirs, source: OpsRepoSource): Promise<void>
         'InvalidOpsRepo',
       );
     }
-    // Network trouble, an unreachable host, a lock held by a concurrent fetch: worth a retry.
+    // An unreachable or failing remote is an outage to wait out; anything else (a lock held by a
+    // concurrent fetch) is still worth a retry.
+    if (isGitRemoteUnreachable(message)) {
+      throw new DependencyUnreachable('git', `git fetch of branch ${JSON.stringify(source.branch)} from ${source.url} failed: ${message}`);
+    }
     throw new Error(`git fetch of branch ${JSON.stringify(source.branch)} from ${source.url} failed: ${message}`);
   }
 }

@@ -6,6 +6,7 @@
 // reject) and turn timestamps into Dates. A deployer must send exactly what was rendered and
 // compare exactly what the server returns, so bodies stay plain JSON here.
 import * as k8s from '@kubernetes/client-node';
+import { DependencyUnreachable } from '../domain/errors.js';
 import type { Impersonation } from '../domain/tenancy.js';
 
 /** The `Status` object the API server returns with an error. */
@@ -34,6 +35,15 @@ export class KubeApiError extends Error {
     super(`${method} ${path}: HTTP ${code}${status?.reason ? ` ${status.reason}` : ''}: ${status?.message ?? body.slice(0, 500)}`);
     this.name = 'KubeApiError';
   }
+}
+
+/**
+ * The API server did not answer, or answered that it cannot serve now (5xx, 429 Too Many
+ * Requests): an outage to wait out, not a wrong request.
+ */
+export function isKubernetesUnreachable(error: unknown): boolean {
+  if (error instanceof DependencyUnreachable) return error.dependency === 'Kubernetes';
+  return error instanceof KubeApiError && (error.code >= 500 || error.code === 429);
 }
 
 export function isNotFound(error: unknown): boolean {
@@ -123,10 +133,10 @@ export class KubeClient {
       text = await response.body.text();
     } catch (error) {
       if (this.signal?.aborted) throw this.signal.reason ?? error;
-      if (timeout.aborted) throw new Error(`${method} ${path}: no answer from ${this.server} within ${this.requestTimeoutMs} ms`);
-      // Connection refused, reset, DNS, TLS: transient from where we stand, so a plain (retryable) error.
+      if (timeout.aborted) throw new DependencyUnreachable('Kubernetes', `${method} ${path}: no answer from ${this.server} within ${this.requestTimeoutMs} ms`);
+      // Connection refused, reset, DNS, TLS: transient from where we stand.
       const cause = error instanceof Error ? (error.cause instanceof Error ? error.cause.message : error.message) : String(error);
-      throw new Error(`${method} ${path}: request to ${this.server} failed: ${cause}`);
+      throw new DependencyUnreachable('Kubernetes', `${method} ${path}: request to ${this.server} failed: ${cause}`);
     }
     if (code >= 200 && code < 300) return (text ? JSON.parse(text) : undefined) as T;
     throw new KubeApiError(code, method, path, parseStatus(text), text);

@@ -97,6 +97,11 @@ export const liveWorkflow = z
     status: z.string().openapi({ example: 'RUNNING' }),
     state: z.record(z.string(), z.unknown()).nullable().openapi({ description: 'the answer to the workflow\'s `state` query' }),
     state_error: z.string().nullable().openapi({ description: 'why state is null' }),
+    waiting_on: z
+      .string()
+      .nullable()
+      .optional()
+      .openapi({ description: 'set while a step waits for an unreachable dependency (Postgres, Kubernetes, git), naming it and since when' }),
   })
   .openapi('LiveWorkflow');
 
