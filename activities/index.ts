@@ -8,6 +8,7 @@ import { createEnvironmentActivities } from './environment.js';
 import { createHealthActivities } from './health.js';
 import { createOpsRepoActivities } from './ops-repo.js';
 import { createRecordActivities } from './record.js';
+import { createRecordedStateActivities } from './recorded-state.js';
 import { createRenderActivities } from './render.js';
 import { createScaleActivities } from './scale.js';
 import type { DeployerActivities, EnvironmentPolicy } from './types.js';
@@ -36,5 +37,6 @@ export function createActivities(deps: ActivityDeps): DeployerActivities {
     ...createHealthActivities(deps),
     ...createScaleActivities(deps),
     ...createRecordActivities(deps),
+    ...createRecordedStateActivities(deps),
   };
 }

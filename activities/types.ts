@@ -1,5 +1,6 @@
 // The contract between the environment workflow and its activities. Everything here crosses the
 // Temporal boundary as a payload, so it stays small: hashes and references, never manifests.
+import type { RecordedState, RecordedStateQuery } from '../src/domain/recorded-state.js';
 import type { Impersonation } from '../src/domain/tenancy.js';
 import type { ChangeAction, EnvironmentPolicy, ObjectRef, OpsRepoSource, RolloutProgress } from '../src/domain/vocabulary.js';
 
@@ -172,4 +173,5 @@ export interface DeployerActivities {
   scaleWorkloads(input: ScaleInput): Promise<ScaleResult>;
   recordHistory(record: HistoryRecord): Promise<void>;
   recordCurrentState(record: CurrentStateRecord): Promise<void>;
+  loadRecordedState(query: RecordedStateQuery): Promise<RecordedState>;
 }

@@ -1,5 +1,6 @@
 // The environment workflow's decisions as pure functions of its state: no Temporal imports, no
 // clock (time comes in as `now`), so every rule is unit-tested directly.
+import type { RecordedState } from '../src/domain/recorded-state.js';
 import type { CarriedState, EnvironmentState, InFlight, PendingRequest, Release, RequestLogEntry } from './state.js';
 
 export const MAX_RECENT_RELEASES = 20;
@@ -132,6 +133,26 @@ export function autoRollbackPlan(
 export function recordRelease(releases: Release[], release: Release): Release[] {
   const rest = releases.filter((r) => r.seq !== release.seq);
   return [release, ...rest].sort((a, b) => b.seq - a.seq).slice(0, MAX_RECENT_RELEASES);
+}
+
+/**
+ * The state of a run that starts without carried state, from what Postgres recorded: the newest
+ * release is the desired one and the newest healthy one is current, so rollback, drift and status
+ * go on as before the previous run ended. Requests already received by this run are kept.
+ */
+export function stateFromRecords(state: CarriedState, recorded: RecordedState): CarriedState {
+  const releases: Release[] = recorded.releases.slice(0, MAX_RECENT_RELEASES).map((r) => ({ ...r, pinned: r.action !== 'deploy' }));
+  const desired = releases[0];
+  const current = releases.find((r) => r.status === 'healthy');
+  return {
+    ...state,
+    releases,
+    desired,
+    current,
+    stopped: recorded.stopped,
+    status: recorded.stopped ? 'stopped' : (recorded.releases[0]?.status ?? state.status),
+    nextSeq: Math.max(state.nextSeq, recorded.releaseCount + 1),
+  };
 }
 
 export type DriftPlan = { type: 'reapply'; release: Release } | { type: 'keep-stopped' } | { type: 'none'; detail: string };

@@ -31,6 +31,7 @@ import {
   type RenderInput,
 } from '../activities/types.js';
 import {
+  MAX_RECENT_RELEASES,
   acceptRequest,
   autoRollbackPlan,
   currentDetailsMarkdown,
@@ -38,6 +39,7 @@ import {
   logRequest,
   nextDriftAt,
   planDrift,
+  stateFromRecords,
   unhealthyDesired,
   planRequest,
   recordRelease,
@@ -509,6 +511,20 @@ export async function environmentWorkflow(input: EnvironmentWorkflowInput): Prom
   }
 
   publish();
+  // A run that starts blank although the environment has a record (its predecessor was terminated
+  // or failed) picks up from Postgres: the releases to roll back to, what runs, whether stopped.
+  // Workflows that started before this existed keep their old commands on replay.
+  if (!input.carried && patched('rebuild-state-from-records')) {
+    const recorded = await records.loadRecordedState.executeWithOptions(
+      { startToCloseTimeout: '30 seconds', summary: `read the record of ${project}/${environment}` },
+      [{ project, environment, limit: MAX_RECENT_RELEASES }],
+    );
+    if (recorded.releaseCount > 0 || recorded.stopped) {
+      state = stateFromRecords(state, recorded);
+      log.info('state rebuilt from the record', { releases: recorded.releaseCount, closedInProgress: recorded.closedInProgress });
+      publish();
+    }
+  }
   for (let turn = 1; ; turn++) {
     const pending = state.pending;
     if (pending) {

@@ -13,6 +13,7 @@ import {
   rollbackTarget,
   shouldContinueAsNew,
   startDelay,
+  stateFromRecords,
 } from '../../workflows/decide.js';
 import type { CarriedState, PendingRequest, Release } from '../../workflows/state.js';
 
@@ -158,5 +159,34 @@ describe('waiting for', () => {
     expect(describeWaitingFor(base, undefined, 0)).toBe('no release yet: waiting for a deploy');
     const idle = { ...base, policy, desired: release(1, 'web:1', 'healthy'), lastStartedAt: Date.UTC(2026, 0, 1, 12, 0, 0) };
     expect(describeWaitingFor(idle, undefined, Date.UTC(2026, 0, 1, 12, 0, 5))).toBe('idle: next drift pass at 2026-01-01T12:01:00.000Z');
+  });
+});
+
+describe('a run that starts without carried state', () => {
+  const recorded = (seq: number, imageRef: string, status: 'healthy' | 'failed' | 'cancelled', action: 'deploy' | 'rollback' | 'auto-rollback' = 'deploy') => ({
+    seq, action, imageRef, status, requestId: `r${seq}`, startedAt: seq * 1000, opsSha: `sha${seq}`,
+  });
+
+  it('takes the newest recorded release as desired and the newest healthy one as current, keeping requests it already has', () => {
+    const withPending = acceptRequest(base, { kind: 'rollback', requestId: 'rb', requestedBy: 'ops', receivedAt: 5 });
+    const state = stateFromRecords(withPending, {
+      releases: [recorded(3, 'web:3', 'failed'), recorded(2, 'web:2', 'healthy', 'rollback'), recorded(1, 'web:1', 'healthy')],
+      releaseCount: 3,
+      stopped: false,
+      closedInProgress: 1,
+    });
+    expect(state.desired).toMatchObject({ seq: 3, imageRef: 'web:3', pinned: false });
+    expect(state.current).toMatchObject({ seq: 2, imageRef: 'web:2', pinned: true });
+    expect(state.status).toBe('failed');
+    expect(state.nextSeq).toBe(4);
+    expect(state.pending?.requestId).toBe('rb');
+    expect(state.requests.map((r) => r.requestId)).toEqual(['rb']);
+    // a rollback now has a target again: the release before the current one
+    expect(rollbackTarget(state)).toMatchObject({ release: { imageRef: 'web:1', opsSha: 'sha1' } });
+  });
+
+  it('keeps a stopped environment stopped, and numbers past every recorded release', () => {
+    const state = stateFromRecords(base, { releases: [recorded(41, 'web:41', 'healthy')], releaseCount: 41, stopped: true, closedInProgress: 0 });
+    expect(state).toMatchObject({ stopped: true, status: 'stopped', nextSeq: 42 });
   });
 });

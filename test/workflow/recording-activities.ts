@@ -1,6 +1,7 @@
 // Activities for workflow tests: they do nothing to a cluster but record every call (with the
 // workflow time at which it was scheduled) and let a test decide outcomes and hold a rollout open.
 import { activityInfo, ApplicationFailure, Context } from '@temporalio/activity';
+import type { RecordedState } from '../../src/domain/recorded-state.js';
 import { defaultPolicy, type DeployerActivities, type EnvironmentPolicy, type HistoryRecord } from '../../activities/types.js';
 
 export interface RecordedCall {
@@ -34,6 +35,8 @@ export class RecordingActivities {
   applyStarted = 0;
   /** the apply result's `changed` flag for drift passes */
   applyChanges = false;
+  /** what Postgres "remembers" for a run that starts without carried state (nothing by default) */
+  recordedState?: RecordedState;
 
   constructor(options: RecordingOptions = {}) {
     this.policy = { ...defaultPolicy, ...options.policy };
@@ -129,6 +132,10 @@ export class RecordingActivities {
       },
       recordCurrentState: async (row) => {
         this.record('recordCurrentState', row);
+      },
+      loadRecordedState: async (query) => {
+        this.record('loadRecordedState', query);
+        return this.recordedState ?? { releases: [], releaseCount: 0, stopped: false, closedInProgress: 0 };
       },
     };
   }
