@@ -3,14 +3,14 @@ import { loadConfig } from './config.js';
 import { closePools, onPoolError } from './db/pool.js';
 import { createLogger, installTemporalLogging } from './observability/logger.js';
 import { exitOnConfigError } from './system/exit-on-config-error.js';
-import { runWorker } from './system/run-worker.js';
+import { runWorker, type RunWorkerOptions } from './system/run-worker.js';
 
-export async function main(): Promise<void> {
+export async function main({ workflowBundle }: Pick<RunWorkerOptions, 'workflowBundle'> = {}): Promise<void> {
   const config = exitOnConfigError(loadConfig);
   const logger = createLogger(config.logLevel, 'deployer-worker');
   onPoolError((error) => logger.warn({ err: error }, 'postgres connection lost; the pool reconnects on the next query'));
   installTemporalLogging(logger);
-  const running = await runWorker(config, logger);
+  const running = await runWorker(config, logger, { workflowBundle });
   for (const signal of ['SIGINT', 'SIGTERM'] as const) process.once(signal, () => void running.stop());
   await running.done;
   await closePools();

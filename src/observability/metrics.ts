@@ -1,6 +1,7 @@
 // Prometheus metrics of the deployer. One registry per process: the worker counts what the
-// workflows did (through the record activity, once per history row) and activity failures; the
-// API adds the pending requests it sees at scrape time.
+// workflows did (through the record activity, once per history row), activity failures and the
+// workflow tasks it failed (read from the Temporal runtime's log); the API adds the pending
+// requests it sees at scrape time.
 import client from 'prom-client';
 
 export const registry = new client.Registry();
@@ -44,6 +45,13 @@ export const activityFailuresTotal = new client.Counter({
   name: 'deployer_activity_failures_total',
   help: 'Activity attempts that failed, by activity and error type.',
   labelNames: ['activity', 'error_type'] as const,
+  registers: [registry],
+});
+
+export const workflowTaskFailuresTotal = new client.Counter({
+  name: 'deployer_workflow_task_failures_total',
+  help: 'Workflow tasks this worker failed, by reason: nondeterminism (the workflow code no longer replays its history, e.g. a change without patched()) or workflow_error (anything else). Each failure stalls its workflow until a retry succeeds.',
+  labelNames: ['reason'] as const,
   registers: [registry],
 });
 

@@ -1,10 +1,12 @@
-// Runs the worker with the real activities until stopped, and serves its /metrics.
+// Runs the worker with the real activities until stopped, and serves its /metrics, /healthz and
+// /readyz.
 import { serve } from '@hono/node-server';
 import { Hono } from 'hono';
 import type { Config } from '../config.js';
 import { getPool } from '../db/pool.js';
 import { loadKubeConfig } from '../k8s/kubeconfig.js';
 import { registry } from '../observability/metrics.js';
+import { wedgedWorkflows, type WedgedWorkflows } from '../observability/wedged-workflows.js';
 import type { Logger } from '../observability/logger.js';
 import { createDeployerWorker } from '../worker/create-worker.js';
 
@@ -14,18 +16,40 @@ export interface RunningWorker {
   stop(): Promise<void>;
 }
 
-export function metricsApp(): Hono {
+const listedWedged = 20;
+
+export function metricsApp({ wedged = wedgedWorkflows }: { wedged?: WedgedWorkflows } = {}): Hono {
   const app = new Hono();
   app.get('/metrics', async (c) => c.body(await registry.metrics(), 200, { 'Content-Type': registry.contentType }));
   app.get('/healthz', (c) => c.json({ ok: true }));
+  // Not ready while this worker's workflow code fails to replay some workflow's history: a
+  // rollout of such a version then stops at its first pod instead of wedging every environment.
+  app.get('/readyz', (c) => {
+    const workflows = wedged.list();
+    if (workflows.length === 0) return c.json({ ok: true });
+    return c.json({
+      ok: false,
+      error: `${workflows.length} workflow(s) wedged by nondeterminism: this worker's workflow code does not replay their history; roll the worker back or add patched()`,
+      wedged: workflows.length,
+      workflows: workflows.slice(0, listedWedged),
+    }, 503);
+  });
   return app;
 }
 
-export async function runWorker(config: Config, logger: Logger, { serveMetrics = true } = {}): Promise<RunningWorker> {
+export interface RunWorkerOptions {
+  /** serve /metrics, /healthz and /readyz on the worker metrics port */
+  serveMetrics?: boolean;
+  /** a pre-built workflow bundle instead of bundling workflows/ at start */
+  workflowBundle?: { code: string };
+}
+
+export async function runWorker(config: Config, logger: Logger, { serveMetrics = true, workflowBundle }: RunWorkerOptions = {}): Promise<RunningWorker> {
   const { worker, connection } = await createDeployerWorker({
     temporalAddress: config.temporal.address,
     namespace: config.temporal.namespace,
     taskQueue: config.temporal.taskQueue,
+    workflowBundle,
     deps: {
       pool: getPool(config.databaseUrl),
       kubeConfig: loadKubeConfig(config.kubeconfig),
