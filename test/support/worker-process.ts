@@ -1,0 +1,12 @@
+// The worker's entry point (`src/worker.ts`: config, JSON logs, the Temporal runtime, /metrics,
+// /healthz, /readyz) with a pre-built workflow bundle read from the file named by the first
+// argument: how a test runs the real worker process on changed workflow code.
+import { readFile } from 'node:fs/promises';
+import { main } from '../../src/worker.js';
+
+const bundleFile = process.argv[2];
+if (!bundleFile) {
+  console.error('usage: tsx test/support/worker-process.ts WORKFLOW_BUNDLE_FILE');
+  process.exit(2);
+}
+await main({ workflowBundle: { code: await readFile(bundleFile, 'utf8') } });
