@@ -101,14 +101,16 @@ export class WorkflowHarness {
     return request.requestId;
   }
 
-  async stop(environment: string) {
-    const request = this.meta('stop');
+  async stop(environment: string, extra: { reason?: string } = {}) {
+    const request = { ...this.meta('stop'), ...extra };
     await signalEnvironment(this.client, this.target(environment), stopSignal, request);
     return request.requestId;
   }
 
-  async cancel(environment: string) {
-    const request = this.meta('cancel');
+  /** `requestId` resends an earlier cancel, as a retrying pipeline would. */
+  async cancel(environment: string, extra: { reason?: string; requestId?: string } = {}) {
+    const meta = this.meta('cancel');
+    const request = { ...meta, ...extra, requestId: extra.requestId ?? meta.requestId };
     await signalEnvironment(this.client, this.target(environment), cancelSignal, request);
     return request.requestId;
   }
@@ -140,17 +142,26 @@ export class WorkflowHarness {
 
   /**
    * Writes every run of this harness's workflows to test/replay/histories/, named after the test,
-   * for the replay suite (`npm run test:record-histories`).
+   * for the replay suite (`npm run test:record-histories`). A history already there is kept: it
+   * was recorded from older workflow code and is what proves a patched() path still replays.
+   * `DEPLOYER_RECORD_HISTORIES=overwrite` replaces it anyway.
    */
   private async exportHistories(): Promise<void> {
     const testName = (expect.getState().currentTestName ?? 'unnamed').toLowerCase().replace(/[^a-z0-9]+/g, '-').replace(/^-|-$/g, '').slice(0, 80);
+    const overwrite = process.env.DEPLOYER_RECORD_HISTORIES === 'overwrite';
     await mkdir(historiesDir, { recursive: true });
     let index = 0;
     for await (const execution of this.client.workflow.list({ query: `WorkflowId STARTS_WITH "deploy/${this.project}/"` })) {
       const history = await this.client.workflow.getHandle(execution.workflowId, execution.runId).fetchHistory();
       const environment = execution.workflowId.split('/').at(-1);
       index += 1;
-      await writeFile(join(historiesDir, `${testName}--${environment}-${index}.json`), historyToJSON(history));
+      const file = join(historiesDir, `${testName}--${environment}-${index}.json`);
+      try {
+        await writeFile(file, historyToJSON(history), { flag: overwrite ? 'w' : 'wx' });
+      } catch (error) {
+        if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
+        console.warn(`kept the recorded history ${file}: histories of older workflow code guard its patched() paths (DEPLOYER_RECORD_HISTORIES=overwrite replaces it)`);
+      }
     }
   }
 
