@@ -13,6 +13,9 @@ export interface RecordedCall {
   scheduledAt: number;
 }
 
+/** How a step told to fail fails: at once with an error, or by going silent past its heartbeat timeout. */
+export type StepFailure = { message: string; type?: string; retryable?: boolean } | { stallMs: number };
+
 export interface RecordingOptions {
   policy?: Partial<EnvironmentPolicy>;
   /** rollouts of these images fail their health check */
@@ -28,6 +31,11 @@ export class RecordingActivities {
   failingImages: Set<string>;
   /** the ops repo branch head the fake sync reports; tests move it */
   branchHead = 'sha-1';
+  /** when true, scaling finds nothing to change, as in a stopped environment nobody scaled up */
+  nothingToScale = false;
+  private failures = new Map<keyof DeployerActivities, StepFailure[]>();
+  private holding = new Set<keyof DeployerActivities>();
+  private held = new Map<keyof DeployerActivities, Array<() => void>>();
   private heldRollouts: Array<() => void> = [];
   holdRollouts = false;
   /** when true, applyManifests heartbeats and waits, as a long apply would, until the worker goes away */
@@ -58,6 +66,47 @@ export class RecordingActivities {
     return this.heldRollouts.length;
   }
 
+  /** The next calls of `name` fail, one failure each, in order; the calls after them succeed. */
+  failNext(name: keyof DeployerActivities, ...failures: StepFailure[]): void {
+    this.failures.set(name, [...(this.failures.get(name) ?? []), ...failures]);
+  }
+
+  /** Calls of `name` wait, heartbeating, until `release(name)`. */
+  hold(name: keyof DeployerActivities): void {
+    this.holding.add(name);
+  }
+
+  release(name: keyof DeployerActivities): void {
+    this.holding.delete(name);
+    for (const go of this.held.get(name) ?? []) go();
+    this.held.delete(name);
+  }
+
+  waiting(name: keyof DeployerActivities): number {
+    return this.held.get(name)?.length ?? 0;
+  }
+
+  /** Records the call, then holds or fails it as the test asked. */
+  private async step(name: keyof DeployerActivities, input: unknown): Promise<void> {
+    this.record(name, input);
+    if (this.holding.has(name)) {
+      const context = Context.current();
+      const beat = setInterval(() => context.heartbeat({ held: name }), 200);
+      try {
+        await Promise.race([new Promise<void>((go) => this.held.set(name, [...(this.held.get(name) ?? []), go])), context.cancelled]);
+      } finally {
+        clearInterval(beat);
+      }
+    }
+    const failure = this.failures.get(name)?.shift();
+    if (!failure) return;
+    if ('stallMs' in failure) {
+      await Promise.race([new Promise((resolve) => setTimeout(resolve, failure.stallMs)), Context.current().cancelled]);
+      throw ApplicationFailure.retryable(`${name} answered after ${failure.stallMs} ms, too late`);
+    }
+    throw failure.retryable ? ApplicationFailure.retryable(failure.message, failure.type) : ApplicationFailure.nonRetryable(failure.message, failure.type);
+  }
+
   private record(name: keyof DeployerActivities, input: unknown): void {
     const info = activityInfo();
     this.calls.push({ name, input, workflowId: info.workflowExecution?.workflowId ?? '', attempt: info.attempt, scheduledAt: info.scheduledTimestampMs });
@@ -66,7 +115,7 @@ export class RecordingActivities {
   activities(): DeployerActivities {
     return {
       loadEnvironment: async (ref) => {
-        this.record('loadEnvironment', ref);
+        await this.step('loadEnvironment', ref);
         return {
           ...ref,
           namespace: `${ref.project}-${ref.environment}`,
@@ -77,16 +126,16 @@ export class RecordingActivities {
         };
       },
       syncOpsRepo: async (input) => {
-        this.record('syncOpsRepo', input);
+        await this.step('syncOpsRepo', input);
         return { sha: input.pinSha ?? this.branchHead };
       },
       renderManifests: async (input) => {
-        this.record('renderManifests', input);
+        await this.step('renderManifests', input);
         const manifestHash = `${input.sha}:${input.imageRef}:${JSON.stringify(input.valuesOverrides)}`;
         return { manifestHash, objects: [{ apiVersion: 'apps/v1', kind: 'Deployment', name: 'web', namespace: input.namespace }] };
       },
       applyManifests: async (input) => {
-        this.record('applyManifests', input);
+        await this.step('applyManifests', input);
         if (this.holdApplies) {
           this.applyStarted += 1;
           const context = Context.current();
@@ -123,7 +172,8 @@ export class RecordingActivities {
         return { workloads: [{ ref: input.objects[0]!, desired: 1, updated: 1, ready: 1, available: 1, done: true }] };
       },
       scaleWorkloads: async (input) => {
-        this.record('scaleWorkloads', input);
+        await this.step('scaleWorkloads', input);
+        if (this.nothingToScale) return { scaled: [] };
         return { scaled: [{ ref: { apiVersion: 'apps/v1', kind: 'Deployment', name: 'web', namespace: input.namespace }, from: 1, to: input.action === 'stop' ? 0 : 1 }] };
       },
       recordHistory: async (row) => {
