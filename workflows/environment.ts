@@ -425,6 +425,9 @@ export async function environmentWorkflow(input: EnvironmentWorkflowInput): Prom
   async function driftPass(): Promise<void> {
     const now = Date.now();
     state = { ...state, lastDriftAt: now };
+    // A stop or cancel interrupts the release it was sent for. Left set, it failed every later
+    // drift pass that found a change, in its wait for health, until the next release started.
+    if (interruption && patched('drift-clears-past-interruption')) interruption = undefined;
     // Workflows that started before drift kept to healthy releases re-applied a failed one when
     // nothing healthy existed; that path keeps its old commands on replay.
     const legacyDrift = unhealthyDesired(state) !== undefined && !state.current && !patched('drift-reapplies-only-healthy');

@@ -180,6 +180,28 @@ describe('the environment workflow, on its less travelled paths', () => {
     expect(h.recorder.cancelledRollouts).toEqual([]);
   });
 
+  it('corrects drift after a cancelled deploy: the cancel ended that release, not the passes after it', async () => {
+    const h = await start({ policy: drifting });
+    await healthy(h, 'prod', 'web:1');
+    h.recorder.holdRollouts = true;
+    const deploy = await h.deploy('prod', 'web:2');
+    await waitFor('the rollout of web:2 to be held', () => h.recorder.rolloutsWaiting === 1);
+    await h.cancel('prod', { reason: 'wrong image' });
+    await h.waitForState('prod', 'web:2 cancelled', (s) => s.desired?.imageRef === 'web:2' && s.desired.status === 'cancelled' && !s.inFlight);
+    h.recorder.releaseRollouts();
+    expect(h.recorder.cancelledRollouts).toEqual([h.workflowId('prod')]);
+
+    // Someone edits what web:1 applied: the next pass re-applies it, waits for it, records it.
+    h.recorder.applyChanges = true;
+    const row = await waitFor('a recorded drift correction', () => rows(h, { action: 'drift', status: 'corrected' })[0], { timeoutMs: 10_000 });
+    expect(row).toMatchObject({ imageRef: 'web:1' });
+    expect(rows(h, { action: 'drift', status: 'failed' })).toEqual([]);
+    const after = await h.waitForState('prod', 'idle again', (s) => !s.inFlight);
+    expect(after.lastDriftError).toBeUndefined();
+    expect(after.current?.imageRef).toBe('web:1');
+    expect(after.requests.find((r) => r.requestId === deploy)?.outcome).toBe('cancelled');
+  });
+
   it('rolls back to a named release, refuses unknown and never-healthy targets and a rollback with nothing different before, and ignores a resent deploy', async () => {
     const h = await start({ policy: fast, failingImages: ['web:bad'] });
     const first = await h.deploy('prod', 'web:1');
