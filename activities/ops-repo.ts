@@ -17,6 +17,13 @@ export function createOpsRepoActivities(deps: Pick<ActivityDeps, 'repoCacheDir' 
           await ensureCommit(deps, source, sha);
           return { sha };
         }
+        // The poller fetched the branch a moment ago: make sure this worker has that commit
+        // (fetching only when its mirror lacks it) rather than asking the remote again.
+        if (input.knownHead !== undefined) {
+          const sha = validateCommitSha('knownHead', input.knownHead);
+          await ensureCommit(deps, source, sha);
+          return { sha };
+        }
         return { sha: await resolveBranchHead(deps, source) };
       });
     },

@@ -38,6 +38,8 @@ export interface SyncOpsRepoInput {
   opsRepo: OpsRepoSource;
   /** check out exactly this commit (a rollback or a retry); otherwise the branch head */
   pinSha?: string;
+  /** the branch head the ops repo's poller just fetched: used instead of fetching again */
+  knownHead?: string;
 }
 export interface SyncOpsRepoResult {
   sha: string;

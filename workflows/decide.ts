@@ -1,7 +1,8 @@
 // The environment workflow's decisions as pure functions of its state: no Temporal imports, no
 // clock (time comes in as `now`), so every rule is unit-tested directly.
 import type { RecordedState } from '../src/domain/recorded-state.js';
-import type { CarriedState, EnvironmentState, InFlight, PendingRequest, Release, RequestLogEntry } from './state.js';
+import type { ReconcileRequest } from './messages.js';
+import type { CarriedState, EnvironmentState, InFlight, PendingRequest, ReconcileWanted, Release, RequestLogEntry } from './state.js';
 
 export const MAX_RECENT_RELEASES = 20;
 export const MAX_REQUEST_LOG = 50;
@@ -155,6 +156,19 @@ export function stateFromRecords(state: CarriedState, recorded: RecordedState): 
   };
 }
 
+const MAX_RECONCILE_DETAIL = 500;
+
+/** Folds a reconcile request into the one already waiting: one pass serves them all. */
+export function wantReconcile(wanted: ReconcileWanted | undefined, request: ReconcileRequest, now: number): ReconcileWanted {
+  const detail = wanted ? `${request.detail}; ${wanted.detail}` : request.detail;
+  return {
+    since: wanted?.since ?? now,
+    sources: wanted?.sources.includes(request.source) ? wanted.sources : [...(wanted?.sources ?? []), request.source],
+    detail: detail.length > MAX_RECONCILE_DETAIL ? `${detail.slice(0, MAX_RECONCILE_DETAIL - 1)}…` : detail,
+    opsSha: request.opsSha ?? wanted?.opsSha,
+  };
+}
+
 export type DriftPlan = { type: 'reapply'; release: Release } | { type: 'keep-stopped' } | { type: 'none'; detail: string };
 
 /** The desired release when it did not become healthy (failed or cancelled), else undefined. */
@@ -186,7 +200,7 @@ const iso = (ms: number) => new Date(ms).toISOString();
 
 /** A sentence saying what the workflow waits for: the answer to "why isn't it deploying?". */
 export function describeWaitingFor(
-  state: Pick<CarriedState, 'pending' | 'lastStartedAt' | 'lastDriftAt' | 'policy' | 'stopped' | 'desired' | 'current' | 'status'>,
+  state: Pick<CarriedState, 'pending' | 'lastStartedAt' | 'lastDriftAt' | 'policy' | 'stopped' | 'desired' | 'current' | 'status' | 'reconcile'>,
   inFlight: InFlight | undefined,
   now: number,
 ): string {
@@ -199,6 +213,7 @@ export function describeWaitingFor(
     if (delay > 0) return `minimum interval until ${iso(now + delay)} before ${state.pending.kind} ${state.pending.requestId}`;
     return `starting ${state.pending.kind} ${state.pending.requestId}`;
   }
+  if (state.reconcile) return `reconcile pass starting: ${state.reconcile.detail}`;
   if (state.stopped) return 'stopped: a deploy resumes the environment';
   if (!state.desired) return 'no release yet: waiting for a deploy';
   const failed = unhealthyDesired(state);
@@ -209,7 +224,7 @@ export function describeWaitingFor(
       : 'nothing healthy is applied until then';
     return `desired release #${failed.seq} (${failed.imageRef}) ${failed.status}${why}: deploy a fixed release or roll back; ${kept}`;
   }
-  return `idle: next drift pass at ${iso(nextDriftAt(state, now))}`;
+  return `idle: next safety-net drift pass at ${iso(nextDriftAt(state, now))}, sooner on a change in the ops repo or the cluster`;
 }
 
 /** The query answer: the carried state plus what is happening right now. */

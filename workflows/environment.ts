@@ -45,9 +45,10 @@ import {
   recordRelease,
   shouldContinueAsNew,
   startDelay,
+  wantReconcile,
   type ReleasePlan,
 } from './decide.js';
-import { cancelSignal, deploySignal, rollbackSignal, stateQuery, stopSignal, type RequestMeta } from './messages.js';
+import { cancelSignal, deploySignal, reconcileSignal, rollbackSignal, stateQuery, stopSignal, type RequestMeta } from './messages.js';
 import { DeployEnvironment, DeployImage, DeployProject, DeployStatus } from './search-attributes.js';
 import type { CarriedState, InFlight, PendingRequest, Release, Step } from './state.js';
 
@@ -153,6 +154,10 @@ export async function environmentWorkflow(input: EnvironmentWorkflowInput): Prom
         detail: interrupted ? `cancelled ${inFlight?.requestId}` : 'nothing in flight to cancel',
       }),
     };
+    publish();
+  });
+  setHandler(reconcileSignal, (request) => {
+    state = { ...state, reconcile: wantReconcile(state.reconcile, request, Date.now()) };
     publish();
   });
   setHandler(stateQuery, () => describeState(ref, state, inFlight, Date.now()));
@@ -263,7 +268,8 @@ export async function environmentWorkflow(input: EnvironmentWorkflowInput): Prom
       release = { ...release, ...changes };
       state = { ...state, desired: release, releases: recordRelease(state.releases, release) };
     };
-    state = { ...state, nextSeq: state.nextSeq + 1, lastStartedAt: now, status: 'deploying' };
+    // A release applies everything, so it serves any reconcile wanted so far.
+    state = { ...state, nextSeq: state.nextSeq + 1, lastStartedAt: now, status: 'deploying', reconcile: undefined };
     save({});
     interruption = undefined;
     inFlight = { requestId: meta.requestId, kind: plan.action === 'deploy' ? 'deploy' : 'rollback', step: 'load', releaseSeq: release.seq, startedAt: now };
@@ -424,7 +430,8 @@ export async function environmentWorkflow(input: EnvironmentWorkflowInput): Prom
 
   async function driftPass(): Promise<void> {
     const now = Date.now();
-    state = { ...state, lastDriftAt: now };
+    const trigger = state.reconcile;
+    state = { ...state, lastDriftAt: now, reconcile: undefined };
     // A stop or cancel interrupts the release it was sent for. Left set, it failed every later
     // drift pass that found a change, in its wait for health, until the next release started.
     if (interruption && patched('drift-clears-past-interruption')) interruption = undefined;
@@ -435,7 +442,8 @@ export async function environmentWorkflow(input: EnvironmentWorkflowInput): Prom
     if (plan.type === 'none') return;
     inFlight = { requestId: `drift-${now}`, kind: 'drift', step: 'load', startedAt: now };
     const key = historyKey();
-    const base = { idempotencyKey: key, action: 'drift' as const, requestedBy: 'deployer', startedAt: new Date(now).toISOString() };
+    const base = { idempotencyKey: key, action: 'drift' as const, requestedBy: trigger ? `deployer (${trigger.sources.join(', ')})` : 'deployer', startedAt: new Date(now).toISOString() };
+    const noticed = trigger ? [`noticed: ${trigger.detail}`] : [];
     try {
       const config = await step('load', loadEnvironment);
       if (plan.type === 'keep-stopped') {
@@ -445,13 +453,13 @@ export async function environmentWorkflow(input: EnvironmentWorkflowInput): Prom
           ]),
         );
         if (scaled.length > 0) {
-          await step('record', () => recordHistory({ ...base, status: 'corrected', reason: `scaled ${scaled.length} workload(s) back to 0`, finishedAt: new Date(Date.now()).toISOString() }));
+          await step('record', () => recordHistory({ ...base, status: 'corrected', reason: [`scaled ${scaled.length} workload(s) back to 0`, ...noticed].join('; '), finishedAt: new Date(Date.now()).toISOString() }));
         }
       } else {
         const release = plan.release;
         const { sha } = await step('sync', () =>
           steps.syncOpsRepo.executeWithOptions({ startToCloseTimeout: STEP_TIMEOUT, heartbeatTimeout: STEP_HEARTBEAT_TIMEOUT, retry, summary: `drift: sync ${config.opsRepo.url}` }, [
-            { opsRepo: config.opsRepo, pinSha: release.pinned ? release.opsSha : undefined },
+            { opsRepo: config.opsRepo, pinSha: release.pinned ? release.opsSha : undefined, knownHead: release.pinned ? undefined : trigger?.opsSha },
           ]),
         );
         const rendered = await step('render', () =>
@@ -492,7 +500,7 @@ export async function environmentWorkflow(input: EnvironmentWorkflowInput): Prom
               imageRef: release.imageRef,
               sha,
               manifestHash: rendered.manifestHash,
-              reason: [shaMoved ? `ops repo moved to ${sha.slice(0, 8)}` : undefined, ...changedObjects].filter(Boolean).join('; '),
+              reason: [shaMoved ? `ops repo moved to ${sha.slice(0, 8)}` : undefined, ...changedObjects, ...noticed].filter(Boolean).join('; '),
               finishedAt: new Date(Date.now()).toISOString(),
             }),
           );
@@ -541,8 +549,10 @@ export async function environmentWorkflow(input: EnvironmentWorkflowInput): Prom
       await handle(pending);
     } else {
       const untilDrift = Math.max(0, nextDriftAt(state, Date.now()) - Date.now());
-      const woken = await condition(() => state.pending !== undefined, untilDrift, { summary: 'idle until the next drift pass' });
-      if (!woken) await driftPass();
+      const woken = await condition(() => state.pending !== undefined || state.reconcile !== undefined, untilDrift, {
+        summary: 'idle until a request, a change in the ops repo or the cluster, or the next safety-net drift pass',
+      });
+      if (!woken || (state.pending === undefined && state.reconcile !== undefined)) await driftPass();
     }
     if (shouldContinueAsNew(turn, workflowInfo().continueAsNewSuggested)) {
       await condition(allHandlersFinished);

@@ -24,10 +24,24 @@ export interface RollbackRequest extends RequestMeta {
 export type StopRequest = RequestMeta;
 export type CancelRequest = RequestMeta;
 
+/**
+ * Reconcile now instead of at the next safety-net pass: the ops repo's branch moved (sent by the
+ * repository's poller), or someone changed or deleted objects the environment manages (sent by
+ * the cluster watcher). Several close together make one pass.
+ */
+export interface ReconcileRequest {
+  source: 'ops-repo' | 'cluster';
+  /** what was noticed, for the record: "main moved to 3f2a9c1e", "Deployment/web changed by kubectl-edit" */
+  detail: string;
+  /** the branch head the poller fetched: the pass renders it without fetching again */
+  opsSha?: string;
+}
+
 export const deploySignal = defineSignal<[DeployRequest]>('deploy');
 export const rollbackSignal = defineSignal<[RollbackRequest]>('rollback');
 export const stopSignal = defineSignal<[StopRequest]>('stop');
 export const cancelSignal = defineSignal<[CancelRequest]>('cancel');
+export const reconcileSignal = defineSignal<[ReconcileRequest]>('reconcile');
 export const stateQuery = defineQuery<EnvironmentState>('state');
 
 export const TASK_QUEUE = 'deployer';

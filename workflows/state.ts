@@ -49,6 +49,15 @@ export interface RequestLogEntry {
   detail?: string;
 }
 
+export interface ReconcileWanted {
+  /** when the first request since the last pass arrived */
+  since: number;
+  sources: Array<'ops-repo' | 'cluster'>;
+  /** what was noticed, newest first, bounded */
+  detail: string;
+  opsSha?: string;
+}
+
 export type Step = 'load' | 'sync' | 'render' | 'apply' | 'health' | 'scale' | 'record';
 
 export interface InFlight {
@@ -74,6 +83,8 @@ export interface CarriedState {
   lastStartedAt?: number;
   lastDriftAt?: number;
   lastDriftError?: string;
+  /** a reconcile asked for since the last pass (changes noticed in the ops repo or the cluster) */
+  reconcile?: ReconcileWanted;
   nextSeq: number;
   /** newest first, bounded: what became of each request (superseded, healthy, …) */
   requests: RequestLogEntry[];

@@ -158,7 +158,7 @@ describe('waiting for', () => {
     expect(describeWaitingFor({ ...base, stopped: true }, undefined, 0)).toBe('stopped: a deploy resumes the environment');
     expect(describeWaitingFor(base, undefined, 0)).toBe('no release yet: waiting for a deploy');
     const idle = { ...base, policy, desired: release(1, 'web:1', 'healthy'), lastStartedAt: Date.UTC(2026, 0, 1, 12, 0, 0) };
-    expect(describeWaitingFor(idle, undefined, Date.UTC(2026, 0, 1, 12, 0, 5))).toBe('idle: next drift pass at 2026-01-01T12:01:00.000Z');
+    expect(describeWaitingFor(idle, undefined, Date.UTC(2026, 0, 1, 12, 0, 5))).toBe('idle: next safety-net drift pass at 2026-01-01T12:01:00.000Z, sooner on a change in the ops repo or the cluster');
   });
 });
 

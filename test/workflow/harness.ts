@@ -9,7 +9,7 @@ import { fileURLToPath } from 'node:url';
 import { expect } from 'vitest';
 import { signalEnvironment } from '../../src/client/signal-environment.js';
 import type { environmentWorkflow } from '../../workflows/environment.js';
-import { cancelSignal, deploySignal, rollbackSignal, stateQuery, stopSignal, type RequestMeta } from '../../workflows/messages.js';
+import { cancelSignal, deploySignal, reconcileSignal, rollbackSignal, stateQuery, stopSignal, type ReconcileRequest, type RequestMeta } from '../../workflows/messages.js';
 import type { EnvironmentState } from '../../workflows/state.js';
 import { waitFor } from '../../scripts/stack/wait.js';
 import { testEnv, uniqueSuffix } from '../support/env.js';
@@ -113,6 +113,11 @@ export class WorkflowHarness {
     const request = { ...meta, ...extra, requestId: extra.requestId ?? meta.requestId };
     await signalEnvironment(this.client, this.target(environment), cancelSignal, request);
     return request.requestId;
+  }
+
+  /** What the ops repo poller and the cluster watcher send: a signal to a running workflow only. */
+  async reconcile(environment: string, request: ReconcileRequest): Promise<void> {
+    await this.handle(environment).signal(reconcileSignal, request);
   }
 
   handle(environment: string): WorkflowHandle<typeof environmentWorkflow> {

@@ -127,7 +127,7 @@ export class RecordingActivities {
       },
       syncOpsRepo: async (input) => {
         await this.step('syncOpsRepo', input);
-        return { sha: input.pinSha ?? this.branchHead };
+        return { sha: input.pinSha ?? input.knownHead ?? this.branchHead };
       },
       renderManifests: async (input) => {
         await this.step('renderManifests', input);
