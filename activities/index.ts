@@ -11,6 +11,7 @@ import { createRecordActivities } from './record.js';
 import { createRecordedStateActivities } from './recorded-state.js';
 import { createRenderActivities } from './render.js';
 import { createScaleActivities } from './scale.js';
+import type { SignalReconcile } from '../src/domain/reconcile.js';
 import type { DeployerActivities, EnvironmentPolicy } from './types.js';
 
 export * from './types.js';
@@ -26,6 +27,8 @@ export interface ActivityDeps {
   defaultPolicy?: EnvironmentPolicy;
   /** service account (in each environment's namespace) that environments without their own apply as */
   defaultServiceAccount?: string;
+  /** tells an environment's running workflow to reconcile now (ops repo poller, cluster watcher) */
+  signalReconcile: SignalReconcile;
 }
 
 export function createActivities(deps: ActivityDeps): DeployerActivities {

@@ -2,6 +2,7 @@
 // and forget: a signal is accepted even while a deployment is in flight or the worker is down,
 // and the `state` query (or the SDK's waitForRelease) tells what became of it.
 import { defineQuery, defineSignal } from '@temporalio/workflow';
+import type { ReconcileRequest } from '../src/domain/reconcile.js';
 import type { EnvironmentState } from './state.js';
 
 export interface RequestMeta {
@@ -29,13 +30,7 @@ export type CancelRequest = RequestMeta;
  * repository's poller), or someone changed or deleted objects the environment manages (sent by
  * the cluster watcher). Several close together make one pass.
  */
-export interface ReconcileRequest {
-  source: 'ops-repo' | 'cluster';
-  /** what was noticed, for the record: "main moved to 3f2a9c1e", "Deployment/web changed by kubectl-edit" */
-  detail: string;
-  /** the branch head the poller fetched: the pass renders it without fetching again */
-  opsSha?: string;
-}
+export type { ReconcileRequest } from '../src/domain/reconcile.js';
 
 export const deploySignal = defineSignal<[DeployRequest]>('deploy');
 export const rollbackSignal = defineSignal<[RollbackRequest]>('rollback');

@@ -45,7 +45,7 @@ export interface RunWorkerOptions {
 }
 
 export async function runWorker(config: Config, logger: Logger, { serveMetrics = true, workflowBundle }: RunWorkerOptions = {}): Promise<RunningWorker> {
-  const { worker, connection } = await createDeployerWorker({
+  const { worker, connection, client } = await createDeployerWorker({
     temporalAddress: config.temporal.address,
     namespace: config.temporal.namespace,
     taskQueue: config.temporal.taskQueue,
@@ -66,6 +66,7 @@ export async function runWorker(config: Config, logger: Logger, { serveMetrics =
   const done = worker.run().finally(async () => {
     metricsServer?.close();
     await connection.close();
+    await client.connection.close();
     logger.info('worker stopped');
   });
   return {

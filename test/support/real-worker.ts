@@ -19,7 +19,8 @@ export interface RealWorker {
 export async function startRealWorker(options: { taskQueue: string; pool: pg.Pool; kubeConfig: k8s.KubeConfig; repoCacheDir: string }): Promise<RealWorker> {
   let worker: Worker;
   let workerConnection: NativeConnection;
-  ({ worker, connection: workerConnection } = await createDeployerWorker({
+  let workerClient: Client;
+  ({ worker, connection: workerConnection, client: workerClient } = await createDeployerWorker({
     temporalAddress: testEnv.temporalAddress,
     namespace: testEnv.temporalNamespace,
     taskQueue: options.taskQueue,
@@ -38,6 +39,7 @@ export async function startRealWorker(options: { taskQueue: string; pool: pg.Poo
       worker.shutdown();
       await running;
       await workerConnection.close();
+      await workerClient.connection.close();
       await connection.close();
     },
   };
