@@ -16,7 +16,7 @@ import { Discovery, unknownKind } from '../src/k8s/discovery.js';
 import { readInventory, writeInventory } from '../src/k8s/inventory.js';
 import { apiGroup, describeRef, environmentLabels, groupKind, MANAGED_BY_LABEL, MANAGED_BY_VALUE, parseManifests, refKey, refOf, type KubeObject } from '../src/k8s/objects.js';
 import type { Tenant } from '../src/k8s/ownership.js';
-import { applyOrder } from '../src/k8s/order.js';
+import { applyTiers } from '../src/k8s/order.js';
 import { prepareForApply } from '../src/k8s/prepare.js';
 import { deleteObject, findPruneCandidates } from '../src/k8s/prune.js';
 import type { ActivityDeps } from './index.js';
@@ -148,13 +148,17 @@ async function ensureEnvironmentNamespace({ input, tenant, dryRun, client, disco
   return action === 'created' ? { ref: refOf(namespace), action } : undefined;
 }
 
+// Objects of one apply tier (see src/k8s/order.ts) depend on none of each other, so they are
+// applied this many at a time; tiers still go one after another.
+const APPLY_CONCURRENCY = 8;
+
 async function applyRender({ input, tenant, dryRun, client, discovery, context }: ApplyRun, rendered: KubeObject[], planned: Map<KubeObject, PlannedObject>): Promise<AppliedRender> {
   const result: AppliedRender = { changes: [], keys: new Set(), namespacedKinds: [] };
   // Dry run only: Namespaces the apply would create. What goes into them is reported as created
   // rather than dry-run applied, which would fail on the missing namespace.
   const namespacesToCreate = new Set<string>();
 
-  for (const object of applyOrder(rendered)) {
+  const applyOne = async (object: KubeObject): Promise<ChangeSetEntry> => {
     const { prepared, namespaced } = planned.get(object)!;
     // Resolved again: a custom resource's kind is served once its CRD (applied earlier) is established.
     const resource = await discovery.resolve(object.apiVersion, object.kind);
@@ -162,19 +166,35 @@ async function applyRender({ input, tenant, dryRun, client, discovery, context }
     const ref = refOf(prepared);
     result.keys.add(refKey(ref));
     if (namespaced) result.namespacedKinds.push({ apiVersion: object.apiVersion, kind: object.kind });
+    if (!resource || (dryRun && namespacesToCreate.has(prepared.metadata.namespace ?? ''))) return { ref, action: 'created' };
+    const { action } = await applyObject(client, resource, prepared, { tenant, force: input.forceConflicts, dryRun });
+    if (dryRun && action === 'created' && groupKind(prepared) === '/Namespace') namespacesToCreate.add(ref.name);
+    // Custom resources of this CRD come in a later tier and need the kind served.
+    if (!dryRun && isCrd(prepared)) await waitForCrdEstablished(client, ref.name, { sleep: (ms) => context.sleep(ms) });
+    return { ref, action };
+  };
 
-    if (!resource || (dryRun && namespacesToCreate.has(prepared.metadata.namespace ?? ''))) {
-      result.changes.push({ ref, action: 'created' });
-    } else {
-      const { action } = await applyObject(client, resource, prepared, { tenant, force: input.forceConflicts, dryRun });
-      result.changes.push({ ref, action });
-      if (dryRun && action === 'created' && groupKind(prepared) === '/Namespace') namespacesToCreate.add(ref.name);
-      // Custom resources of this CRD come later in the apply order and need the kind served.
-      if (!dryRun && isCrd(prepared)) await waitForCrdEstablished(client, ref.name, { sleep: (ms) => context.sleep(ms) });
-    }
+  for (const tier of applyTiers(rendered)) {
+    // A dry run learns from each Namespace it would create, so it goes one object at a time.
+    const changes = await mapConcurrently(tier, dryRun ? 1 : APPLY_CONCURRENCY, applyOne);
+    result.changes.push(...changes);
     context.heartbeat({ step: 'apply', done: result.changes.length, total: rendered.length });
   }
   return result;
+}
+
+/** `work` over `items` with at most `limit` running at once; results in the order of `items`. */
+async function mapConcurrently<T, R>(items: readonly T[], limit: number, work: (item: T) => Promise<R>): Promise<R[]> {
+  const results = new Array<R>(items.length);
+  let next = 0;
+  const lane = async () => {
+    while (next < items.length) {
+      const index = next++;
+      results[index] = await work(items[index]!);
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, lane));
+  return results;
 }
 
 /** Deletes (or, in a dry run, only reports) what this environment owns and the render dropped. */

@@ -142,6 +142,11 @@ export class KubeClient {
     throw new KubeApiError(code, method, path, parseStatus(text), text);
   }
 
+  /** The API server this client talks to (what caches shared between clients are keyed by). */
+  get serverUrl(): string {
+    return this.server;
+  }
+
   get<T>(path: string, query?: RequestOptions['query']): Promise<T> {
     return this.request<T>('GET', path, { query });
   }

@@ -1,7 +1,8 @@
 // Resolves apiVersion + kind to the REST resource and its scope through the API's discovery, so
 // any kind the cluster serves works — custom resources included — without a table of our own.
-// One Discovery lives for one activity call: a CRD created by this apply is found by refetching
-// its group version, and a CRD created by someone else is found by the next call.
+// Answers are shared by every activity of the process for a minute (a deploy of 1,000
+// environments asks the same few group versions once, not 1,000 times); a kind that is not in a
+// cached answer is asked for again at once, so a CRD created since is found without waiting.
 import type { ObjectRef } from '../domain/vocabulary.js';
 import { isNotFound, type KubeClient } from './client.js';
 import { apiGroup, apiVersionOnly, describeRef } from './objects.js';
@@ -22,11 +23,43 @@ interface ApiResource {
   namespaced: boolean;
 }
 
-export class Discovery {
-  /** group version → its resources, or null when the cluster does not serve that group version */
-  private readonly cache = new Map<string, Promise<ApiResource[] | null>>();
+/** How long a discovery answer is reused. */
+export const DISCOVERY_TTL_MS = 60_000;
 
-  constructor(private readonly client: KubeClient) {}
+interface CachedAnswer {
+  answer: Promise<ApiResource[] | null>;
+  at: number;
+}
+
+/** group version → its resources (or null when not served), per API server, shared by the process */
+const sharedCaches = new Map<string, Map<string, CachedAnswer>>();
+
+class AnswerCache {
+  constructor(private readonly entries: Map<string, CachedAnswer>) {}
+  has(apiVersion: string): boolean {
+    return this.get(apiVersion) !== undefined;
+  }
+  get(apiVersion: string): Promise<ApiResource[] | null> | undefined {
+    const entry = this.entries.get(apiVersion);
+    if (entry && Date.now() - entry.at > DISCOVERY_TTL_MS) this.entries.delete(apiVersion);
+    return this.entries.get(apiVersion)?.answer;
+  }
+  set(apiVersion: string, answer: Promise<ApiResource[] | null>): void {
+    this.entries.set(apiVersion, { answer, at: Date.now() });
+  }
+  delete(apiVersion: string): void {
+    this.entries.delete(apiVersion);
+  }
+}
+
+export class Discovery {
+  private readonly cache: AnswerCache;
+
+  constructor(private readonly client: KubeClient) {
+    let entries = sharedCaches.get(client.serverUrl);
+    if (!entries) sharedCaches.set(client.serverUrl, (entries = new Map()));
+    this.cache = new AnswerCache(entries);
+  }
 
   /** The resource serving `kind` in `apiVersion`, or undefined when the cluster serves no such kind. */
   async resolve(apiVersion: string, kind: string): Promise<ResourceInfo | undefined> {

@@ -56,3 +56,16 @@ export function applyOrder<T extends { apiVersion: string; kind: string }>(objec
 export function pruneOrder<T extends { apiVersion: string; kind: string }>(objects: readonly T[]): T[] {
   return applyOrder(objects).reverse();
 }
+
+/** Objects grouped by apply rank, in apply order: the objects of one tier depend on none of each other. */
+export function applyTiers<T extends { apiVersion: string; kind: string }>(objects: readonly T[]): T[][] {
+  const tiers: T[][] = [];
+  let rank: number | undefined;
+  for (const object of applyOrder(objects)) {
+    const next = applyRank(object);
+    if (next !== rank) tiers.push([]);
+    rank = next;
+    tiers.at(-1)!.push(object);
+  }
+  return tiers;
+}

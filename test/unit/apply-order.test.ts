@@ -10,7 +10,7 @@ import {
   refKey,
   type KubeObject,
 } from '../../src/k8s/objects.js';
-import { applyOrder, pruneOrder } from '../../src/k8s/order.js';
+import { applyOrder, applyTiers, pruneOrder } from '../../src/k8s/order.js';
 import { prepareForApply } from '../../src/k8s/prepare.js';
 
 const object = (apiVersion: string, kind: string, name: string, extra: Partial<KubeObject> = {}): KubeObject => ({
@@ -53,6 +53,16 @@ describe('applyOrder', () => {
       'Deployment',
       'Ingress',
       'Widget',
+    ]);
+  });
+
+  it('groups objects of one rank into a tier, tiers in apply order', () => {
+    const rendered = [object('v1', 'ConfigMap', 'b'), deployment(), object('v1', 'ConfigMap', 'a'), object('v1', 'Namespace', 'shop'), object('example.com/v1', 'Widget', 'w'), object('example.com/v1', 'Gadget', 'g')];
+    expect(applyTiers(rendered).map((tier) => tier.map((o) => `${o.kind}/${o.metadata.name}`))).toEqual([
+      ['Namespace/shop'],
+      ['ConfigMap/b', 'ConfigMap/a'],
+      ['Deployment/web'],
+      ['Widget/w', 'Gadget/g'],
     ]);
   });
 
