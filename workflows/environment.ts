@@ -48,7 +48,7 @@ import {
   wantReconcile,
   type ReleasePlan,
 } from './decide.js';
-import { cancelSignal, deploySignal, reconcileSignal, rollbackSignal, stateQuery, stopSignal, type RequestMeta } from './messages.js';
+import { backgroundTaskQueue, cancelSignal, deploySignal, reconcileSignal, rollbackSignal, stateQuery, stopSignal, type RequestMeta } from './messages.js';
 import { DeployEnvironment, DeployImage, DeployProject, DeployStatus } from './search-attributes.js';
 import type { CarriedState, InFlight, PendingRequest, Release, Step } from './state.js';
 
@@ -203,9 +203,9 @@ export async function environmentWorkflow(input: EnvironmentWorkflowInput): Prom
     return run();
   }
 
-  async function loadEnvironment(): Promise<EnvironmentConfig> {
+  async function loadEnvironment(queue: { taskQueue?: string } = {}): Promise<EnvironmentConfig> {
     const config = await steps.loadEnvironment.executeWithOptions(
-      { startToCloseTimeout: STEP_TIMEOUT, heartbeatTimeout: STEP_HEARTBEAT_TIMEOUT, retry, summary: `load ${project}/${environment}` },
+      { startToCloseTimeout: STEP_TIMEOUT, heartbeatTimeout: STEP_HEARTBEAT_TIMEOUT, retry, summary: `load ${project}/${environment}`, ...queue },
       [ref],
     );
     state = { ...state, policy: config.policy };
@@ -235,7 +235,7 @@ export async function environmentWorkflow(input: EnvironmentWorkflowInput): Prom
   }
 
   /** Waits for the rollout, ending early (as a cancellation) when stop or cancel interrupts it. */
-  async function waitHealthy(config: EnvironmentConfig, objects: Parameters<DeployerActivities['waitForRollout']>[0]['objects']) {
+  async function waitHealthy(config: EnvironmentConfig, objects: Parameters<DeployerActivities['waitForRollout']>[0]['objects'], queue: { taskQueue?: string } = {}) {
     if (interruption) throw new CancelledByRequest(interruption.reason);
     healthScope = new CancellationScope();
     try {
@@ -247,6 +247,7 @@ export async function environmentWorkflow(input: EnvironmentWorkflowInput): Prom
             cancellationType: ActivityCancellationType.WAIT_CANCELLATION_COMPLETED,
             retry: { ...retry, maximumAttempts: 3 },
             summary: `wait for ${objects.length} objects in ns ${config.namespace} to be healthy`,
+            ...queue,
           },
           [{ namespace: config.namespace, objects, timeoutMs: config.policy.healthTimeoutMs, impersonate: config.impersonate }],
         ),
@@ -291,7 +292,7 @@ export async function environmentWorkflow(input: EnvironmentWorkflowInput): Prom
         ...extra,
       });
     try {
-      const config = await step('load', loadEnvironment);
+      const config = await step('load', () => loadEnvironment());
       await step('record', () => history('in-progress'));
       const { sha } = await step('sync', () =>
         steps.syncOpsRepo.executeWithOptions({ startToCloseTimeout: STEP_TIMEOUT, heartbeatTimeout: STEP_HEARTBEAT_TIMEOUT, retry, summary: `sync ${config.opsRepo.url}@${plan.pinned ? plan.opsSha?.slice(0, 8) : config.opsRepo.branch}` }, [
@@ -363,7 +364,7 @@ export async function environmentWorkflow(input: EnvironmentWorkflowInput): Prom
     const base = { idempotencyKey: key, action: 'stop' as const, requestId: meta.requestId, requestedBy: meta.requestedBy, reason: meta.reason, startedAt: new Date(now).toISOString() };
     let error: unknown;
     try {
-      const config = await step('load', loadEnvironment);
+      const config = await step('load', () => loadEnvironment());
       await step('scale', () =>
         steps.scaleWorkloads.executeWithOptions({ startToCloseTimeout: STEP_TIMEOUT, heartbeatTimeout: STEP_HEARTBEAT_TIMEOUT, retry, summary: `scale workloads in ns ${config.namespace} to 0` }, [
           { project, environment, namespace: config.namespace, action: 'stop', impersonate: config.impersonate },
@@ -444,11 +445,13 @@ export async function environmentWorkflow(input: EnvironmentWorkflowInput): Prom
     const key = historyKey();
     const base = { idempotencyKey: key, action: 'drift' as const, requestedBy: trigger ? `deployer (${trigger.sources.join(', ')})` : 'deployer', startedAt: new Date(now).toISOString() };
     const noticed = trigger ? [`noticed: ${trigger.detail}`] : [];
+    // Background work: its activities go to their own task queue, so deploys never wait behind it.
+    const background = { taskQueue: backgroundTaskQueue(workflowInfo().taskQueue) };
     try {
-      const config = await step('load', loadEnvironment);
+      const config = await step('load', () => loadEnvironment(background));
       if (plan.type === 'keep-stopped') {
         const { scaled } = await step('scale', () =>
-          steps.scaleWorkloads.executeWithOptions({ startToCloseTimeout: STEP_TIMEOUT, heartbeatTimeout: STEP_HEARTBEAT_TIMEOUT, retry, summary: `keep ns ${config.namespace} scaled to 0` }, [
+          steps.scaleWorkloads.executeWithOptions({ startToCloseTimeout: STEP_TIMEOUT, heartbeatTimeout: STEP_HEARTBEAT_TIMEOUT, retry, ...background, summary: `keep ns ${config.namespace} scaled to 0` }, [
             { project, environment, namespace: config.namespace, action: 'stop', impersonate: config.impersonate },
           ]),
         );
@@ -458,17 +461,17 @@ export async function environmentWorkflow(input: EnvironmentWorkflowInput): Prom
       } else {
         const release = plan.release;
         const { sha } = await step('sync', () =>
-          steps.syncOpsRepo.executeWithOptions({ startToCloseTimeout: STEP_TIMEOUT, heartbeatTimeout: STEP_HEARTBEAT_TIMEOUT, retry, summary: `drift: sync ${config.opsRepo.url}` }, [
+          steps.syncOpsRepo.executeWithOptions({ startToCloseTimeout: STEP_TIMEOUT, heartbeatTimeout: STEP_HEARTBEAT_TIMEOUT, retry, ...background, summary: `drift: sync ${config.opsRepo.url}` }, [
             { opsRepo: config.opsRepo, pinSha: release.pinned ? release.opsSha : undefined, knownHead: release.pinned ? undefined : trigger?.opsSha },
           ]),
         );
         const rendered = await step('render', () =>
-          steps.renderManifests.executeWithOptions({ startToCloseTimeout: STEP_TIMEOUT, heartbeatTimeout: STEP_HEARTBEAT_TIMEOUT, retry, summary: `drift: render ${config.manifestPath}` }, [
+          steps.renderManifests.executeWithOptions({ startToCloseTimeout: STEP_TIMEOUT, heartbeatTimeout: STEP_HEARTBEAT_TIMEOUT, retry, ...background, summary: `drift: render ${config.manifestPath}` }, [
             renderInput(config, release, sha),
           ]),
         );
         const applied = await step('apply', () =>
-          steps.applyManifests.executeWithOptions({ startToCloseTimeout: STEP_TIMEOUT, heartbeatTimeout: STEP_HEARTBEAT_TIMEOUT, retry, summary: `drift: re-apply ${rendered.objects.length} objects to ns ${config.namespace}` }, [
+          steps.applyManifests.executeWithOptions({ startToCloseTimeout: STEP_TIMEOUT, heartbeatTimeout: STEP_HEARTBEAT_TIMEOUT, retry, ...background, summary: `drift: re-apply ${rendered.objects.length} objects to ns ${config.namespace}` }, [
             {
               project,
               environment,
@@ -484,7 +487,7 @@ export async function environmentWorkflow(input: EnvironmentWorkflowInput): Prom
         );
         const shaMoved = sha !== release.opsSha;
         if (applied.changed || shaMoved) {
-          await step('health', () => waitHealthy(config, rendered.objects));
+          await step('health', () => waitHealthy(config, rendered.objects, background));
           const updated: Release = { ...release, opsSha: sha, manifestHash: rendered.manifestHash };
           state = {
             ...state,

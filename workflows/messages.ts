@@ -41,6 +41,14 @@ export const stateQuery = defineQuery<EnvironmentState>('state');
 
 export const TASK_QUEUE = 'deployer';
 
+/**
+ * Where background work runs — safety-net and reconcile drift passes, the cluster watcher — so a
+ * deploy never waits for an activity slot behind it. Every worker polls both queues.
+ */
+export function backgroundTaskQueue(taskQueue: string): string {
+  return `${taskQueue}-background`;
+}
+
 const slug = /^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/;
 export function isSlug(value: string): boolean {
   return slug.test(value);
@@ -48,4 +56,9 @@ export function isSlug(value: string): boolean {
 
 export function environmentWorkflowId(project: string, environment: string): string {
   return `deploy/${project}/${environment}`;
+}
+
+/** The one cluster watcher of a task queue (workflows/cluster-watcher.ts). */
+export function clusterWatcherWorkflowId(taskQueue: string): string {
+  return `cluster-watcher/${taskQueue}`;
 }

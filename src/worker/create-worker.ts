@@ -3,7 +3,7 @@ import { Client, Connection } from '@temporalio/client';
 import { NativeConnection, Worker } from '@temporalio/worker';
 import { fileURLToPath } from 'node:url';
 import { createActivities, type ActivityDeps } from '../../activities/index.js';
-import { TASK_QUEUE } from '../../workflows/messages.js';
+import { backgroundTaskQueue, TASK_QUEUE } from '../../workflows/messages.js';
 import { reconcileSignaller } from '../client/signal-reconcile.js';
 import { ActivityFailureCounter } from '../observability/activity-failures.js';
 import { DomainFailureInterceptor } from '../observability/domain-failures-interceptor.js';
@@ -21,19 +21,55 @@ export interface DeployerWorkerOptions {
 
 export const workflowsPath = fileURLToPath(new URL('../../workflows/index.ts', import.meta.url));
 
-/** The worker, its connection, and a client (activities signal environments through it); the caller closes both connections. */
-export async function createDeployerWorker(options: DeployerWorkerOptions): Promise<{ worker: Worker; connection: NativeConnection; client: Client }> {
+// Activity slots of the background queue (drift passes, the cluster watcher): enough for a burst
+// of reconciles, and never taken from deploys, which have the main queue's slots to themselves.
+const BACKGROUND_ACTIVITY_SLOTS = 16;
+
+/** The workers of the main and background task queues, run and stopped together. */
+export class DeployerWorker {
+  constructor(
+    private readonly main: Worker,
+    private readonly background: Worker,
+  ) {}
+
+  run(): Promise<void> {
+    return Promise.all([this.main.run(), this.background.run()]).then(() => undefined);
+  }
+
+  shutdown(): void {
+    for (const worker of [this.main, this.background]) if (worker.getState() === 'RUNNING') worker.shutdown();
+  }
+
+  getState(): ReturnType<Worker['getState']> {
+    return this.main.getState();
+  }
+}
+
+/** The workers, their connection, and a client (activities signal environments through it); the caller closes both connections. */
+export async function createDeployerWorker(options: DeployerWorkerOptions): Promise<{ worker: DeployerWorker; connection: NativeConnection; client: Client }> {
   const connection = await NativeConnection.connect({ address: options.temporalAddress });
   const client = new Client({ connection: await Connection.connect({ address: options.temporalAddress }), namespace: options.namespace });
-  const worker = await Worker.create({
+  const taskQueue = options.taskQueue ?? TASK_QUEUE;
+  const activities = createActivities({ signalReconcile: reconcileSignaller(client), ...options.deps });
+  // The counter is outermost, so it counts failures by the type the mapping gives them.
+  const interceptors = { activity: [() => ({ inbound: new ActivityFailureCounter() }), () => ({ inbound: new DomainFailureInterceptor() })] };
+  const main = await Worker.create({
     connection,
     namespace: options.namespace,
-    taskQueue: options.taskQueue ?? TASK_QUEUE,
+    taskQueue,
     ...(options.workflowBundle ? { workflowBundle: options.workflowBundle } : { workflowsPath }),
-    activities: createActivities({ signalReconcile: reconcileSignaller(client), ...options.deps }),
-    // The counter is outermost, so it counts failures by the type the mapping gives them.
-    interceptors: { activity: [() => ({ inbound: new ActivityFailureCounter() }), () => ({ inbound: new DomainFailureInterceptor() })] },
+    activities,
+    interceptors,
     ...workerTuning,
   });
-  return { worker, connection, client };
+  const background = await Worker.create({
+    connection,
+    namespace: options.namespace,
+    taskQueue: backgroundTaskQueue(taskQueue),
+    activities,
+    interceptors,
+    maxConcurrentActivityTaskExecutions: BACKGROUND_ACTIVITY_SLOTS,
+    ...workerTuning,
+  });
+  return { worker: new DeployerWorker(main, background), connection, client };
 }

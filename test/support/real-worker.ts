@@ -2,10 +2,10 @@
 // queue, with an SDK client for it: what integration tests deploy through.
 import type * as k8s from '@kubernetes/client-node';
 import { Client, Connection } from '@temporalio/client';
-import type { NativeConnection, Worker } from '@temporalio/worker';
+import type { NativeConnection } from '@temporalio/worker';
 import type pg from 'pg';
 import { DeployerClient } from '../../src/client/deployer-client.js';
-import { createDeployerWorker } from '../../src/worker/create-worker.js';
+import { createDeployerWorker, type DeployerWorker } from '../../src/worker/create-worker.js';
 import { workflowBundle } from '../workflow/harness.js';
 import { testEnv } from './env.js';
 
@@ -17,7 +17,7 @@ export interface RealWorker {
 }
 
 export async function startRealWorker(options: { taskQueue: string; pool: pg.Pool; kubeConfig: k8s.KubeConfig; repoCacheDir: string }): Promise<RealWorker> {
-  let worker: Worker;
+  let worker: DeployerWorker;
   let workerConnection: NativeConnection;
   let workerClient: Client;
   ({ worker, connection: workerConnection, client: workerClient } = await createDeployerWorker({

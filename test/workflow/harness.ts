@@ -9,7 +9,7 @@ import { fileURLToPath } from 'node:url';
 import { expect } from 'vitest';
 import { signalEnvironment } from '../../src/client/signal-environment.js';
 import type { environmentWorkflow } from '../../workflows/environment.js';
-import { cancelSignal, deploySignal, reconcileSignal, rollbackSignal, stateQuery, stopSignal, type ReconcileRequest, type RequestMeta } from '../../workflows/messages.js';
+import { backgroundTaskQueue, cancelSignal, deploySignal, reconcileSignal, rollbackSignal, stateQuery, stopSignal, type ReconcileRequest, type RequestMeta } from '../../workflows/messages.js';
 import type { EnvironmentState } from '../../workflows/state.js';
 import { waitFor } from '../../scripts/stack/wait.js';
 import { testEnv, uniqueSuffix } from '../support/env.js';
@@ -34,6 +34,7 @@ export class WorkflowHarness {
   readonly project = `wt-${uniqueSuffix()}`;
   readonly recorder: RecordingActivities;
   private worker?: Worker;
+  private backgroundWorker?: Worker;
   private running?: Promise<void>;
   private requestCounter = 0;
 
@@ -55,24 +56,36 @@ export class WorkflowHarness {
     return new WorkflowHarness(client, connection, nativeConnection, address, options);
   }
 
+  /** A worker of the environment's task queue and one of its background queue (drift passes), as the real worker runs them. */
   async startWorker(): Promise<void> {
+    const activities = this.recorder.activities();
     this.worker = await Worker.create({
       connection: this.nativeConnection,
       namespace: testEnv.temporalNamespace,
       taskQueue: this.taskQueue,
       workflowBundle: await workflowBundle(),
-      activities: this.recorder.activities(),
+      activities,
       shutdownGraceTime: '1 second',
       ...workerTuning,
     });
-    this.running = this.worker.run();
+    this.backgroundWorker = await Worker.create({
+      connection: this.nativeConnection,
+      namespace: testEnv.temporalNamespace,
+      taskQueue: backgroundTaskQueue(this.taskQueue),
+      activities,
+      shutdownGraceTime: '1 second',
+      ...workerTuning,
+    });
+    this.running = Promise.all([this.worker.run(), this.backgroundWorker.run()]).then(() => undefined);
   }
 
-  /** Stops the worker the way a crash-and-restart would: in-flight activities are abandoned to retries. */
+  /** Stops the workers the way a crash-and-restart would: in-flight activities are abandoned to retries. */
   async stopWorker(): Promise<void> {
     this.worker?.shutdown();
+    this.backgroundWorker?.shutdown();
     await this.running;
     this.worker = undefined;
+    this.backgroundWorker = undefined;
   }
 
   workflowId(environment: string): string {
