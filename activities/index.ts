@@ -12,7 +12,8 @@ import { createRecordedStateActivities } from './recorded-state.js';
 import { createRenderActivities } from './render.js';
 import { createScaleActivities } from './scale.js';
 import type { SignalReconcile } from '../src/domain/reconcile.js';
-import type { DeployerActivities, EnvironmentPolicy } from './types.js';
+import { createClusterWatchActivities } from './cluster-watch.js';
+import type { ClusterWatchActivities, DeployerActivities, EnvironmentPolicy } from './types.js';
 
 export * from './types.js';
 
@@ -31,7 +32,7 @@ export interface ActivityDeps {
   signalReconcile: SignalReconcile;
 }
 
-export function createActivities(deps: ActivityDeps): DeployerActivities {
+export function createActivities(deps: ActivityDeps): DeployerActivities & ClusterWatchActivities {
   return {
     ...createEnvironmentActivities(deps),
     ...createOpsRepoActivities(deps),
@@ -41,5 +42,6 @@ export function createActivities(deps: ActivityDeps): DeployerActivities {
     ...createScaleActivities(deps),
     ...createRecordActivities(deps),
     ...createRecordedStateActivities(deps),
+    ...createClusterWatchActivities(deps),
   };
 }

@@ -1,6 +1,7 @@
 // The contract between the environment workflow and its activities. Everything here crosses the
 // Temporal boundary as a payload, so it stays small: hashes and references, never manifests.
 import type { RecordedState, RecordedStateQuery } from '../src/domain/recorded-state.js';
+import type { WatchManagedObjectsInput, WatchManagedObjectsResult } from './cluster-watch.js';
 import type { Impersonation } from '../src/domain/tenancy.js';
 import type { ChangeAction, EnvironmentPolicy, ObjectRef, OpsRepoSource, RolloutProgress } from '../src/domain/vocabulary.js';
 
@@ -176,4 +177,9 @@ export interface DeployerActivities {
   recordHistory(record: HistoryRecord): Promise<void>;
   recordCurrentState(record: CurrentStateRecord): Promise<void>;
   loadRecordedState(query: RecordedStateQuery): Promise<RecordedState>;
+}
+
+/** The cluster watcher's one activity (workflows/cluster-watcher.ts). */
+export interface ClusterWatchActivities {
+  watchManagedObjects(input: WatchManagedObjectsInput): Promise<WatchManagedObjectsResult>;
 }

@@ -9,6 +9,7 @@ import { registry } from '../observability/metrics.js';
 import { wedgedWorkflows, type WedgedWorkflows } from '../observability/wedged-workflows.js';
 import type { Logger } from '../observability/logger.js';
 import { createDeployerWorker } from '../worker/create-worker.js';
+import { ensureClusterWatcher } from './ensure-cluster-watcher.js';
 
 export interface RunningWorker {
   /** resolves when the worker has stopped */
@@ -59,6 +60,7 @@ export async function runWorker(config: Config, logger: Logger, { serveMetrics =
       defaultServiceAccount: config.defaultServiceAccount,
     },
   });
+  await ensureClusterWatcher(client, config.temporal.taskQueue);
   const metricsServer = serveMetrics
     ? serve({ fetch: metricsApp().fetch, port: config.workerMetricsPort, hostname: config.api.host })
     : undefined;
