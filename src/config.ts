@@ -23,7 +23,7 @@ export const configVariables = {
   DEPLOYER_ALLOW_FILE_URLS: { schema: flag, default: 'false', doc: 'allow file:// ops repo URLs (local use)' },
   DEPLOYER_LOG_LEVEL: { schema: z.enum(['trace', 'debug', 'info', 'warn', 'error', 'fatal']), default: 'info', doc: 'log level (JSON logs on stdout)' },
   DEPLOYER_MIN_INTERVAL_MS: { schema: positiveMs, default: String(defaultPolicy.minIntervalMs), doc: 'default minimum interval between deployment starts' },
-  DEPLOYER_DRIFT_INTERVAL_MS: { schema: positiveMs, default: String(defaultPolicy.driftIntervalMs), doc: 'default idle time before a drift pass' },
+  DEPLOYER_DRIFT_INTERVAL_MS: { schema: positiveMs, default: String(defaultPolicy.driftIntervalMs), doc: 'default idle time before a safety-net drift pass (changes are reconciled as they are noticed)' },
   DEPLOYER_HEALTH_TIMEOUT_MS: { schema: positiveMs, default: String(defaultPolicy.healthTimeoutMs), doc: 'default time a rollout may take' },
   DEPLOYER_AUTO_ROLLBACK: { schema: flag, default: String(defaultPolicy.autoRollback), doc: 'default: roll back when a rollout fails' },
   DEPLOYER_DEFAULT_SERVICE_ACCOUNT: {

@@ -11,7 +11,10 @@ export interface OpsRepoSource {
 export interface EnvironmentPolicy {
   /** a deployment starts no sooner than this after the previous one started */
   minIntervalMs: number;
-  /** idle time after which the desired release is re-applied */
+  /**
+   * idle time after which the desired release is re-applied: the safety net. Changes in the ops repo
+   * and in the cluster are reconciled as they are noticed, not on this timer.
+   */
   driftIntervalMs: number;
   /** roll back to the last healthy release when a deployment fails its health check */
   autoRollback: boolean;
@@ -25,7 +28,7 @@ export interface EnvironmentPolicy {
 
 export const defaultPolicy: EnvironmentPolicy = {
   minIntervalMs: 2_000,
-  driftIntervalMs: 60_000,
+  driftIntervalMs: 60 * 60_000,
   autoRollback: true,
   healthTimeoutMs: 5 * 60_000,
   forceConflicts: false,

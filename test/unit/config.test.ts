@@ -21,7 +21,7 @@ describe('configuration', () => {
       databaseUrl: valid.DATABASE_URL,
       api: { host: '127.0.0.1', port: 8080 },
       allowFileUrls: false,
-      defaultPolicy: { minIntervalMs: 2000, driftIntervalMs: 60000, autoRollback: true },
+      defaultPolicy: { minIntervalMs: 2000, driftIntervalMs: 3600000, autoRollback: true },
     });
   });
 

@@ -66,8 +66,12 @@ describe('the environment workflow, told of a change', () => {
     await h.deploy('prod', 'web:2');
     await waitFor('the rollout of web:2 to be held', () => h.recorder.rolloutsWaiting === 1);
     await h.reconcile('prod', { source: 'cluster', detail: 'Service/web changed by someone' });
+    await h.reconcile('prod', { source: 'cluster', detail: `ConfigMap/web-config deleted; ${'x'.repeat(600)}` });
     const wanted = await h.state('prod');
-    expect(wanted.reconcile).toMatchObject({ sources: ['cluster'], detail: 'Service/web changed by someone' });
+    // Both reports wait as one, their account bounded.
+    expect(wanted.reconcile?.sources).toEqual(['cluster']);
+    expect(wanted.reconcile?.detail).toMatch(/^ConfigMap\/web-config deleted; x+…$/);
+    expect(wanted.reconcile?.detail).toHaveLength(500);
     h.recorder.releaseRollouts();
     await h.deploy('prod', 'web:3');
     const done = await h.waitForState('prod', 'web:3 healthy', (s) => s.current?.imageRef === 'web:3' && !s.inFlight);
