@@ -163,6 +163,15 @@ async function resolveInMirror(dirs: RepoDirs, revision: string): Promise<string
   return sha === '' ? undefined : sha;
 }
 
+/**
+ * Runs `read` in the mirror of `url` once every fetch into it queued in this process has finished,
+ * so it sees the refs and objects those fetches brought. The mirror must exist.
+ */
+export async function readMirror<T>(cache: RepoCache, url: string, read: (mirror: SimpleGit) => Promise<T>): Promise<T> {
+  const dirs = repoDirs(cache, url);
+  return serialised(dirs.mirror, () => read(git(dirs.mirror)));
+}
+
 /** Fetches the branch and returns the commit its head points to. */
 export async function resolveBranchHead(cache: RepoCache, source: OpsRepoSource): Promise<string> {
   const dirs = repoDirs(cache, source.url);
