@@ -7,13 +7,14 @@ import { createApplyActivities } from './apply.js';
 import { createEnvironmentActivities } from './environment.js';
 import { createHealthActivities } from './health.js';
 import { createOpsRepoActivities } from './ops-repo.js';
+import { createOpsRepoPollActivities } from './ops-repo-poll.js';
 import { createRecordActivities } from './record.js';
 import { createRecordedStateActivities } from './recorded-state.js';
 import { createRenderActivities } from './render.js';
 import { createScaleActivities } from './scale.js';
 import type { SignalReconcile } from '../src/domain/reconcile.js';
 import { createClusterWatchActivities } from './cluster-watch.js';
-import type { ClusterWatchActivities, DeployerActivities, EnvironmentPolicy } from './types.js';
+import type { ClusterWatchActivities, DeployerActivities, EnvironmentPolicy, OpsRepoPollerActivities } from './types.js';
 
 export * from './types.js';
 
@@ -32,10 +33,11 @@ export interface ActivityDeps {
   signalReconcile: SignalReconcile;
 }
 
-export function createActivities(deps: ActivityDeps): DeployerActivities & ClusterWatchActivities {
+export function createActivities(deps: ActivityDeps): DeployerActivities & ClusterWatchActivities & OpsRepoPollerActivities {
   return {
     ...createEnvironmentActivities(deps),
     ...createOpsRepoActivities(deps),
+    ...createOpsRepoPollActivities(deps),
     ...createRenderActivities(deps),
     ...createApplyActivities(deps),
     ...createHealthActivities(deps),

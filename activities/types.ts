@@ -166,6 +166,31 @@ export const userErrorTypes = [
 ] as const;
 export type UserErrorType = (typeof userErrorTypes)[number];
 
+export interface PollOpsRepoInput {
+  url: string;
+  branch: string;
+  /** the head the previous poll saw; absent on a poller's first poll, which compares with the rows' last_sha */
+  previousSha?: string;
+  /** why this poll runs now, when something asked for it ("github push by alice"); for the record */
+  trigger?: string;
+}
+export interface PollOpsRepoResult {
+  /** no ops repo row names this URL and branch any more: the poller ends */
+  retired: boolean;
+  /** the branch head fetched (absent when retired) */
+  sha?: string;
+  /** when to poll again: the smallest sync_interval_s of the rows sharing the branch */
+  intervalMs: number;
+  /** environments told to reconcile, and those skipped because their workflow is not running */
+  signalled: number;
+  notRunning: number;
+}
+
+/** The activity of an ops repository's poller workflow. */
+export interface OpsRepoPollerActivities {
+  pollOpsRepo(input: PollOpsRepoInput): Promise<PollOpsRepoResult>;
+}
+
 /** Every activity the workflow calls, by name. Implementations live one stage per file. */
 export interface DeployerActivities {
   loadEnvironment(ref: EnvironmentRef): Promise<EnvironmentConfig>;

@@ -1,3 +1,4 @@
 // The workflows the worker bundles.
 export { environmentWorkflow } from './environment.js';
+export { opsRepoPollerWorkflow } from './ops-repo-poller.js';
 export { clusterWatcherWorkflow } from './cluster-watcher.js';
