@@ -26,6 +26,11 @@ export const configVariables = {
   DEPLOYER_DRIFT_INTERVAL_MS: { schema: positiveMs, default: String(defaultPolicy.driftIntervalMs), doc: 'default idle time before a safety-net drift pass (changes are reconciled as they are noticed)' },
   DEPLOYER_HEALTH_TIMEOUT_MS: { schema: positiveMs, default: String(defaultPolicy.healthTimeoutMs), doc: 'default time a rollout may take' },
   DEPLOYER_AUTO_ROLLBACK: { schema: flag, default: String(defaultPolicy.autoRollback), doc: 'default: roll back when a rollout fails' },
+  DEPLOYER_START_POLLERS: {
+    schema: flag,
+    default: 'true',
+    doc: 'start the poller of every ops repo branch in the database when the worker starts; false: only registrations and webhooks start them (a worker sharing its database with others, as in tests)',
+  },
   DEPLOYER_DEFAULT_SERVICE_ACCOUNT: {
     schema: z.string().regex(/^[a-z0-9]([-a-z0-9.]*[a-z0-9])?$/, 'a service account name').max(253).optional(),
     default: undefined as string | undefined,
@@ -44,6 +49,8 @@ export interface Config {
   workerMetricsPort: number;
   repoCacheDir: string;
   allowFileUrls: boolean;
+  /** start every ops repo branch's poller when the worker starts */
+  startPollers: boolean;
   logLevel: string;
   defaultPolicy: EnvironmentPolicy;
   defaultServiceAccount?: string;
@@ -81,6 +88,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     workerMetricsPort: v.DEPLOYER_WORKER_METRICS_PORT,
     repoCacheDir: v.DEPLOYER_REPO_CACHE_DIR,
     allowFileUrls: v.DEPLOYER_ALLOW_FILE_URLS,
+    startPollers: v.DEPLOYER_START_POLLERS,
     logLevel: v.DEPLOYER_LOG_LEVEL,
     defaultPolicy: {
       ...defaultPolicy,

@@ -9,6 +9,7 @@ import { registry } from '../observability/metrics.js';
 import { wedgedWorkflows, type WedgedWorkflows } from '../observability/wedged-workflows.js';
 import type { Logger } from '../observability/logger.js';
 import { createDeployerWorker } from '../worker/create-worker.js';
+import { startOpsRepoPollers } from './start-ops-repo-pollers.js';
 import { ensureClusterWatcher } from './ensure-cluster-watcher.js';
 
 export interface RunningWorker {
@@ -71,6 +72,7 @@ export async function runWorker(config: Config, logger: Logger, { serveMetrics =
     await client.connection.close();
     logger.info('worker stopped');
   });
+  if (config.startPollers) void startOpsRepoPollers(client, getPool(config.databaseUrl), config.temporal.taskQueue, logger);
   return {
     done,
     async stop() {

@@ -67,6 +67,8 @@ export async function startWorkerChild(options: WorkerChildOptions): Promise<Wor
       DEPLOYER_API_HOST: '127.0.0.1',
       DEPLOYER_WORKER_METRICS_PORT: String(port),
       DEPLOYER_LOG_LEVEL: 'info',
+      // The test database holds the ops repos of every earlier run, most of them long deleted.
+      DEPLOYER_START_POLLERS: 'false',
       ...options.env,
     },
     stdio: ['ignore', 'pipe', 'pipe'],
