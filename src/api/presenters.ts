@@ -69,6 +69,7 @@ export function presentOpsRepo(row: OpsRepoRecord) {
     sync_interval_s: row.syncIntervalS,
     last_synced_at: isoOrNull(row.lastSyncedAt),
     last_sha: row.lastSha,
+    webhook_secret_set: row.webhookSecretSet,
     environment_count: row.environmentCount,
     created_at: row.createdAt.toISOString(),
     updated_at: row.updatedAt.toISOString(),

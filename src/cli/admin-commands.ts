@@ -1,5 +1,8 @@
 // Commands that work on the database and the processes: environments, ops repos, tokens,
 // migrations, and running the worker or the API server.
+import { readFile } from 'node:fs/promises';
+import { Client, Connection } from '@temporalio/client';
+import { startOpsRepoPoller } from '../client/ops-repo-poller.js';
 import { loadConfig } from '../config.js';
 import { registerEnvironment } from '../db/environments.js';
 import { migrate } from '../db/migrate.js';
@@ -104,13 +107,59 @@ async function policySet(args: string[], io: CliIo): Promise<number> {
   });
 }
 
+/**
+ * The webhook secret from a file (a secret on the command line would show in `ps` and the shell's
+ * history): set, removed with --clear-webhook-secret, or left as it is.
+ */
+async function webhookSecretOption(values: { 'webhook-secret-file'?: string; 'clear-webhook-secret'?: boolean }): Promise<string | null | undefined> {
+  const file = values['webhook-secret-file'];
+  if (file !== undefined && values['clear-webhook-secret']) throw new UsageError('give --webhook-secret-file or --clear-webhook-secret, not both');
+  if (values['clear-webhook-secret']) return null;
+  if (file === undefined) return undefined;
+  let secret: string;
+  try {
+    secret = (await readFile(file, 'utf8')).replace(/\r?\n$/, '');
+  } catch (error) {
+    throw new UsageError(`--webhook-secret-file ${file}: ${(error as Error).message}`);
+  }
+  if (secret.length < 16 || secret.length > 256 || /[\u0000-\u001f\u007f]/.test(secret)) {
+    throw new UsageError('--webhook-secret-file must hold one line of 16-256 characters without control characters (e.g. `openssl rand -hex 32 > FILE`)');
+  }
+  return secret;
+}
+
+/**
+ * Starts the poller of the repo's branch, so a repo registered here is polled without waiting for
+ * the next worker start. Best effort: the database row is what counts, and a worker starts every
+ * missing poller when it starts.
+ */
+async function startPoller(config: ReturnType<typeof loadConfig>, repo: { url: string; branch: string }, io: CliIo): Promise<void> {
+  let connection: Connection | undefined;
+  try {
+    connection = await Connection.connect({ address: config.temporal.address, connectTimeout: '5 seconds' });
+    const client = new Client({ connection, namespace: config.temporal.namespace });
+    const handle = await startOpsRepoPoller(client, { ...repo, taskQueue: config.temporal.taskQueue });
+    io.out(`poller ${handle.workflowId} runs for ${repo.branch}`);
+  } catch (error) {
+    io.err(`could not start the poller through Temporal at ${config.temporal.address} (${(error as Error).message}); the next worker start starts it`);
+  } finally {
+    await connection?.close();
+  }
+}
+
 async function opsRepoAdd(args: string[], io: CliIo): Promise<number> {
-  const values = parse(args, { name: { type: 'string' }, url: { type: 'string' }, branch: { type: 'string', default: 'main' }, path: { type: 'string', default: '.' } });
+  const values = parse(args, {
+    name: { type: 'string' }, url: { type: 'string' }, branch: { type: 'string', default: 'main' }, path: { type: 'string', default: '.' },
+    'webhook-secret-file': { type: 'string' }, 'clear-webhook-secret': { type: 'boolean' },
+  });
   const name = slug(values, 'name');
+  const webhookSecret = await webhookSecretOption(values);
   return withDatabase(io, async (pool, config) => {
     const source = validated(() => validateOpsRepoSource({ url: required(values, 'url'), branch: values.branch!, path: values.path! }, { allowFileUrls: config.allowFileUrls }));
-    const repo = await upsertOpsRepo(pool, { name, ...source });
-    io.out(`ops repo ${repo.name} (#${repo.id}): ${repo.url} branch ${repo.branch} path ${repo.path}`);
+    const repo = await upsertOpsRepo(pool, { name, ...source, webhookSecret });
+    const secret = webhookSecret === undefined ? '' : webhookSecret === null ? ', webhook secret removed' : ', webhook secret set';
+    io.out(`ops repo ${repo.name} (#${repo.id}): ${repo.url} branch ${repo.branch} path ${repo.path}${secret}`);
+    await startPoller(config, repo, io);
     return 0;
   });
 }
@@ -119,7 +168,8 @@ async function opsRepoList(args: string[], io: CliIo): Promise<number> {
   parse(args, {});
   return withDatabase(io, async (pool) => {
     for (const repo of await listOpsRepoRecords(pool)) {
-      io.out(`${repo.name.padEnd(24)} ${repo.url} ${repo.branch}:${repo.path} ${repo.lastSha ? `at ${repo.lastSha.slice(0, 12)}` : 'never synced'}`);
+      const webhook = repo.webhookSecretSet ? 'webhook secret set' : 'no webhook secret';
+      io.out(`${repo.name.padEnd(24)} ${repo.url} ${repo.branch}:${repo.path} ${repo.lastSha ? `at ${repo.lastSha.slice(0, 12)}` : 'never synced'}, ${webhook}`);
     }
     return 0;
   });
@@ -186,7 +236,7 @@ export const adminCommands = {
   },
   'policy get': { run: policyGet, usage: 'policy get --project P' },
   'policy set': { run: policySet, usage: 'policy set --project P --policy \'{"allowed_namespaces":[…],"allowed_cluster_kinds":[…],"denied_namespaced_kinds":[…],"allow_cluster_rbac":false}\'' },
-  'ops-repo add': { run: opsRepoAdd, usage: 'ops-repo add --name NAME --url URL [--branch main] [--path .]' },
+  'ops-repo add': { run: opsRepoAdd, usage: 'ops-repo add --name NAME --url URL [--branch main] [--path .] [--webhook-secret-file FILE | --clear-webhook-secret]' },
   'ops-repo list': { run: opsRepoList, usage: 'ops-repo list' },
   'ops-repo sync': { run: opsRepoSync, usage: 'ops-repo sync --name NAME' },
   migrate: { run: migrateCommand, usage: 'migrate' },

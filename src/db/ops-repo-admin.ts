@@ -11,6 +11,8 @@ export interface OpsRepoRecord {
   syncIntervalS: number;
   lastSyncedAt: Date | null;
   lastSha: string | null;
+  /** whether pushes must be signed with a webhook secret; the secret itself is never read here */
+  webhookSecretSet: boolean;
   createdAt: Date;
   updatedAt: Date;
   environmentCount: number;
@@ -22,6 +24,8 @@ export interface OpsRepoFields {
   branch: string;
   path: string;
   syncIntervalS: number;
+  /** the push webhook's secret; null removes it (update), absent leaves it as it is */
+  webhookSecret?: string | null;
 }
 
 const UNIQUE_VIOLATION = '23505';
@@ -40,7 +44,7 @@ export class OpsRepoInUse extends Error {
 }
 
 const SELECT = `SELECT r.id, r.name, r.url, r.branch, r.path, r.sync_interval_s, r.last_synced_at, r.last_sha,
-                       r.created_at, r.updated_at,
+                       r.webhook_secret IS NOT NULL AS webhook_secret_set, r.created_at, r.updated_at,
                        (SELECT count(*) FROM environments e WHERE e.ops_repo_id = r.id) AS environment_count
                   FROM ops_repos r`;
 
@@ -53,6 +57,7 @@ interface RawRow {
   sync_interval_s: number;
   last_synced_at: Date | null;
   last_sha: string | null;
+  webhook_secret_set: boolean;
   created_at: Date;
   updated_at: Date;
   environment_count: string;
@@ -68,6 +73,7 @@ function fromRaw(row: RawRow): OpsRepoRecord {
     syncIntervalS: row.sync_interval_s,
     lastSyncedAt: row.last_synced_at,
     lastSha: row.last_sha,
+    webhookSecretSet: row.webhook_secret_set,
     createdAt: row.created_at,
     updatedAt: row.updated_at,
     environmentCount: Number(row.environment_count),
@@ -92,8 +98,8 @@ export async function findOpsRepoRecord(pool: pg.Pool, id: number): Promise<OpsR
 export async function createOpsRepo(pool: pg.Pool, fields: OpsRepoFields): Promise<OpsRepoRecord> {
   try {
     const { rows } = await pool.query<{ id: string }>(
-      'INSERT INTO ops_repos (name, url, branch, path, sync_interval_s) VALUES ($1, $2, $3, $4, $5) RETURNING id',
-      [fields.name, fields.url, fields.branch, fields.path, fields.syncIntervalS],
+      'INSERT INTO ops_repos (name, url, branch, path, sync_interval_s, webhook_secret) VALUES ($1, $2, $3, $4, $5, $6) RETURNING id',
+      [fields.name, fields.url, fields.branch, fields.path, fields.syncIntervalS, fields.webhookSecret ?? null],
     );
     return (await findOpsRepoRecord(pool, Number(rows[0]!.id)))!;
   } catch (error) {
@@ -109,6 +115,7 @@ export async function updateOpsRepo(pool: pg.Pool, id: number, fields: Partial<O
     ['branch', fields.branch],
     ['path', fields.path],
     ['sync_interval_s', fields.syncIntervalS],
+    ['webhook_secret', fields.webhookSecret],
   ];
   const changed = columns.filter(([, value]) => value !== undefined);
   const assignments = changed.map(([column], index) => `${column} = $${index + 2}`);

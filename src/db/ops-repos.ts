@@ -13,17 +13,21 @@ export async function findOpsRepo(pool: pg.Pool, nameOrId: string | number): Pro
   return rows[0];
 }
 
-/** Creates the repo, or updates the one of that name (registration is idempotent). */
+/**
+ * Creates the repo, or updates the one of that name (registration is idempotent). The webhook
+ * secret is set when given, removed when null, and left as it is when absent.
+ */
 export async function upsertOpsRepo(
   pool: pg.Pool | pg.PoolClient,
-  repo: { name: string; url: string; branch: string; path: string; syncIntervalS?: number },
+  repo: { name: string; url: string; branch: string; path: string; syncIntervalS?: number; webhookSecret?: string | null },
 ): Promise<OpsRepoRef> {
   const { rows } = await pool.query<OpsRepoRef>(
-    `INSERT INTO ops_repos (name, url, branch, path, sync_interval_s) VALUES ($1, $2, $3, $4, $5)
+    `INSERT INTO ops_repos (name, url, branch, path, sync_interval_s, webhook_secret) VALUES ($1, $2, $3, $4, $5, $6)
      ON CONFLICT (name) DO UPDATE SET url = EXCLUDED.url, branch = EXCLUDED.branch, path = EXCLUDED.path,
-       sync_interval_s = EXCLUDED.sync_interval_s, updated_at = now()
+       sync_interval_s = EXCLUDED.sync_interval_s,
+       webhook_secret = CASE WHEN $7 THEN EXCLUDED.webhook_secret ELSE ops_repos.webhook_secret END, updated_at = now()
      RETURNING ${columns}`,
-    [repo.name, repo.url, repo.branch, repo.path, repo.syncIntervalS ?? 60],
+    [repo.name, repo.url, repo.branch, repo.path, repo.syncIntervalS ?? 60, repo.webhookSecret ?? null, repo.webhookSecret !== undefined],
   );
   return rows[0]!;
 }

@@ -4,7 +4,8 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { auditRows, call, createLocalGitRepo, git, registerTestEnvironment, setUpApiTest, type ApiTest } from './support.js';
+import { opsRepoPollerId } from '../../src/client/ops-repo-poller.js';
+import { auditRows, call, createLocalGitRepo, git, registerTestEnvironment, setUpApiTest, signalsOf, workflowExists, type ApiTest } from './support.js';
 
 describe('/api/admin/ops-repos', () => {
   let test: ApiTest;
@@ -50,6 +51,32 @@ describe('/api/admin/ops-repos', () => {
       ['ops_repo.delete', 'accepted'],
       ['ops_repo.delete', 'rejected'],
     ]);
+  });
+
+  it('keeps the webhook secret write-only, and starts or wakes the poller of the branch', async () => {
+    const name = `${test.prefix}-hooked`;
+    const url = `https://git.example.com/${test.prefix}-hooked.git`;
+    const secret = `s3cret-${test.prefix}-long-enough`;
+    const created = await call(test.app, 'POST', base, { token: test.tokens.admin, json: { name, url, webhook_secret: secret } });
+    expect(created.status).toBe(201);
+    expect(created.body).toMatchObject({ webhook_secret_set: true });
+    expect(created.body).not.toHaveProperty('webhook_secret');
+    expect(await workflowExists(test.client, opsRepoPollerId(url, 'main'))).toBe(true);
+    const read = await call(test.app, 'GET', `${base}/${created.body.id}`, { token: test.tokens.admin });
+    expect(read.body).toMatchObject({ webhook_secret_set: true });
+    expect(JSON.stringify(read.body)).not.toContain(secret);
+
+    const moved = await call(test.app, 'PATCH', `${base}/${created.body.id}`, { token: test.tokens.admin, json: { branch: 'release', webhook_secret: null } });
+    expect(moved.body).toMatchObject({ branch: 'release', webhook_secret_set: false });
+    expect(await signalsOf(test.client, opsRepoPollerId(url, 'release'))).toEqual([{ name: 'pollNow', payload: { reason: `ops repo ${name} was changed` } }]);
+
+    const tooShort = await call(test.app, 'PATCH', `${base}/${created.body.id}`, { token: test.tokens.admin, json: { webhook_secret: 'short' } });
+    expect(tooShort.status).toBe(400);
+    expect(tooShort.body.error.details).toEqual([expect.objectContaining({ field: 'webhook_secret' })]);
+
+    const audits = (await auditRows(test)).filter((row) => row.details.ops_repo_id === created.body.id);
+    expect(audits.map((row) => row.details.changes?.webhook_secret ?? row.details.webhook_secret_set)).toEqual([true, 'removed']);
+    expect(JSON.stringify(audits)).not.toContain(secret);
   });
 
   it('refuses a second repo with the same name, naming the field', async () => {

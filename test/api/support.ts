@@ -85,6 +85,10 @@ export async function setUpApiTest(label: string, overrides: Partial<ApiDeps> = 
       for (const id of started) {
         await client.workflow.getHandle(id).terminate('API test finished').catch(() => undefined);
       }
+      // Ops repos created through the API start pollers on the test's task queue, which no worker polls.
+      for await (const execution of client.workflow.list({ query: `TaskQueue = "${taskQueue}" AND ExecutionStatus = "Running"` })) {
+        await client.workflow.getHandle(execution.workflowId).terminate('API test finished').catch(() => undefined);
+      }
       await connection.close();
       await closePools();
     },

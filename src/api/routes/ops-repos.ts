@@ -17,6 +17,7 @@ import { ApiError, conflict, notFound } from '../errors.js';
 import type { Guards } from '../middleware/guards.js';
 import { presentOpsRepo } from '../presenters.js';
 import { createRouter } from '../router.js';
+import { wakeOpsRepoPoller } from '../wake-ops-repo-poller.js';
 import { bearerSecurity, errorBody, mutationErrors, readErrors, requestIdHeaders } from '../schemas/common.js';
 import { opsRepo, opsRepoList, opsRepoParams, opsRepoSchemas, syncResult } from '../schemas/ops-repos.js';
 import { DeployerError } from '../../domain/errors.js';
@@ -69,8 +70,10 @@ export function opsRepoRoutes(deps: ResolvedApiDeps, guards: Guards) {
       branch: body.branch,
       path: normalisedPath(body.path),
       syncIntervalS: body.sync_interval_s,
+      webhookSecret: body.webhook_secret,
     }).catch(rethrowKnown);
-    c.set('auditDetails', { ops_repo_id: row.id, name: row.name, url: row.url, branch: row.branch, path: row.path });
+    const poller = await wakeOpsRepoPoller(deps, row, 'created');
+    c.set('auditDetails', { ops_repo_id: row.id, name: row.name, url: row.url, branch: row.branch, path: row.path, webhook_secret_set: row.webhookSecretSet, poller });
     return c.json(presentOpsRepo(row), 201);
   });
 
@@ -104,15 +107,22 @@ export function opsRepoRoutes(deps: ResolvedApiDeps, guards: Guards) {
   router.openapi(update, async (c) => {
     const { id } = c.req.valid('param');
     const body = c.req.valid('json');
-    c.set('auditDetails', { ops_repo_id: id, changes: body });
+    // The secret is write-only: the audit row says what became of it, never what it is.
+    const { webhook_secret: secret, ...changes } = body;
+    const secretChange = secret === undefined ? {} : { webhook_secret: secret === null ? 'removed' : 'set' };
+    c.set('auditDetails', { ops_repo_id: id, changes: { ...changes, ...secretChange } });
     const row = await updateOpsRepo(deps.pool, id, {
       name: body.name,
       url: body.url,
       branch: body.branch,
       path: body.path === undefined ? undefined : normalisedPath(body.path),
       syncIntervalS: body.sync_interval_s,
+      webhookSecret: secret,
     }).catch(rethrowKnown);
     if (!row) throw notFound(`no ops repo with id ${id}`);
+    // A changed URL or branch has a poller of its own; the old one ends at its next poll.
+    const poller = await wakeOpsRepoPoller(deps, row, 'updated');
+    c.set('auditDetails', { ops_repo_id: id, changes: { ...changes, ...secretChange }, poller });
     return c.json(presentOpsRepo(row), 200);
   });
 

@@ -18,6 +18,16 @@ export function opsRepoSchemas(policy: { allowFileUrls: boolean }) {
       .superRefine(gitRule((value) => validateRepoPath('path', value, { allowRoot: true })))
       .openapi({ description: 'sub-directory holding the environments\' files', example: 'envs' }),
     sync_interval_s: z.number().int().min(1).max(86_400),
+    webhook_secret: z
+      .string()
+      .min(16)
+      .max(256)
+      .refine((value) => !/[\u0000-\u001f\u007f]/.test(value), { message: 'must not contain control characters' })
+      .openapi({
+        description: 'write-only: the secret push webhooks are signed with (POST /api/hooks/git/{name}); never returned, see webhook_secret_set',
+        writeOnly: true,
+        example: 'a-long-random-string-from-openssl-rand',
+      }),
   };
 
   const create = z
@@ -27,6 +37,7 @@ export function opsRepoSchemas(policy: { allowFileUrls: boolean }) {
       branch: fields.branch.default('main'),
       path: fields.path.default('.'),
       sync_interval_s: fields.sync_interval_s.default(60),
+      webhook_secret: fields.webhook_secret.optional(),
     })
     .openapi('OpsRepoCreate');
 
@@ -37,9 +48,10 @@ export function opsRepoSchemas(policy: { allowFileUrls: boolean }) {
       branch: fields.branch.optional(),
       path: fields.path.optional(),
       sync_interval_s: fields.sync_interval_s.optional(),
+      webhook_secret: fields.webhook_secret.nullable().optional().openapi({ description: 'write-only; null removes it, which refuses every webhook of the repo' }),
     })
     .refine((body) => Object.values(body).some((value) => value !== undefined), {
-      message: 'give at least one of name, url, branch, path, sync_interval_s',
+      message: 'give at least one of name, url, branch, path, sync_interval_s, webhook_secret',
     })
     .openapi('OpsRepoUpdate');
 
@@ -60,6 +72,7 @@ export const opsRepo = z
     sync_interval_s: z.number().int(),
     last_synced_at: z.string().nullable(),
     last_sha: z.string().nullable(),
+    webhook_secret_set: z.boolean().openapi({ description: 'whether push webhooks are accepted (signed with the secret set for it)' }),
     environment_count: z.number().int().openapi({ description: 'environments using this repo; it cannot be deleted while positive' }),
     created_at: z.string(),
     updated_at: z.string(),
