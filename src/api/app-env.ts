@@ -7,6 +7,8 @@ export interface AppEnv {
   Variables: {
     /** set by `authenticate` on every protected route */
     principal: Principal;
+    /** the actor of the audit row on routes without a token: set once the caller proved itself (a signed webhook) */
+    auditActor: string;
     /** set by `resolveRequestId` on mutating routes */
     requestId: string;
     /** what the handler wants recorded with the audit row of a mutation */

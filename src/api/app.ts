@@ -10,6 +10,7 @@ import { deploymentActionRoutes } from './routes/deployment-actions.js';
 import { deploymentReadRoutes } from './routes/deployment-reads.js';
 import { docsRoutes } from './routes/docs.js';
 import { environmentRoutes } from './routes/environments.js';
+import { gitWebhookRoutes } from './routes/git-webhooks.js';
 import { healthRoutes } from './routes/health.js';
 import { metricsRoutes } from './routes/metrics.js';
 import { opsRepoRoutes } from './routes/ops-repos.js';
@@ -35,6 +36,7 @@ export function createApp(input: ApiDeps): OpenAPIHono<AppEnv> {
   app.route('/api/projects', environmentRoutes(deps, guards));
   app.route('/api/projects', projectPolicyRoutes(deps, guards));
   app.route('/api/admin/ops-repos', opsRepoRoutes(deps, guards));
+  app.route('/api/hooks/git', gitWebhookRoutes(deps));
   app.route('/', docsRoutes(app));
 
   app.onError(handleErrors(deps.logger));

@@ -78,7 +78,10 @@ describe('health, readiness and documentation', () => {
       .sort();
     const served = [...new Set(test.app.routes.filter((route) => route.method !== 'ALL').map((route) => `${route.method} ${route.path}`))].sort();
     expect(documented).toEqual(served);
-    expect(served).toHaveLength(21);
+    expect(served).toHaveLength(22);
+    // The push webhook's signature is its authentication: no bearer token.
+    expect(served).toContain('POST /api/hooks/git/:repo');
+    expect(document.paths['/api/hooks/git/{repo}'].post.security).toBeUndefined();
     expect(served).toEqual(expect.arrayContaining(["GET /api/projects/:project/policy", "PUT /api/projects/:project/policy"]));
     expect(served).toContain('GET /metrics');
 

@@ -1,6 +1,8 @@
 // Writes the audit row of a mutation once its response is known, whatever became of it: accepted,
 // refused (403, invalid input, unknown environment: 'rejected') or failed (5xx). It wraps the
-// authorization and validation steps so refusals are recorded with the actor who tried.
+// authorization and validation steps so refusals are recorded with the actor who tried. Routes
+// whose caller proves itself in the handler (a signed webhook) name the actor once it has: a call
+// that never did has no actor and is not recorded, like an unauthenticated one.
 import type { MiddlewareHandler } from 'hono';
 import { insertAuditEntry, type AuditOutcome } from '../../db/audit-log.js';
 import { isSlug } from '../../../workflows/messages.js';
@@ -20,7 +22,8 @@ function slugParam(value: string | undefined): string | null {
 export function auditMutation(deps: Pick<ResolvedApiDeps, 'pool' | 'now' | 'logger'>, action: string): MiddlewareHandler<AppEnv> {
   return async (c, next) => {
     await next();
-    const principal = c.get('principal');
+    const actor = c.get('principal')?.name ?? c.get('auditActor');
+    if (actor === undefined) return;
     const status = c.res.status;
     const error = c.get('apiError');
     const details: Record<string, unknown> = { method: c.req.method, path: c.req.path, status, ...c.get('auditDetails') };
@@ -32,7 +35,7 @@ export function auditMutation(deps: Pick<ResolvedApiDeps, 'pool' | 'now' | 'logg
     try {
       await insertAuditEntry(deps.pool, {
         at: deps.now(),
-        actor: principal.name,
+        actor,
         action,
         project: slugParam(rawProject),
         environment: slugParam(rawEnvironment),
@@ -44,7 +47,7 @@ export function auditMutation(deps: Pick<ResolvedApiDeps, 'pool' | 'now' | 'logg
       // The mutation already happened (or was refused); answering 500 now would invite a retry
       // of something that worked. The missing row is reported loudly instead.
       deps.logger.error(
-        { err: auditError, action, actor: principal.name, method: c.req.method, path: c.req.path, status },
+        { err: auditError, action, actor, method: c.req.method, path: c.req.path, status },
         'the audit row of a mutation could not be written',
       );
     }
