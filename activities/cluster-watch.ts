@@ -11,27 +11,9 @@ import { driftBetween, latestOtherManagers, observe, type Drift, type ObservedOb
 import { environmentFieldManager, isDeployerFieldManager, OWNER_ANNOTATION } from '../src/domain/tenancy.js';
 import { Discovery } from '../src/k8s/discovery.js';
 import { KubeClient } from '../src/k8s/client.js';
+import { commonNamespacedKinds } from '../src/k8s/prune.js';
 import { ManagedObjectWatch, type WatchedKind } from '../src/k8s/watch-managed.js';
 import type { ActivityDeps } from './index.js';
-
-/** Kinds watched when the cluster serves them: what environments usually render. */
-export const WATCHED_KINDS: Array<{ apiVersion: string; kind: string }> = [
-  { apiVersion: 'apps/v1', kind: 'Deployment' },
-  { apiVersion: 'apps/v1', kind: 'StatefulSet' },
-  { apiVersion: 'apps/v1', kind: 'DaemonSet' },
-  { apiVersion: 'v1', kind: 'Service' },
-  { apiVersion: 'v1', kind: 'ConfigMap' },
-  { apiVersion: 'v1', kind: 'Secret' },
-  { apiVersion: 'v1', kind: 'ServiceAccount' },
-  { apiVersion: 'v1', kind: 'PersistentVolumeClaim' },
-  { apiVersion: 'batch/v1', kind: 'CronJob' },
-  { apiVersion: 'networking.k8s.io/v1', kind: 'Ingress' },
-  { apiVersion: 'networking.k8s.io/v1', kind: 'NetworkPolicy' },
-  { apiVersion: 'rbac.authorization.k8s.io/v1', kind: 'Role' },
-  { apiVersion: 'rbac.authorization.k8s.io/v1', kind: 'RoleBinding' },
-  { apiVersion: 'autoscaling/v2', kind: 'HorizontalPodAutoscaler' },
-  { apiVersion: 'policy/v1', kind: 'PodDisruptionBudget' },
-];
 
 // Reports for one environment within this window make one signal; a steady stream is still sent
 // at least this often.
@@ -163,7 +145,8 @@ export function createClusterWatchActivities(deps: Pick<ActivityDeps, 'kubeConfi
 async function servedKinds(client: KubeClient): Promise<WatchedKind[]> {
   const discovery = new Discovery(client);
   const kinds: WatchedKind[] = [];
-  for (const { apiVersion, kind } of WATCHED_KINDS) {
+  // What environments usually render: the kinds a prune scan looks at, too.
+  for (const { apiVersion, kind } of commonNamespacedKinds) {
     const resource = await discovery.resolve(apiVersion, kind);
     if (resource) kinds.push({ kind, group: resource.group, version: resource.version, resource: resource.resource });
   }

@@ -14,7 +14,7 @@ import { environmentSelector, groupKind, refKey, refOf, type KubeObject } from '
 import { prunable, type Tenant } from './ownership.js';
 import { pruneOrder } from './order.js';
 
-/** Namespaced kinds an environment commonly has, scanned even when the new render has none of them. */
+/** Namespaced kinds an environment commonly has: scanned by a prune even when the new render has none of them, and watched for drift. */
 export const commonNamespacedKinds: ReadonlyArray<{ apiVersion: string; kind: string }> = [
   { apiVersion: 'apps/v1', kind: 'Deployment' },
   { apiVersion: 'apps/v1', kind: 'StatefulSet' },
@@ -25,6 +25,7 @@ export const commonNamespacedKinds: ReadonlyArray<{ apiVersion: string; kind: st
   { apiVersion: 'v1', kind: 'ConfigMap' },
   { apiVersion: 'v1', kind: 'Secret' },
   { apiVersion: 'v1', kind: 'ServiceAccount' },
+  { apiVersion: 'v1', kind: 'PersistentVolumeClaim' },
   { apiVersion: 'networking.k8s.io/v1', kind: 'Ingress' },
   { apiVersion: 'networking.k8s.io/v1', kind: 'NetworkPolicy' },
   { apiVersion: 'rbac.authorization.k8s.io/v1', kind: 'Role' },

@@ -50,7 +50,7 @@ export async function createDeployerWorker(options: DeployerWorkerOptions): Prom
   const connection = await NativeConnection.connect({ address: options.temporalAddress });
   const client = new Client({ connection: await Connection.connect({ address: options.temporalAddress }), namespace: options.namespace });
   const taskQueue = options.taskQueue ?? TASK_QUEUE;
-  const activities = createActivities({ signalReconcile: reconcileSignaller(client), ...options.deps });
+  const activities = createActivities({ signalReconcile: reconcileSignaller(client, taskQueue), ...options.deps });
   // The counter is outermost, so it counts failures by the type the mapping gives them.
   const interceptors = { activity: [() => ({ inbound: new ActivityFailureCounter() }), () => ({ inbound: new DomainFailureInterceptor() })] };
   const main = await Worker.create({

@@ -1,23 +1,11 @@
 // The environment workflow on the stack's real Temporal dev server, with recording activities:
 // each test asserts which activity calls happened, in which order and at what workflow time.
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { waitFor } from '../../scripts/stack/wait.js';
-import { WorkflowHarness } from './harness.js';
-import type { RecordingOptions } from './recording-activities.js';
+import { harnessPerTest } from './harness.js';
 
 const fast = { minIntervalMs: 50, driftIntervalMs: 60_000 };
-let harness: WorkflowHarness | undefined;
-
-async function start(options: RecordingOptions = {}) {
-  harness = await WorkflowHarness.create(options);
-  await harness.startWorker();
-  return harness;
-}
-
-afterEach(async () => {
-  await harness?.close();
-  harness = undefined;
-});
+const start = harnessPerTest();
 
 describe('the environment workflow', () => {
   it('runs exactly one more deployment, of the last image, for 100 deploys sent while one is in flight', async () => {

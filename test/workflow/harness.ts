@@ -6,7 +6,7 @@ import { historyToJSON } from '@temporalio/common/lib/proto-utils.js';
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { expect } from 'vitest';
+import { afterEach, expect } from 'vitest';
 import { signalEnvironment } from '../../src/client/signal-environment.js';
 import type { environmentWorkflow } from '../../workflows/environment.js';
 import { backgroundTaskQueue, cancelSignal, deploySignal, reconcileSignal, rollbackSignal, stateQuery, stopSignal, type ReconcileRequest, type RequestMeta } from '../../workflows/messages.js';
@@ -27,6 +27,23 @@ export function workflowBundle(): Promise<WorkflowBundle> {
     logger: new DefaultLogger('WARN'),
   });
   return bundle;
+}
+
+/**
+ * A harness with a running worker per test, closed after the test; call once at the top of a
+ * test file and start one in each test with the function it returns.
+ */
+export function harnessPerTest(): (options?: RecordingOptions) => Promise<WorkflowHarness> {
+  let current: WorkflowHarness | undefined;
+  afterEach(async () => {
+    await current?.close();
+    current = undefined;
+  });
+  return async (options = {}) => {
+    current = await WorkflowHarness.create(options);
+    await current.startWorker();
+    return current;
+  };
 }
 
 export class WorkflowHarness {

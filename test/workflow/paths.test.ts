@@ -2,26 +2,14 @@
 // fail or interrupt a deploy, cancels and refusals of every kind, failed releases with nothing to
 // return to. Each test asserts what the workflow did; their recorded histories are what lets the
 // replay suite check a workflow change on these paths (test/replay/, coverage of workflows/).
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { waitFor } from '../../scripts/stack/wait.js';
 import type { HistoryRecord } from '../../activities/types.js';
-import { WorkflowHarness } from './harness.js';
-import type { RecordingOptions } from './recording-activities.js';
+import { harnessPerTest, type WorkflowHarness } from './harness.js';
 
 const fast = { minIntervalMs: 50, driftIntervalMs: 60_000 };
 const drifting = { minIntervalMs: 50, driftIntervalMs: 700 };
-let harness: WorkflowHarness | undefined;
-
-async function start(options: RecordingOptions = {}) {
-  harness = await WorkflowHarness.create(options);
-  await harness.startWorker();
-  return harness;
-}
-
-afterEach(async () => {
-  await harness?.close();
-  harness = undefined;
-});
+const start = harnessPerTest();
 
 const rows = (h: WorkflowHarness, where: Partial<HistoryRecord> = {}) =>
   [...h.recorder.history.values()].filter((row) => Object.entries(where).every(([key, value]) => row[key as keyof HistoryRecord] === value));

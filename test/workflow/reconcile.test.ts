@@ -1,23 +1,13 @@
 // Changes arrive as events: the ops repo's poller and the cluster watcher send `reconcile`, and the
 // environment runs a drift pass at once instead of at its safety-net interval (here 10 minutes).
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { HistoryRecord } from '../../activities/types.js';
 import { waitFor } from '../../scripts/stack/wait.js';
-import { WorkflowHarness } from './harness.js';
+import { harnessPerTest, type WorkflowHarness } from './harness.js';
 
 const slowSafetyNet = { minIntervalMs: 50, driftIntervalMs: 600_000 };
-let harness: WorkflowHarness | undefined;
-
-afterEach(async () => {
-  await harness?.close();
-  harness = undefined;
-});
-
-async function start() {
-  harness = await WorkflowHarness.create({ policy: slowSafetyNet });
-  await harness.startWorker();
-  return harness;
-}
+const startHarness = harnessPerTest();
+const start = () => startHarness({ policy: slowSafetyNet });
 
 const rows = (h: WorkflowHarness, where: Partial<HistoryRecord>) =>
   [...h.recorder.history.values()].filter((row) => Object.entries(where).every(([key, value]) => row[key as keyof HistoryRecord] === value));
