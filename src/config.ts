@@ -31,6 +31,17 @@ export const configVariables = {
     default: 'true',
     doc: 'start the poller of every ops repo branch in the database when the worker starts; false: only registrations and webhooks start them (a worker sharing its database with others, as in tests)',
   },
+  DEPLOYER_MAX_CACHED_WORKFLOWS: {
+    schema: z.coerce.number().int().min(2).max(100_000),
+    default: '500',
+    doc: 'environment workflows a worker keeps in memory (about 0.5 MiB each); the others are replayed from their short history when they next run (sizing table below)',
+  },
+  DEPLOYER_ACTIVITY_SLOTS: { schema: z.coerce.number().int().min(1).max(10_000), default: '100', doc: 'deployment steps one worker runs at once' },
+  DEPLOYER_BACKGROUND_ACTIVITY_SLOTS: {
+    schema: z.coerce.number().int().min(2).max(10_000),
+    default: '16',
+    doc: 'background steps (drift passes, the cluster watcher, ops repo polls) one worker runs at once, apart from deploys',
+  },
   DEPLOYER_DEFAULT_SERVICE_ACCOUNT: {
     schema: z.string().regex(/^[a-z0-9]([-a-z0-9.]*[a-z0-9])?$/, 'a service account name').max(253).optional(),
     default: undefined as string | undefined,
@@ -51,9 +62,17 @@ export interface Config {
   allowFileUrls: boolean;
   /** start every ops repo branch's poller when the worker starts */
   startPollers: boolean;
+  workerSizing: WorkerSizing;
   logLevel: string;
   defaultPolicy: EnvironmentPolicy;
   defaultServiceAccount?: string;
+}
+
+/** How much one worker process takes on (README: "Sizing"). */
+export interface WorkerSizing {
+  maxCachedWorkflows: number;
+  activitySlots: number;
+  backgroundActivitySlots: number;
 }
 
 export class ConfigError extends Error {
@@ -86,6 +105,11 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     kubeconfig: v.KUBECONFIG,
     api: { host: v.DEPLOYER_API_HOST, port: v.DEPLOYER_API_PORT },
     workerMetricsPort: v.DEPLOYER_WORKER_METRICS_PORT,
+    workerSizing: {
+      maxCachedWorkflows: v.DEPLOYER_MAX_CACHED_WORKFLOWS,
+      activitySlots: v.DEPLOYER_ACTIVITY_SLOTS,
+      backgroundActivitySlots: v.DEPLOYER_BACKGROUND_ACTIVITY_SLOTS,
+    },
     repoCacheDir: v.DEPLOYER_REPO_CACHE_DIR,
     allowFileUrls: v.DEPLOYER_ALLOW_FILE_URLS,
     startPollers: v.DEPLOYER_START_POLLERS,

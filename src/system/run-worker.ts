@@ -52,6 +52,7 @@ export async function runWorker(config: Config, logger: Logger, { serveMetrics =
     namespace: config.temporal.namespace,
     taskQueue: config.temporal.taskQueue,
     workflowBundle,
+    sizing: config.workerSizing,
     deps: {
       pool: getPool(config.databaseUrl),
       kubeConfig: loadKubeConfig(config.kubeconfig),

@@ -7,6 +7,7 @@ import { backgroundTaskQueue, TASK_QUEUE } from '../../workflows/messages.js';
 import { reconcileSignaller } from '../client/signal-reconcile.js';
 import { ActivityFailureCounter } from '../observability/activity-failures.js';
 import { DomainFailureInterceptor } from '../observability/domain-failures-interceptor.js';
+import type { WorkerSizing } from '../config.js';
 import { workerTuning } from '../worker-tuning.js';
 
 export interface DeployerWorkerOptions {
@@ -15,14 +16,17 @@ export interface DeployerWorkerOptions {
   taskQueue?: string;
   /** what the activities use; signalReconcile defaults to signals through this worker's own client */
   deps: Omit<ActivityDeps, 'signalReconcile'> & Partial<Pick<ActivityDeps, 'signalReconcile'>>;
+  /** how much this worker takes on; defaults fit one environment per test as well as a fleet */
+  sizing?: Partial<WorkerSizing>;
   /** a pre-built bundle (tests bundle once per suite); otherwise the worker bundles workflows/ */
   workflowBundle?: { code: string };
 }
 
 export const workflowsPath = fileURLToPath(new URL('../../workflows/index.ts', import.meta.url));
 
-// Activity slots of the background queue (drift passes, the cluster watcher): enough for a burst
-// of reconciles, and never taken from deploys, which have the main queue's slots to themselves.
+// Activity slots of the background queue (drift passes, the cluster watcher, ops repo polls):
+// enough for a burst of reconciles, and never taken from deploys, which have the main queue's
+// slots to themselves.
 const BACKGROUND_ACTIVITY_SLOTS = 16;
 
 /** The workers of the main and background task queues, run and stopped together. */
@@ -60,6 +64,8 @@ export async function createDeployerWorker(options: DeployerWorkerOptions): Prom
     ...(options.workflowBundle ? { workflowBundle: options.workflowBundle } : { workflowsPath }),
     activities,
     interceptors,
+    ...(options.sizing?.maxCachedWorkflows ? { maxCachedWorkflows: options.sizing.maxCachedWorkflows } : {}),
+    ...(options.sizing?.activitySlots ? { maxConcurrentActivityTaskExecutions: options.sizing.activitySlots } : {}),
     ...workerTuning,
   });
   const background = await Worker.create({
@@ -68,7 +74,7 @@ export async function createDeployerWorker(options: DeployerWorkerOptions): Prom
     taskQueue: backgroundTaskQueue(taskQueue),
     activities,
     interceptors,
-    maxConcurrentActivityTaskExecutions: BACKGROUND_ACTIVITY_SLOTS,
+    maxConcurrentActivityTaskExecutions: options.sizing?.backgroundActivitySlots ?? BACKGROUND_ACTIVITY_SLOTS,
     ...workerTuning,
   });
   return { worker: new DeployerWorker(main, background), connection, client };
