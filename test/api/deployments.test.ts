@@ -49,7 +49,7 @@ describe('deployment routes', () => {
       environment: 'quiet',
       manifest_path: 'app.yaml.njk',
       ops_repo: { name: `${test.prefix}-ops`, branch: 'main', path: 'envs' },
-      policy: { min_interval_ms: 500, drift_interval_ms: 60_000, auto_rollback: true },
+      policy: { min_interval_ms: 500, drift_interval_ms: 3_600_000, auto_rollback: true },
       values_override: { replicas: 2 },
     });
   });

@@ -39,7 +39,7 @@ describe('PUT /api/projects/:project/environments/:env', () => {
       namespace: `${test.prefix}-prod`,
       manifest_path: 'apps/web.yaml.njk',
       ops_repo: { id: opsRepoId, name: `${test.prefix}-ops`, path: 'envs' },
-      policy: { min_interval_ms: 0, health_timeout_ms: 120_000, auto_rollback: false, drift_interval_ms: 60_000 },
+      policy: { min_interval_ms: 0, health_timeout_ms: 120_000, auto_rollback: false, drift_interval_ms: 3_600_000 },
       values_override: { replicas: 3 },
     });
 
