@@ -1,0 +1,80 @@
+// What the environment workflows did in a window of time, read from their Temporal histories:
+// every event and every activity scheduled, following continue-as-new back through earlier runs.
+// Method-neutral: it counts the same for any version of the workflow code.
+import type { Client } from '@temporalio/client';
+import type { temporal } from '@temporalio/proto';
+
+export interface HistoryCounts {
+  workflows: number;
+  events: number;
+  activitiesScheduled: number;
+  activitiesByType: Record<string, number>;
+  workflowTasks: number;
+}
+
+function eventMs(event: temporal.api.history.v1.IHistoryEvent): number {
+  const time = event.eventTime;
+  if (!time) return 0;
+  return Number(time.seconds ?? 0) * 1000 + Math.floor((time.nanos ?? 0) / 1e6);
+}
+
+/** Counts the events of workflow `workflowId` (all its runs) whose time falls in [from, to). */
+async function countWorkflow(client: Client, workflowId: string, from: number, to: number, counts: HistoryCounts): Promise<void> {
+  let runId: string | undefined;
+  for (let runs = 0; runs < 50; runs++) {
+    const history = await client.workflow.getHandle(workflowId, runId).fetchHistory();
+    const events = history.events ?? [];
+    for (const event of events) {
+      const at = eventMs(event);
+      if (at < from || at >= to) continue;
+      counts.events += 1;
+      if (event.activityTaskScheduledEventAttributes) {
+        counts.activitiesScheduled += 1;
+        const type = event.activityTaskScheduledEventAttributes.activityType?.name ?? '?';
+        counts.activitiesByType[type] = (counts.activitiesByType[type] ?? 0) + 1;
+      }
+      if (event.workflowTaskScheduledEventAttributes) counts.workflowTasks += 1;
+    }
+    const first = events[0];
+    const previous = first?.workflowExecutionStartedEventAttributes?.continuedExecutionRunId;
+    // An earlier run matters only if this one started inside the window.
+    if (!previous || !first || eventMs(first) < from) return;
+    runId = previous;
+  }
+}
+
+export async function countHistories(client: Client, workflowIds: string[], from: number, to: number): Promise<HistoryCounts> {
+  const counts: HistoryCounts = { workflows: workflowIds.length, events: 0, activitiesScheduled: 0, activitiesByType: {}, workflowTasks: 0 };
+  for (const id of workflowIds) await countWorkflow(client, id, from, to, counts);
+  return counts;
+}
+
+/** `count` items of `items` picked at random (all of them when there are fewer). */
+export function sample<T>(items: readonly T[], count: number): T[] {
+  const copy = [...items];
+  for (let i = copy.length - 1; i > 0; i--) {
+    const j = Math.floor(Math.random() * (i + 1));
+    [copy[i], copy[j]] = [copy[j]!, copy[i]!];
+  }
+  return copy.slice(0, count);
+}
+
+/**
+ * Workflows on the run's task queues other than the environments' (`deploy/…`): the helpers newer
+ * code starts, such as a cluster watcher or ops repo pollers. Their cost belongs to the fleet too.
+ */
+export async function helperWorkflowIds(client: Client, taskQueue: string): Promise<string[]> {
+  const ids = new Set<string>();
+  try {
+    for await (const execution of client.workflow.list({ query: `TaskQueue STARTS_WITH "${taskQueue}"` })) {
+      if (!execution.workflowId.startsWith('deploy/')) ids.add(execution.workflowId);
+    }
+  } catch {
+    // A visibility store without STARTS_WITH: the queues this code is known to use.
+    for await (const execution of client.workflow.list({ query: `TaskQueue = "${taskQueue}" OR TaskQueue = "${taskQueue}-background"` })) {
+      if (!execution.workflowId.startsWith('deploy/')) ids.add(execution.workflowId);
+    }
+  }
+  return [...ids];
+}
+

@@ -1,0 +1,115 @@
+// The deployer next to plain kubectl on one environment, in one run: the same rendered objects
+// (read back from the deployer's own render) rolled out R times each way, alternating, each
+// timed until the new pods are Ready:
+//   deployer: deploy() through the SDK → waitForRelease() resolving (state polled every 10 ms);
+//   kubectl:  `kubectl apply --server-side` + `kubectl rollout status` into a twin namespace.
+// Usage: `npx tsx bench/vs-kubectl.ts [--rounds 10] [--code-dir DIR]` with the stack up.
+import { execFile } from 'node:child_process';
+import { writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import * as k8s from '@kubernetes/client-node';
+import YAML from 'yaml';
+import { kubeParseOptions } from '../src/render/kube-yaml.js';
+import { RUN_LABEL } from './fleet/cluster.js';
+import { deployFleet } from './fleet/deploy-fleet.js';
+import { withFleet, type Fleet } from './fleet/fleet.js';
+import { fleetObjects } from './fleet/ops-repo.js';
+import { parseBenchArgs, positiveInt } from './fleet/options.js';
+import { ms, report, summarize } from './fleet/stats.js';
+
+const run = promisify(execFile);
+
+const usage = `usage: npx tsx bench/vs-kubectl.ts [fleet options] [--rounds R] [--kubectl PATH]
+  One environment (--envs defaults to 1 here; more make a busier worker): R deploys of new images
+  through the deployer, each followed by kubectl applying the same rendered objects with the same
+  image to a twin namespace and waiting for its rollout. One warm-up round each is not counted.
+  --rounds R      timed rounds (default 10)
+  --kubectl PATH  the kubectl binary (default: kubectl on PATH)`;
+
+const { fleet: options, own } = parseBenchArgs(usage, { rounds: { type: 'string', default: '10' }, kubectl: { type: 'string', default: 'kubectl' } }, { envs: '1' });
+const rounds = positiveInt('rounds', own.rounds);
+const kubectl = own.kubectl!;
+
+async function kubectlVersion(): Promise<string> {
+  try {
+    const { stdout } = await run(kubectl, ['version', '--client', '-o', 'json']);
+    return (JSON.parse(stdout) as { clientVersion?: { gitVersion?: string } }).clientVersion?.gitVersion ?? 'unknown';
+  } catch (error) {
+    throw new Error(`${kubectl} does not run (${(error as Error).message}): install kubectl (Debian: apt-get install kubectl) or pass --kubectl PATH`);
+  }
+}
+
+/**
+ * The objects the deployer rendered for the environment's current release, as one JSON `List`:
+ * kubectl reads JSON exactly, where the stored YAML (1.1, with its directive) could be misread.
+ */
+async function renderedObjects(fleet: Fleet, environment: string): Promise<string> {
+  const { rows } = await fleet.pool.query<{ yaml: string }>(
+    `SELECT m.yaml FROM deployments d JOIN rendered_manifests m ON m.sha256 = d.manifest_hash WHERE d.project = $1 AND d.environment = $2`,
+    [fleet.project, environment],
+  );
+  if (!rows[0]) throw new Error(`no rendered manifest recorded for ${environment}`);
+  const items = YAML.parseAllDocuments(rows[0].yaml, kubeParseOptions)
+    .map((document) => document.toJS() as unknown)
+    .filter((object) => object !== null);
+  return JSON.stringify({ apiVersion: 'v1', kind: 'List', items }, null, 2);
+}
+
+await withFleet(options, async (fleet) => {
+  const version = await kubectlVersion();
+  const firstImage = 'registry.example/bench/web:1.0.0';
+  const deployed = await deployFleet(fleet, firstImage);
+  if (deployed.failures.length > 0) throw new Error(`the environment did not become healthy: ${JSON.stringify(deployed.failures[0])}`);
+  const env = fleet.environments[0]!;
+  const key = { project: fleet.project, environment: env.environment };
+  const template = await renderedObjects(fleet, env.environment);
+  if (!template.includes(firstImage)) throw new Error(`the rendered manifest does not contain ${firstImage}`);
+
+  const twin = `${fleet.project}-kubectl`;
+  await fleet.kube.makeApiClient(k8s.CoreV1Api).createNamespace({ body: { metadata: { name: twin, labels: { [RUN_LABEL]: fleet.run } } } });
+  const kubectlEnv = { ...process.env, KUBECONFIG: fleet.kubeconfig };
+  const kubectlRollout = async (image: string): Promise<number> => {
+    const file = join(fleet.dir, 'kubectl.json');
+    await writeFile(file, template.replaceAll(firstImage, image));
+    const started = performance.now();
+    await run(kubectl, ['apply', '--server-side', '--field-manager=kubectl-bench', '-n', twin, '-f', file], { env: kubectlEnv });
+    await run(kubectl, ['rollout', 'status', `deployment/${fleetObjects.deployment}`, '-n', twin, '--timeout=120s'], { env: kubectlEnv });
+    return performance.now() - started;
+  };
+  const deployerRollout = async (image: string): Promise<number> => {
+    const started = performance.now();
+    const { requestId } = await fleet.deployer.deploy({ ...key, imageRef: image, requestedBy: 'bench' });
+    await fleet.deployer.waitForRelease(key, requestId, { pollIntervalMs: 10, timeoutMs: 120_000 });
+    return performance.now() - started;
+  };
+
+  await kubectlRollout(firstImage); // warm-up: creates the twin's objects
+  const viaDeployer: number[] = [];
+  const viaKubectl: number[] = [];
+  for (let i = 1; i <= rounds; i++) {
+    const image = `registry.example/bench/web:round-${i}`;
+    viaDeployer.push(await deployerRollout(image));
+    viaKubectl.push(await kubectlRollout(image));
+    console.error(`[vs-kubectl] round ${i}: deployer ${ms(viaDeployer.at(-1))}, kubectl ${ms(viaKubectl.at(-1))}`);
+  }
+  const deployer = summarize(viaDeployer);
+  const plain = summarize(viaKubectl);
+  report(
+    {
+      benchmark: 'vs-kubectl',
+      label: options.label ?? '',
+      codeCommit: fleet.codeCommit,
+      options: { envs: options.envs, workers: options.workers, codeDir: options.codeDir, rounds, kubectl: version },
+      figures: { deployerMs: deployer, kubectlMs: plain, deployerRoundsMs: viaDeployer.map(Math.round), kubectlRoundsMs: viaKubectl.map(Math.round) },
+    },
+    [
+      ['envs', String(options.envs)],
+      ['rounds', String(rounds)],
+      ['deployer p50 / p90 / max', `${ms(deployer.p50)} / ${ms(deployer.p90)} / ${ms(deployer.max)}`],
+      [`kubectl ${version} p50 / p90 / max`, `${ms(plain.p50)} / ${ms(plain.p90)} / ${ms(plain.max)}`],
+      ['deployer − kubectl (p50)', ms((deployer.p50 ?? 0) - (plain.p50 ?? 0))],
+    ],
+    options.out,
+  );
+});
