@@ -4,7 +4,7 @@
 // the run's own task queue. Nothing deploys yet: deploy-fleet.ts does that.
 import { Client, Connection, WorkflowNotFoundError } from '@temporalio/client';
 import { execFileSync } from 'node:child_process';
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdtemp, readdir, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
@@ -98,6 +98,8 @@ type RegisterEnvironment = (pool: pg.Pool, registration: EnvironmentRegistration
 /** Where undo steps accumulate while the fleet is set up, so a failure half-way still cleans up. */
 class Teardown {
   private readonly steps: Array<{ what: string; undo: () => Promise<unknown> }> = [];
+  /** set when the run failed: the logs are kept then */
+  failed = false;
   add(what: string, undo: () => Promise<unknown>): void {
     this.steps.push({ what, undo });
   }
@@ -121,7 +123,13 @@ export async function setUpFleet(options: FleetOptions, log: (line: string) => v
   const project = `bench-${run}`;
   const taskQueue = `bench-${run}`;
   const dir = await mkdtemp(join(tmpdir(), `deployer-bench-${run}-`));
-  teardown.add('remove the scratch directory', () => rm(dir, { recursive: true, force: true }));
+  teardown.add('remove the scratch directory', async () => {
+    if (!teardown.failed) return rm(dir, { recursive: true, force: true });
+    // After a failure the process logs say why: only the bulky parts go.
+    const entries = await readdir(dir);
+    await Promise.all(entries.filter((name) => !name.endsWith('.log')).map((name) => rm(join(dir, name), { recursive: true, force: true })));
+    log(`[fleet] the run failed; its process logs are kept in ${dir}`);
+  });
   const codeCommit = commitOf(options.codeDir);
   log(`[fleet] run ${run}: ${options.envs} environments, ${options.workers} worker(s) of ${options.codeDir} (${codeCommit}); logs in ${dir}`);
 
@@ -234,6 +242,7 @@ export async function withFleet<T>(options: FleetOptions, body: (fleet: Fleet) =
   const cleanUp = () => (tornDown ??= (log('[fleet] cleaning up…'), teardown.run(log)));
   const onInterrupt = () => {
     log('[fleet] interrupted');
+    teardown.failed = true;
     void cleanUp().finally(() => process.exit(130));
   };
   process.once('SIGINT', onInterrupt);
@@ -241,6 +250,9 @@ export async function withFleet<T>(options: FleetOptions, body: (fleet: Fleet) =
   try {
     const fleet = await setUpFleet(options, log, teardown);
     return await body(fleet);
+  } catch (error) {
+    teardown.failed = true;
+    throw error;
   } finally {
     await cleanUp();
     process.off('SIGINT', onInterrupt);
