@@ -5,11 +5,28 @@
 // that 1.1 and 1.2 readers agree on every scalar.
 import YAML, { type CreateNodeOptions, type DocumentOptions, type ParseOptions, type SchemaOptions, type ToStringOptions } from 'yaml';
 
+// The `yaml` package's 1.1 floats accept a number without digits: `e0001` (an environment named
+// so) would become NaN and `.` would be a float. Kubernetes' reader wants a digit before the
+// exponent and in every float; these are its patterns.
+const FLOAT_1_1 = {
+  EXP: /^[-+]?(?:[0-9][0-9_]*(?:\.[0-9_]*)?|\.[0-9][0-9_]*)[eE][-+]?[0-9]+$/,
+  plain: /^[-+]?(?:[0-9][0-9_]*\.[0-9_]*|\.[0-9][0-9_]*)$/,
+};
+
 /** Parse options for YAML that Kubernetes will read. */
 export const kubeParseOptions: ParseOptions & DocumentOptions & SchemaOptions = {
   version: '1.1',
-  // Kubernetes hands dates through as strings; the 1.1 timestamp type would turn them into Dates.
-  customTags: (tags) => tags.filter((tag) => typeof tag === 'string' || tag.tag !== 'tag:yaml.org,2002:timestamp'),
+  customTags: (tags) =>
+    tags
+      // Kubernetes hands dates through as strings; the 1.1 timestamp type would turn them into Dates.
+      .filter((tag) => typeof tag === 'string' || tag.tag !== 'tag:yaml.org,2002:timestamp')
+      .map((tag) => {
+        if (typeof tag === 'string' || tag.tag !== 'tag:yaml.org,2002:float' || !('test' in tag) || !tag.test) return tag;
+        if (tag.format === 'EXP') return { ...tag, test: FLOAT_1_1.EXP };
+        // the plain float, told from .inf/.nan (no format either) by what it matches
+        if (!tag.format && tag.test.test('1.5')) return { ...tag, test: FLOAT_1_1.plain };
+        return tag;
+      }),
 };
 
 const kubeDocumentOptions: DocumentOptions & SchemaOptions & CreateNodeOptions = {

@@ -49,6 +49,17 @@ describe('mergeValues', () => {
 });
 
 describe('parseValues', () => {
+  it('reads a float only where Kubernetes does: a digit before the exponent, at least one digit', () => {
+    expect(parseValues('env: e0001\nother: E5\ndot: .\nexp: 1e3\nhalf: .5\nsmall: 2.5e-1\n', 'values.yaml')).toEqual({
+      env: 'e0001',
+      other: 'E5',
+      dot: '.',
+      exp: 1000,
+      half: 0.5,
+      small: 0.25,
+    });
+  });
+
   it('reads YAML the way Kubernetes does (1.1: 0644 is octal, yes is true)', () => {
     expect(parseValues('mode: 0644\nenabled: yes\ndate: 2024-01-01\n', 'values.yaml')).toEqual({ mode: 0o644, enabled: true, date: '2024-01-01' });
   });
