@@ -3,7 +3,6 @@
 // metrics and readiness talk to. Its JSON log lines are kept for assertions.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { writeFile } from 'node:fs/promises';
-import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
@@ -13,13 +12,7 @@ import { testEnv } from './env.js';
 
 const root = fileURLToPath(new URL('../..', import.meta.url));
 
-export async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as { port: number };
-  await new Promise((resolve) => server.close(resolve));
-  return port;
-}
+import { freePort } from '../../scripts/stack/free-port.js';
 
 /** Writes today's workflow bundle (or `code`) into `dir`, for worker processes to load without bundling. */
 export async function writeWorkflowBundle(dir: string, code?: string): Promise<string> {
