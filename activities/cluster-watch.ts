@@ -20,6 +20,9 @@ import type { ActivityDeps } from './index.js';
 const GATHER_MS = 300;
 const MAX_GATHER_MS = 1_000;
 const HEARTBEAT_MS = 5_000;
+const MAX_DETAIL = 1_000;
+// Slugs, as projects and environments are registered (workflows/messages.ts isSlug).
+const OWNER_VALUE = /^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?\/[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/;
 
 /** An observed object as carried in heartbeats: [uid, kind, owner, display, applied time, applied fields digest]. */
 type CarriedObject = [string, string, string, string, string, string];
@@ -65,7 +68,9 @@ export function createClusterWatchActivities(deps: Pick<ActivityDeps, 'kubeConfi
         pending.delete(owner);
         clearTimeout(batch.timer);
         const slash = owner.indexOf('/');
-        const detail = [...new Set(batch.details)].join('; ');
+        // Object names and annotations are anyone's input in their namespace: the account is bounded.
+        const joined = [...new Set(batch.details)].join('; ');
+        const detail = joined.length > MAX_DETAIL ? `${joined.slice(0, MAX_DETAIL - 1)}…` : joined;
         void deps
           .signalReconcile({ project: owner.slice(0, slash), environment: owner.slice(slash + 1) }, { source: 'cluster', detail })
           .then((sent) => {
@@ -84,7 +89,11 @@ export function createClusterWatchActivities(deps: Pick<ActivityDeps, 'kubeConfi
           pending.set(drift.owner, { details: [drift.detail], first: Date.now(), timer: setTimeout(() => send(drift.owner), GATHER_MS) });
         }
       };
-      const observed = (object: WatchedObject) => observe(object, OWNER_ANNOTATION, fieldManagerOf, digest);
+      // Only "<project>/<environment>" owners count; anything else is not an environment's object.
+      const observed = (object: WatchedObject) => {
+        const seen = observe(object, OWNER_ANNOTATION, fieldManagerOf, digest);
+        return seen && OWNER_VALUE.test(seen.owner) ? seen : undefined;
+      };
 
       const watch = new ManagedObjectWatch(
         deps.kubeConfig,
