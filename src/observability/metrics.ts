@@ -5,7 +5,7 @@
 import client from 'prom-client';
 
 export const registry = new client.Registry();
-client.collectDefaultMetrics({ register: registry, prefix: 'deployer_process_' });
+client.collectDefaultMetrics({ register: registry, prefix: 'deployer_' });
 
 export const deploymentsTotal = new client.Counter({
   name: 'deployer_deployments_total',
