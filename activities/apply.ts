@@ -3,17 +3,23 @@
 // own field manager (Namespaces and CRDs first), as the environment's service account when it has
 // one, then prunes what the environment created but the render dropped. The change set says per
 // object what happened; with `dryRun` nothing is persisted and it is the drift report, judged on
-// the fields the deployer manages.
+// the fields the deployer manages. A drift pass (`onlyDrifted`) first compares the live objects with
+// what the last apply left behind and applies only the objects someone changed or deleted: when
+// nothing changed it costs one read per object and no write.
 import { Context } from '@temporalio/activity';
 import { ApplicationFailure } from '@temporalio/common';
+import { createHash } from 'node:crypto';
+import { loadAppliedObjects, saveAppliedObjects, type AppliedObjects } from '../src/db/applied-objects.js';
 import { loadRenderedManifest } from '../src/db/manifests.js';
 import { loadProjectPolicy, namespaceOwners } from '../src/db/tenancy.js';
 import { environmentFieldManager, policyViolations, type PolicyObject } from '../src/domain/tenancy.js';
 import { applyObject, objectPath, readObject } from '../src/k8s/apply-object.js';
+import { applyFailure } from '../src/k8s/apply-errors.js';
 import { KubeApiError, KubeClient } from '../src/k8s/client.js';
 import { isCrd, scopeDefinedByCrds, waitForCrdEstablished } from '../src/k8s/crd.js';
 import { Discovery, unknownKind } from '../src/k8s/discovery.js';
 import { readInventory, writeInventory } from '../src/k8s/inventory.js';
+import { appliedFieldsDigest } from '../src/k8s/managed-fields.js';
 import { apiGroup, describeRef, environmentLabels, groupKind, MANAGED_BY_LABEL, MANAGED_BY_VALUE, parseManifests, refKey, refOf, type KubeObject } from '../src/k8s/objects.js';
 import type { Tenant } from '../src/k8s/ownership.js';
 import { applyTiers } from '../src/k8s/order.js';
@@ -35,6 +41,8 @@ interface ApplyRun {
 
 interface AppliedRender {
   changes: ChangeSetEntry[];
+  /** refKey → digest of the fields the environment owns on the object after the apply */
+  fields: Map<string, string>;
   /** refKeys of every object of the render: never pruned */
   keys: Set<string>;
   /** namespaced kinds of the render, for the prune scan */
@@ -57,6 +65,24 @@ export function createApplyActivities(deps: Pick<ActivityDeps, 'pool' | 'kubeCon
 
     const planned = await planObjects(run, rendered);
     await assertWithinPolicy(deps.pool, input, planned);
+    const plan = planDigest(planned);
+    const last = input.onlyDrifted && !run.dryRun ? await loadAppliedObjects(deps.pool, input.project, input.environment) : undefined;
+    // The same objects as last time: only what someone changed since needs applying, and nothing
+    // was dropped, so there is nothing to prune. Anything else is a full apply.
+    if (last && last.plan === plan) {
+      const drifted = await driftedSince(run, rendered, planned, last);
+      if (drifted.length === 0) return { changes: rendered.map((object) => ({ ref: refOf(planned.get(object)!.prepared), action: 'unchanged' })), changed: false };
+      const namespaceCreated = await ensureEnvironmentNamespace(run, rendered);
+      const applied = await applyRender(run, drifted, planned);
+      await saveAppliedObjects(deps.pool, input.project, input.environment, { plan, fields: { ...last.fields, ...Object.fromEntries(applied.fields) } });
+      const changedKeys = new Map(applied.changes.map((change) => [refKey(change.ref), change]));
+      const changes = rendered.map((object): ChangeSetEntry => {
+        const ref = refOf(planned.get(object)!.prepared);
+        return changedKeys.get(refKey(ref)) ?? { ref, action: 'unchanged' };
+      });
+      if (namespaceCreated) changes.unshift(namespaceCreated);
+      return { changes, changed: changes.some((change) => change.action !== 'unchanged') };
+    }
     const namespaceCreated = await ensureEnvironmentNamespace(run, rendered);
     const applied = await applyRender(run, rendered, planned);
     const pruned = await pruneDropped(run, applied);
@@ -65,11 +91,42 @@ export function createApplyActivities(deps: Pick<ActivityDeps, 'pool' | 'kubeCon
     const appliedRefs = applied.changes.map((change) => change.ref);
     if (namespaceCreated) applied.changes.unshift(namespaceCreated);
     // Recorded only after pruning succeeded: a failed prune is retried from the old inventory.
-    if (!run.dryRun) await writeInventory(client, input.namespace, tenant, appliedRefs);
+    if (!run.dryRun) {
+      await writeInventory(client, input.namespace, tenant, appliedRefs);
+      await saveAppliedObjects(deps.pool, input.project, input.environment, { plan, fields: Object.fromEntries(applied.fields) });
+    }
 
     const changes = [...applied.changes, ...pruned];
     return { changes, changed: changes.some((change) => change.action !== 'unchanged') };
   }
+}
+
+/** A digest of every object exactly as it is applied: equal digests, equal applies. */
+function planDigest(planned: Map<KubeObject, PlannedObject>): string {
+  const hash = createHash('sha256');
+  for (const { prepared } of planned.values()) hash.update(JSON.stringify(prepared)).update('\n');
+  return hash.digest('hex');
+}
+
+/**
+ * The objects of the render that are not as the last apply left them: deleted, or with fields the
+ * environment applied taken by someone else (the environment's managed-fields entry changed).
+ */
+async function driftedSince({ tenant, client, discovery }: ApplyRun, rendered: KubeObject[], planned: Map<KubeObject, PlannedObject>, last: AppliedObjects): Promise<KubeObject[]> {
+  const drifted = await mapConcurrently(rendered, APPLY_CONCURRENCY, async (object) => {
+    const { prepared } = planned.get(object)!;
+    const recorded = last.fields[refKey(refOf(prepared))];
+    const resource = await discovery.resolve(object.apiVersion, object.kind);
+    if (!recorded || !resource) return true;
+    let live: KubeObject | undefined;
+    try {
+      live = await readObject(client, objectPath(resource, prepared));
+    } catch (error) {
+      throw applyFailure(error, refOf(prepared));
+    }
+    return !live || live.metadata.deletionTimestamp !== undefined || appliedFieldsDigest(live, tenant.fieldManager) !== recorded;
+  });
+  return rendered.filter((_, index) => drifted[index]);
 }
 
 interface PlannedObject {
@@ -153,7 +210,7 @@ async function ensureEnvironmentNamespace({ input, tenant, dryRun, client, disco
 const APPLY_CONCURRENCY = 8;
 
 async function applyRender({ input, tenant, dryRun, client, discovery, context }: ApplyRun, rendered: KubeObject[], planned: Map<KubeObject, PlannedObject>): Promise<AppliedRender> {
-  const result: AppliedRender = { changes: [], keys: new Set(), namespacedKinds: [] };
+  const result: AppliedRender = { changes: [], fields: new Map(), keys: new Set(), namespacedKinds: [] };
   // Dry run only: Namespaces the apply would create. What goes into them is reported as created
   // rather than dry-run applied, which would fail on the missing namespace.
   const namespacesToCreate = new Set<string>();
@@ -167,7 +224,9 @@ async function applyRender({ input, tenant, dryRun, client, discovery, context }
     result.keys.add(refKey(ref));
     if (namespaced) result.namespacedKinds.push({ apiVersion: object.apiVersion, kind: object.kind });
     if (!resource || (dryRun && namespacesToCreate.has(prepared.metadata.namespace ?? ''))) return { ref, action: 'created' };
-    const { action } = await applyObject(client, resource, prepared, { tenant, force: input.forceConflicts, dryRun });
+    const { action, result: applied } = await applyObject(client, resource, prepared, { tenant, force: input.forceConflicts, dryRun });
+    const fields = applied && !dryRun ? appliedFieldsDigest(applied, tenant.fieldManager) : undefined;
+    if (fields) result.fields.set(refKey(ref), fields);
     if (dryRun && action === 'created' && groupKind(prepared) === '/Namespace') namespacesToCreate.add(ref.name);
     // Custom resources of this CRD come in a later tier and need the kind served.
     if (!dryRun && isCrd(prepared)) await waitForCrdEstablished(client, ref.name, { sleep: (ms) => context.sleep(ms) });

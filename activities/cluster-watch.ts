@@ -6,11 +6,11 @@
 // versions) travels in its heartbeats, so a successor resumes the watches where they were and
 // compares against the same digests: nothing that happened in between is lost.
 import { Context } from '@temporalio/activity';
-import { createHash } from 'node:crypto';
 import { driftBetween, latestOtherManagers, observe, type Drift, type ObservedObject, type WatchedObject } from '../src/domain/drift-events.js';
 import { environmentFieldManager, isDeployerFieldManager, OWNER_ANNOTATION } from '../src/domain/tenancy.js';
 import { Discovery } from '../src/k8s/discovery.js';
 import { KubeClient } from '../src/k8s/client.js';
+import { fieldsDigest } from '../src/k8s/managed-fields.js';
 import { commonNamespacedKinds } from '../src/k8s/prune.js';
 import { ManagedObjectWatch, type WatchedKind } from '../src/k8s/watch-managed.js';
 import type { ActivityDeps } from './index.js';
@@ -42,8 +42,6 @@ export interface WatchManagedObjectsResult {
   resume: ClusterWatchResume;
   signalled: number;
 }
-
-const digest = (fields: unknown) => createHash('sha256').update(JSON.stringify(fields)).digest('hex').slice(0, 16);
 
 function fieldManagerOf(owner: string): string {
   const slash = owner.indexOf('/');
@@ -91,7 +89,7 @@ export function createClusterWatchActivities(deps: Pick<ActivityDeps, 'kubeConfi
       };
       // Only "<project>/<environment>" owners count; anything else is not an environment's object.
       const observed = (object: WatchedObject) => {
-        const seen = observe(object, OWNER_ANNOTATION, fieldManagerOf, digest);
+        const seen = observe(object, OWNER_ANNOTATION, fieldManagerOf, fieldsDigest);
         return seen && OWNER_VALUE.test(seen.owner) ? seen : undefined;
       };
 

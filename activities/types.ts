@@ -71,6 +71,11 @@ export interface ApplyInput {
   forceConflicts: boolean;
   omitReplicas: boolean;
   dryRun?: boolean;
+  /**
+   * a drift pass: when the objects are the ones the last apply applied, apply only those someone
+   * changed or deleted since (none: no write at all); otherwise apply everything
+   */
+  onlyDrifted?: boolean;
   impersonate?: Impersonation;
 }
 export interface ChangeSetEntry {

@@ -481,6 +481,9 @@ export async function environmentWorkflow(input: EnvironmentWorkflowInput): Prom
               // taken back. The apply never takes fields from another environment, force or not.
               forceConflicts: true,
               omitReplicas: config.policy.hasAutoscaler,
+              // Only what someone changed since the last apply is applied again; nothing, when
+              // nothing changed (the safety-net pass is a read per object).
+              onlyDrifted: true,
               impersonate: config.impersonate,
             },
           ]),

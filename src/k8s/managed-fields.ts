@@ -4,6 +4,7 @@
 // managedFields record ownership as a FieldsV1 trie: `f:name` a field, `k:{"name":"web"}` the
 // element of an associative list with those keys, `v:"x"` a member of a set, `i:3` a list index,
 // and `.` the node itself. An empty trie under a key means the whole value at that key is owned.
+import { createHash } from 'node:crypto';
 import type { KubeObject } from './objects.js';
 
 type FieldsV1 = Record<string, unknown>;
@@ -18,6 +19,25 @@ export function fieldsAppliedBy(object: KubeObject, manager: string): FieldsV1 |
   );
   if (entries.length === 0) return undefined;
   return entries.map((entry) => entry.fieldsV1!).reduce(mergeFields);
+}
+
+/**
+ * A short digest of a field set. The API server writes managedFields in a canonical order, so
+ * the same fields always give the same digest: the cluster watcher and the apply's record of
+ * what it applied compare these.
+ */
+export function fieldsDigest(fields: unknown): string {
+  return createHash('sha256').update(JSON.stringify(fields ?? {})).digest('hex').slice(0, 16);
+}
+
+/**
+ * The digest of the fields `manager` owns through apply on the object's main resource, or
+ * undefined when it owns none. Someone else changing one of those fields takes it over, so the
+ * digest changes; status writes and fields others add leave it as it is.
+ */
+export function appliedFieldsDigest(object: Pick<KubeObject, 'metadata'>, manager: string): string | undefined {
+  const entry = (object.metadata.managedFields ?? []).find((e) => e.manager === manager && e.operation === 'Apply' && !e.subresource);
+  return entry ? fieldsDigest(entry.fieldsV1) : undefined;
 }
 
 function mergeFields(a: FieldsV1, b: FieldsV1): FieldsV1 {
