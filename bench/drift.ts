@@ -9,7 +9,7 @@ import * as k8s from '@kubernetes/client-node';
 import { deployFleet } from './fleet/deploy-fleet.js';
 import { withFleet, type Fleet, type FleetEnvironment } from './fleet/fleet.js';
 import { fleetObjects } from './fleet/ops-repo.js';
-import { parseBenchArgs, positiveInt } from './fleet/options.js';
+import { assertAllHealthy, isMainModule, parseBenchArgs, positiveInt } from './fleet/options.js';
 import { ms, report, summarize } from './fleet/stats.js';
 import { waitForObjectState, type WatchedObject } from './fleet/watch-object.js';
 
@@ -23,17 +23,14 @@ const usage = `usage: npx tsx bench/drift.ts [fleet options] [--trials T] [--spa
   --timeout-s W   a trial not corrected after W seconds counts as failed (default 180)
   --settle-s S    wait after the fleet is healthy, before the first trial (default 30)`;
 
-const { fleet: options, own } = parseBenchArgs(usage, {
-  trials: { type: 'string', default: '30' },
-  'spacing-ms': { type: 'string', default: '2000' },
-  'timeout-s': { type: 'string', default: '180' },
-  'settle-s': { type: 'string', default: '30' },
-});
-const trials = positiveInt('trials', own.trials);
-const spacingMs = Number(own['spacing-ms']);
-const timeoutMs = positiveInt('timeout-s', own['timeout-s']) * 1000;
-const settleMs = Number(own['settle-s']) * 1000;
 const deployedImage = 'registry.example/bench/web:1.0.0';
+
+export interface DriftParams {
+  trials: number;
+  spacingMs: number;
+  timeoutMs: number;
+  settleMs: number;
+}
 
 type Change = 'image-edit' | 'delete ConfigMap' | 'delete Service' | 'delete ServiceAccount' | 'delete Deployment';
 const deletions: Change[] = ['delete ConfigMap', 'delete Service', 'delete ServiceAccount', 'delete Deployment'];
@@ -54,11 +51,13 @@ function imageOf(object: WatchedObject): string | undefined {
 }
 
 /** Makes the change, then waits for the deployer to undo it; returns the time in between. */
-async function runTrial(fleet: Fleet, env: FleetEnvironment, change: Change): Promise<number> {
+async function runTrial(fleet: Fleet, env: FleetEnvironment, change: Change, timeoutMs: number): Promise<number> {
   const apps = fleet.kube.makeApiClient(k8s.AppsV1Api);
   const core = fleet.kube.makeApiClient(k8s.CoreV1Api);
   const namespace = env.namespace;
   if (change === 'image-edit') {
+    // What runs there now (another benchmark of the same fleet may have deployed a new image).
+    const running = (await apps.readNamespacedDeployment({ name: fleetObjects.deployment, namespace })).spec?.template.spec?.containers.find((c) => c.name === fleetObjects.container)?.image;
     await apps.patchNamespacedDeployment(
       {
         name: fleetObjects.deployment,
@@ -73,7 +72,7 @@ async function runTrial(fleet: Fleet, env: FleetEnvironment, change: Change): Pr
       fleet.kube,
       `/apis/apps/v1/namespaces/${namespace}/deployments`,
       fleetObjects.deployment,
-      (type, object) => type !== 'DELETED' && imageOf(object) === deployedImage,
+      (type, object) => type !== 'DELETED' && imageOf(object) === running,
       timeoutMs,
     );
     return restoredAt - changedAt;
@@ -93,9 +92,9 @@ async function runTrial(fleet: Fleet, env: FleetEnvironment, change: Change): Pr
   return restoredAt - deletedAt;
 }
 
-await withFleet(options, async (fleet) => {
-  const deployed = await deployFleet(fleet, deployedImage);
-  if (deployed.failures.length > 0) throw new Error(`${deployed.failures.length} environment(s) did not become healthy; not a fleet at rest`);
+/** With the fleet deployed: settles, then runs the trials, overlapped, on distinct environments. */
+export async function measureDrift(fleet: Fleet, { trials, spacingMs, timeoutMs, settleMs }: DriftParams): Promise<void> {
+  const options = fleet.options;
   await new Promise((r) => setTimeout(r, settleMs));
 
   const busy = new Set<string>();
@@ -112,7 +111,7 @@ await withFleet(options, async (fleet) => {
     const trial: Trial = { environment: env.environment, change: changeFor(i) };
     results.push(trial);
     busy.add(env.environment);
-    const done = runTrial(fleet, env, trial.change)
+    const done = runTrial(fleet, env, trial.change, timeoutMs)
       .then((elapsed) => {
         trial.correctedMs = elapsed;
       })
@@ -153,4 +152,23 @@ await withFleet(options, async (fleet) => {
     ],
     options.out,
   );
-});
+}
+
+if (isMainModule(import.meta.url)) {
+  const { fleet: options, own } = parseBenchArgs(usage, {
+    trials: { type: 'string', default: '30' },
+    'spacing-ms': { type: 'string', default: '2000' },
+    'timeout-s': { type: 'string', default: '180' },
+    'settle-s': { type: 'string', default: '30' },
+  });
+  const params = {
+    trials: positiveInt('trials', own.trials),
+    spacingMs: Number(own['spacing-ms']),
+    timeoutMs: positiveInt('timeout-s', own['timeout-s']) * 1000,
+    settleMs: Number(own['settle-s']) * 1000,
+  };
+  await withFleet(options, async (fleet) => {
+    assertAllHealthy(await deployFleet(fleet, deployedImage), 'not a fleet at rest');
+    await measureDrift(fleet, params);
+  });
+}

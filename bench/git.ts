@@ -11,7 +11,7 @@ import { createHmac, randomBytes, randomUUID } from 'node:crypto';
 import { createApiToken } from '../src/auth/tokens.js';
 import { deployFleet } from './fleet/deploy-fleet.js';
 import { withFleet, type Fleet } from './fleet/fleet.js';
-import { parseBenchArgs, positiveInt } from './fleet/options.js';
+import { assertAllHealthy, isMainModule, parseBenchArgs, positiveInt } from './fleet/options.js';
 import { ms, report, summarize } from './fleet/stats.js';
 
 const usage = `usage: npx tsx bench/git.ts [fleet options] [--commits C] [--jitter-s J] [--poll-timeout-s P] [--webhook-timeout-s W] [--settle-s S]
@@ -24,18 +24,13 @@ const usage = `usage: npx tsx bench/git.ts [fleet options] [--commits C] [--jitt
   --webhook-timeout-s W  wait at most W s per commit after the webhook (default 60)
   --settle-s S           wait after the fleet is healthy, before the first commit (default 30)`;
 
-const { fleet: options, own } = parseBenchArgs(usage, {
-  commits: { type: 'string', default: '3' },
-  'jitter-s': { type: 'string', default: '60' },
-  'poll-timeout-s': { type: 'string', default: '150' },
-  'webhook-timeout-s': { type: 'string', default: '60' },
-  'settle-s': { type: 'string', default: '30' },
-});
-const commits = positiveInt('commits', own.commits);
-const jitterMs = Number(own['jitter-s']) * 1000;
-const pollTimeoutMs = positiveInt('poll-timeout-s', own['poll-timeout-s']) * 1000;
-const webhookTimeoutMs = positiveInt('webhook-timeout-s', own['webhook-timeout-s']) * 1000;
-const settleMs = Number(own['settle-s']) * 1000;
+export interface GitParams {
+  commits: number;
+  jitterMs: number;
+  pollTimeoutMs: number;
+  webhookTimeoutMs: number;
+  settleMs: number;
+}
 
 interface CommitPasses {
   sha: string;
@@ -117,12 +112,17 @@ function phaseFigures(passes: CommitPasses[], environments: number) {
   };
 }
 
-await withFleet(options, async (fleet) => {
+/** The API server of the code under test, with the ops repo's webhook secret set through it. */
+export async function prepareWebhook(fleet: Fleet): Promise<{ baseUrl: string; webhook: { secret?: string; problem?: string } }> {
   const api = await fleet.startApiServer();
   const { token } = await createApiToken(fleet.pool, { name: 'bench git webhook', scopes: ['admin'] });
-  const webhook = await configureWebhookSecret(api.baseUrl, fleet, token);
-  const deployed = await deployFleet(fleet, 'registry.example/bench/web:1.0.0');
-  if (deployed.failures.length > 0) throw new Error(`${deployed.failures.length} environment(s) did not become healthy; not a fleet at rest`);
+  return { baseUrl: api.baseUrl, webhook: await configureWebhookSecret(api.baseUrl, fleet, token) };
+}
+
+/** With the fleet deployed and its webhook prepared: settles, then the commits of both phases. */
+export async function measureGit(fleet: Fleet, api: Awaited<ReturnType<typeof prepareWebhook>>, { commits, jitterMs, pollTimeoutMs, webhookTimeoutMs, settleMs }: GitParams): Promise<void> {
+  const options = fleet.options;
+  const webhook = api.webhook;
   await new Promise((r) => setTimeout(r, settleMs));
 
   let revision = 1;
@@ -181,4 +181,26 @@ await withFleet(options, async (fleet) => {
     ],
     options.out,
   );
-});
+}
+
+if (isMainModule(import.meta.url)) {
+  const { fleet: options, own } = parseBenchArgs(usage, {
+    commits: { type: 'string', default: '3' },
+    'jitter-s': { type: 'string', default: '60' },
+    'poll-timeout-s': { type: 'string', default: '150' },
+    'webhook-timeout-s': { type: 'string', default: '60' },
+    'settle-s': { type: 'string', default: '30' },
+  });
+  const params = {
+    commits: positiveInt('commits', own.commits),
+    jitterMs: Number(own['jitter-s']) * 1000,
+    pollTimeoutMs: positiveInt('poll-timeout-s', own['poll-timeout-s']) * 1000,
+    webhookTimeoutMs: positiveInt('webhook-timeout-s', own['webhook-timeout-s']) * 1000,
+    settleMs: Number(own['settle-s']) * 1000,
+  };
+  await withFleet(options, async (fleet) => {
+    const api = await prepareWebhook(fleet);
+    assertAllHealthy(await deployFleet(fleet, 'registry.example/bench/web:1.0.0'), 'not a fleet at rest');
+    await measureGit(fleet, api, params);
+  });
+}

@@ -3,8 +3,8 @@
 // Usage: `npx tsx bench/live-deploy.ts [--envs 1000] [--deploys 30] [--code-dir DIR]`.
 // Target (issue 13): p99 ≤ 3 s.
 import { deployFleet } from './fleet/deploy-fleet.js';
-import { withFleet } from './fleet/fleet.js';
-import { parseBenchArgs, positiveInt } from './fleet/options.js';
+import { withFleet, type Fleet } from './fleet/fleet.js';
+import { assertAllHealthy, isMainModule, parseBenchArgs, positiveInt } from './fleet/options.js';
 import { ms, report, summarize } from './fleet/stats.js';
 
 const usage = `usage: npx tsx bench/live-deploy.ts [fleet options] [--deploys D] [--gap-ms G] [--settle-s S]
@@ -14,18 +14,15 @@ const usage = `usage: npx tsx bench/live-deploy.ts [fleet options] [--deploys D]
   --gap-ms G      pause between deploys (default 1000)
   --settle-s S    wait after the fleet is healthy, before the first deploy (default 30)`;
 
-const { fleet: options, own } = parseBenchArgs(usage, {
-  deploys: { type: 'string', default: '30' },
-  'gap-ms': { type: 'string', default: '1000' },
-  'settle-s': { type: 'string', default: '30' },
-});
-const deploys = positiveInt('deploys', own.deploys);
-const gapMs = Number(own['gap-ms']);
-const settleMs = Number(own['settle-s']) * 1000;
+export interface LiveDeployParams {
+  deploys: number;
+  gapMs: number;
+  settleMs: number;
+}
 
-await withFleet(options, async (fleet) => {
-  const deployed = await deployFleet(fleet, 'registry.example/bench/web:1.0.0');
-  if (deployed.failures.length > 0) throw new Error(`${deployed.failures.length} environment(s) did not become healthy; not a fleet at rest`);
+/** With the fleet deployed: settles, then deploys to random environments one after another. */
+export async function measureLiveDeploy(fleet: Fleet, { deploys, gapMs, settleMs }: LiveDeployParams): Promise<void> {
+  const options = fleet.options;
   await new Promise((r) => setTimeout(r, settleMs));
   const latencies: number[] = [];
   const failures: string[] = [];
@@ -66,4 +63,17 @@ await withFleet(options, async (fleet) => {
     ],
     options.out,
   );
-});
+}
+
+if (isMainModule(import.meta.url)) {
+  const { fleet: options, own } = parseBenchArgs(usage, {
+    deploys: { type: 'string', default: '30' },
+    'gap-ms': { type: 'string', default: '1000' },
+    'settle-s': { type: 'string', default: '30' },
+  });
+  const params = { deploys: positiveInt('deploys', own.deploys), gapMs: Number(own['gap-ms']), settleMs: Number(own['settle-s']) * 1000 };
+  await withFleet(options, async (fleet) => {
+    assertAllHealthy(await deployFleet(fleet, 'registry.example/bench/web:1.0.0'), 'not a fleet at rest');
+    await measureLiveDeploy(fleet, params);
+  });
+}

@@ -1,9 +1,9 @@
 // Cold start of a fleet: every environment's first deploy sent at once, and the time until all of
 // them are healthy, with the workers' memory. Usage: `npx tsx bench/scale.ts [--envs 1000]
 // [--workers 1] [--code-dir DIR]` with the stack up. Target (issue 13): 1,000 in ≤ 4 min.
-import { deployFleet } from './fleet/deploy-fleet.js';
-import { withFleet } from './fleet/fleet.js';
-import { parseBenchArgs, positiveInt } from './fleet/options.js';
+import { deployFleet, type FleetDeployResult } from './fleet/deploy-fleet.js';
+import { withFleet, type Fleet } from './fleet/fleet.js';
+import { isMainModule, parseBenchArgs, positiveInt } from './fleet/options.js';
 import { measureCpu, peakRssBytes, rssBytes, sampleRss } from './fleet/proc-stats.js';
 import { mib, pct, report, seconds, summarize } from './fleet/stats.js';
 
@@ -12,16 +12,17 @@ const usage = `usage: npx tsx bench/scale.ts [fleet options] [--timeout-s S]
   the workers' peak RSS (VmHWM), failures.
   --timeout-s S   give up waiting after S seconds (default 900)`;
 
-const { fleet: options, own } = parseBenchArgs(usage, { 'timeout-s': { type: 'string', default: '900' } });
-const timeoutMs = positiveInt('timeout-s', own['timeout-s']) * 1000;
+export const deployedImage = 'registry.example/bench/web:1.0.0';
 
-await withFleet(options, async (fleet) => {
+/** Deploys the fleet from cold and reports the time, the failures and the workers' memory. */
+export async function measureScale(fleet: Fleet, { timeoutMs }: { timeoutMs: number }): Promise<FleetDeployResult> {
+  const options = fleet.options;
   const pids = fleet.workers.map((w) => w.pid);
   // VmHWM also holds the start-up peak (bundling the workflow code); RSS sampled from here on is the fleet's.
   const rssBefore = pids.map((pid) => rssBytes(pid) ?? 0);
   const rss = sampleRss(pids);
   const cpu = measureCpu(() => pids);
-  const result = await deployFleet(fleet, 'registry.example/bench/web:1.0.0', { timeoutMs });
+  const result = await deployFleet(fleet, deployedImage, { timeoutMs });
   const cpuUsed = cpu.stop();
   const rssSeen = rss.stop();
   const peaks = pids.map((pid) => peakRssBytes(pid) ?? 0);
@@ -63,4 +64,11 @@ await withFleet(options, async (fleet) => {
   if (result.failures.length > 0) {
     console.error(`failures (first 5): ${result.failures.slice(0, 5).map((f) => `${f.environment} ${f.status}${f.error ? `: ${f.error.slice(0, 200)}` : ''}`).join('\n  ')}`);
   }
-});
+  return result;
+}
+
+if (isMainModule(import.meta.url)) {
+  const { fleet: options, own } = parseBenchArgs(usage, { 'timeout-s': { type: 'string', default: '900' } });
+  const timeoutMs = positiveInt('timeout-s', own['timeout-s']) * 1000;
+  await withFleet(options, (fleet) => measureScale(fleet, { timeoutMs }));
+}

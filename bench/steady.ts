@@ -3,9 +3,9 @@
 // Target (issue 13): the idle worker under 10 % of one core.
 import { environmentWorkflowId } from '../workflows/messages.js';
 import { deployFleet } from './fleet/deploy-fleet.js';
-import { withFleet } from './fleet/fleet.js';
+import { withFleet, type Fleet } from './fleet/fleet.js';
 import { countHistories, helperWorkflowIds, sample } from './fleet/histories.js';
-import { parseBenchArgs, positiveInt } from './fleet/options.js';
+import { assertAllHealthy, isMainModule, parseBenchArgs, positiveInt } from './fleet/options.js';
 import { measureCpu, rssBytes } from './fleet/proc-stats.js';
 import { stackProcesses } from './fleet/stack-processes.js';
 import { mib, pct, report } from './fleet/stats.js';
@@ -19,19 +19,15 @@ const usage = `usage: npx tsx bench/steady.ts [fleet options] [--minutes M] [--s
   --settle-s S    wait after the fleet is healthy, before measuring (default 30)
   --sample K      environments whose histories are counted (default 50)`;
 
-const { fleet: options, own } = parseBenchArgs(usage, {
-  minutes: { type: 'string', default: '10' },
-  'settle-s': { type: 'string', default: '30' },
-  sample: { type: 'string', default: '50' },
-});
-const minutes = Number(own.minutes);
-if (!(minutes > 0)) throw new Error('--minutes must be a positive number');
-const settleMs = Number(own['settle-s']) * 1000;
-const sampleSize = positiveInt('sample', own.sample);
+export interface SteadyParams {
+  minutes: number;
+  settleMs: number;
+  sampleSize: number;
+}
 
-await withFleet(options, async (fleet) => {
-  const deployed = await deployFleet(fleet, 'registry.example/bench/web:1.0.0');
-  if (deployed.failures.length > 0) throw new Error(`${deployed.failures.length} environment(s) did not become healthy; no steady state to measure`);
+/** With the fleet deployed: settles, then measures an idle window. */
+export async function measureSteady(fleet: Fleet, { minutes, settleMs, sampleSize }: SteadyParams): Promise<void> {
+  const options = fleet.options;
   console.error(`[steady] settling ${settleMs / 1000} s, then measuring ${minutes} min idle`);
   await new Promise((r) => setTimeout(r, settleMs));
 
@@ -97,4 +93,19 @@ await withFleet(options, async (fleet) => {
     options.out,
   );
   console.error(`activities per minute by type: ${JSON.stringify(byType)}`);
-});
+}
+
+if (isMainModule(import.meta.url)) {
+  const { fleet: options, own } = parseBenchArgs(usage, {
+    minutes: { type: 'string', default: '10' },
+    'settle-s': { type: 'string', default: '30' },
+    sample: { type: 'string', default: '50' },
+  });
+  const minutes = Number(own.minutes);
+  if (!(minutes > 0)) throw new Error('--minutes must be a positive number');
+  const params = { minutes, settleMs: Number(own['settle-s']) * 1000, sampleSize: positiveInt('sample', own.sample) };
+  await withFleet(options, async (fleet) => {
+    assertAllHealthy(await deployFleet(fleet, 'registry.example/bench/web:1.0.0'), 'no steady state to measure');
+    await measureSteady(fleet, params);
+  });
+}

@@ -3,7 +3,7 @@
 // and the migrations at another checkout, so "before" and "after" run through this same harness.
 import { existsSync, realpathSync } from 'node:fs';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 import { parseArgs, type ParseArgsConfig } from 'node:util';
 
 export const repoRoot = realpathSync(fileURLToPath(new URL('../..', import.meta.url)));
@@ -99,3 +99,14 @@ export function parseBenchArgs<E extends OptionSpecs>(
   }
 }
 
+
+/** Whether the module at `url` is the script node was started with (not imported by another benchmark). */
+export function isMainModule(url: string): boolean {
+  const script = process.argv[1];
+  return script !== undefined && existsSync(script) && url === pathToFileURL(realpathSync(script)).href;
+}
+
+/** A benchmark of a fleet at rest cannot start until every environment's first release is healthy. */
+export function assertAllHealthy(deployed: { failures: unknown[] }, what: string): void {
+  if (deployed.failures.length > 0) throw new Error(`${deployed.failures.length} environment(s) did not become healthy; ${what}`);
+}
