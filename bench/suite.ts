@@ -5,7 +5,7 @@
 // [--steady-minutes M] [--skip PHASE,…]` with the stack up.
 import { measureDrift } from './drift.js';
 import { withFleet } from './fleet/fleet.js';
-import { assertAllHealthy, parseBenchArgs } from './fleet/options.js';
+import { assertAllHealthy, parseBenchArgs, positiveInt } from './fleet/options.js';
 import { measureGit, prepareWebhook } from './git.js';
 import { measureLiveDeploy } from './live-deploy.js';
 import { measureScale } from './scale.js';
@@ -13,15 +13,17 @@ import { measureSteady } from './steady.js';
 
 const phases = ['steady', 'live-deploy', 'drift', 'git'] as const;
 
-const usage = `usage: npx tsx bench/suite.ts [fleet options] [--steady-minutes M] [--skip PHASE,...]
+const usage = `usage: npx tsx bench/suite.ts [fleet options] [--steady-minutes M] [--timeout-s S] [--skip PHASE,...]
   scale (N environments from cold), then on that fleet: steady (M minutes idle), live-deploy
   (30 deploys), drift (30 trials), git (3 commits without and 3 with a webhook), each with its
   own script's defaults and a 30 s settle before it.
   --steady-minutes M   idle window of steady (default 10)
+  --timeout-s S        give up waiting for the cold deploy after S seconds (default 1800)
   --skip PHASES        phases to leave out, comma-separated: ${phases.join(', ')}`;
 
 const { fleet: options, own } = parseBenchArgs(usage, {
   'steady-minutes': { type: 'string', default: '10' },
+  'timeout-s': { type: 'string', default: '1800' },
   skip: { type: 'string', default: '' },
 });
 const steadyMinutes = Number(own['steady-minutes']);
@@ -31,11 +33,12 @@ for (const phase of skipped) {
   if (!(phases as readonly string[]).includes(phase)) throw new Error(`--skip: unknown phase ${JSON.stringify(phase)}; the phases are ${phases.join(', ')}`);
 }
 const settleMs = 30_000;
+const timeoutMs = positiveInt('timeout-s', own['timeout-s']) * 1000;
 const run = (phase: (typeof phases)[number]) => !skipped.has(phase);
 
 await withFleet(options, async (fleet) => {
   console.error(`[suite] scale: ${options.envs} environments from cold`);
-  assertAllHealthy(await measureScale(fleet, { timeoutMs: 900_000 }), 'the other phases need a fleet at rest');
+  assertAllHealthy(await measureScale(fleet, { timeoutMs }), 'the other phases need a fleet at rest');
   if (run('steady')) {
     console.error(`[suite] steady: ${steadyMinutes} min idle`);
     await measureSteady(fleet, { minutes: steadyMinutes, settleMs, sampleSize: 50 });
