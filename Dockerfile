@@ -10,6 +10,7 @@ COPY tsconfig.json ./
 COPY bin ./bin
 COPY activities ./activities
 COPY workflows ./workflows
+COPY worker ./worker
 COPY migrations ./migrations
 COPY src ./src
 USER node

@@ -1,6 +1,7 @@
 // Guard rails `npm test` enforces (`npm run lint`): promises are awaited or handed on, workflow
 // code stays deterministic (no Node built-ins, no I/O packages), and layers point one way:
-// domain ← git / render / k8s / db ← activities ← workflows; the API, CLI and SDK sit on top.
+// domain ← git / render / k8s / db ← activities ← workflows; the API, CLI and SDK sit on the
+// domain and the client; worker/ wires activities and workflows into the worker process.
 import tseslint from 'typescript-eslint';
 
 /** Node's built-in modules, with and without the `node:` prefix. */
@@ -14,6 +15,12 @@ const ioPackages = ['pg', 'simple-git', '@kubernetes/client-node', 'undici', 'is
 const temporalOutsideWorkflows = ['@temporalio/activity', '@temporalio/client', '@temporalio/worker', '@temporalio/testing'];
 
 const restrict = (message, patterns, options = {}) => ({ group: patterns, message, ...options });
+
+/** Everything in src/ sits below the activities and the worker process that wires them in. */
+const belowActivities = restrict(
+  'src/ sits below the activities and the worker (worker/ is the composition root that wires activities and workflows together).',
+  ['**/activities/**', '**/worker/*', '!**/src/worker/*'],
+);
 
 /** What the files of one layer may not import (gitignore-style patterns of import paths). */
 const layer = (files, ...groups) => ({
@@ -44,17 +51,20 @@ export default tseslint.config(
     restrict('Workflows use @temporalio/workflow (and @temporalio/common); clients, workers and activities live outside.', temporalOutsideWorkflows),
     restrict('Workflow code imports activity code only as types; activities/types.ts is the contract.', ['../activities/*', '!../activities/types.js'], { allowTypeImports: true }),
   ),
+  layer(['src/**/*.ts'], belowActivities),
   layer(
     ['src/domain/**/*.ts'],
     restrict('The domain is plain types, rules and errors: it imports nothing but itself.', [
       '../*/**', '!../domain/**', '../../**', '@temporalio/*', ...ioPackages,
     ]),
+    belowActivities,
   ),
   layer(
     ['src/git/**/*.ts', 'src/render/**/*.ts', 'src/k8s/**/*.ts', 'src/db/**/*.ts'],
     restrict('git, render, k8s and db sit below the activities: they import the domain and each other, never Temporal or what is built on them.', [
-      '../../activities/**', '../../workflows/**', '../api/**', '../cli/**', '../client/**', '../system/**', '../worker/**', '@temporalio/*',
+      '../../activities/**', '../../workflows/**', '../api/**', '../cli/**', '../client/**', '../system/**', '@temporalio/*',
     ]),
+    belowActivities,
   ),
   layer(
     ['activities/**/*.ts'],
@@ -63,6 +73,6 @@ export default tseslint.config(
   ),
   layer(
     ['src/api/**/*.ts', 'src/cli/**/*.ts', 'src/client/**/*.ts'],
-    restrict('The API, the CLI and the SDK reach the workflows through Temporal, not by running activities themselves.', ['**/activities/*', '!**/activities/types.js'], { allowTypeImports: true }),
+    belowActivities,
   ),
 );

@@ -9,7 +9,7 @@ import { stackEnv, stackStatus } from '../scripts/stack/index.js';
 import { DeployerClient } from '../src/client/deployer-client.js';
 import { loadConfig } from '../src/config.js';
 import { createLogger, installTemporalLogging } from '../src/observability/logger.js';
-import { startSystem } from '../src/system/start-system.js';
+import { startSystem } from '../worker/start-system.js';
 
 const runs = Number(process.argv[2] ?? 20);
 

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { loadConfig } from '../src/config.js';
 import { createLogger, installTemporalLogging } from '../src/observability/logger.js';
 import { sample } from '../src/system/sample.js';
-import { startSystem } from '../src/system/start-system.js';
+import { startSystem } from '../worker/start-system.js';
 import { exitOnConfigError } from '../src/system/exit-on-config-error.js';
 import { dataDir } from './stack/layout.js';
 import { stackDown, stackEnv, stackStatus, stackUp } from './stack/index.js';

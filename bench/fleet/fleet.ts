@@ -18,7 +18,7 @@ import { createFleetNodes, createNamespaces, deleteFleetFromCluster, loadKube, p
 import { inBatches } from './concurrency.js';
 import { createDatabase, dropDatabase, migrateWith } from './database.js';
 import { createOpsRepo, manifestPath, type FleetOpsRepo } from './ops-repo.js';
-import type { FleetOptions } from './options.js';
+import { workerEntry, type FleetOptions } from './options.js';
 import { startDeployerProcess, type DeployerProcess } from './processes.js';
 
 export interface FleetEnvironment {
@@ -190,7 +190,7 @@ export async function setUpFleet(options: FleetOptions, log: (line: string) => v
     const worker = await startDeployerProcess({
       name: `worker-${i + 1}`,
       codeDir: options.codeDir,
-      entry: 'src/worker.ts',
+      entry: workerEntry(options.codeDir),
       env: { ...deployerEnv, DEPLOYER_REPO_CACHE_DIR: join(dir, `repos-worker-${i + 1}`) },
       portVariable: 'DEPLOYER_WORKER_METRICS_PORT',
       logDir: dir,

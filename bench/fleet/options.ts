@@ -77,7 +77,7 @@ export function parseBenchArgs<E extends OptionSpecs>(
   }
   try {
     const codeDir = realpathSync((values['code-dir'] as string | undefined) ?? repoRoot);
-    for (const needed of ['src/worker.ts', 'node_modules/tsx']) {
+    for (const needed of ['src/server.ts', 'node_modules/tsx']) {
       if (!existsSync(join(codeDir, needed))) {
         throw new Error(`--code-dir ${codeDir} has no ${needed}: give a checkout of this repository with its dependencies (npm ci, or a symlink to this checkout's node_modules)`);
       }
@@ -99,6 +99,11 @@ export function parseBenchArgs<E extends OptionSpecs>(
   }
 }
 
+
+/** The worker's entry point in a checkout: `worker/main.ts`, or `src/worker.ts` in older ones. */
+export function workerEntry(codeDir: string): 'worker/main.ts' | 'src/worker.ts' {
+  return existsSync(join(codeDir, 'worker/main.ts')) ? 'worker/main.ts' : 'src/worker.ts';
+}
 
 /** Whether the module at `url` is the script node was started with (not imported by another benchmark). */
 export function isMainModule(url: string): boolean {

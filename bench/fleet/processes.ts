@@ -1,5 +1,5 @@
 // The deployer's own processes as the benchmarks run them: the real entry points
-// (`node --import tsx src/worker.ts`, `src/server.ts`) of the checkout under test, configured
+// (`node --import tsx worker/main.ts`, `src/server.ts`) of the checkout under test, configured
 // only through the environment variables of src/config.ts, their logs in the run's directory.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createWriteStream } from 'node:fs';
@@ -22,7 +22,7 @@ export interface StartOptions {
   name: string;
   codeDir: string;
   /** the entry point, relative to codeDir */
-  entry: 'src/worker.ts' | 'src/server.ts';
+  entry: 'worker/main.ts' | 'src/worker.ts' | 'src/server.ts';
   env: Record<string, string>;
   /** the env variable that names its port */
   portVariable: 'DEPLOYER_WORKER_METRICS_PORT' | 'DEPLOYER_API_PORT';

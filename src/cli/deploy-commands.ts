@@ -9,6 +9,11 @@ export interface CliIo {
   out: (line: string) => void;
   err: (line: string) => void;
   env: NodeJS.ProcessEnv;
+  /**
+   * runs the worker process until it stops: handed in by the `deployer` command (bin/deployer),
+   * since the worker is what wires the activities and workflows together, above the CLI
+   */
+  runWorker?: () => Promise<void>;
 }
 
 const target = { project: { type: 'string' }, env: { type: 'string' } } as const;

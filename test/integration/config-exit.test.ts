@@ -6,7 +6,7 @@ const root = fileURLToPath(new URL('../..', import.meta.url));
 
 describe('a process started with bad configuration', () => {
   it('prints one line per problem and exits non-zero without a stack trace', () => {
-    const result = spawnSync(process.execPath, ['--import', 'tsx', 'src/worker.ts'], {
+    const result = spawnSync(process.execPath, ['--import', 'tsx', 'worker/main.ts'], {
       cwd: root,
       encoding: 'utf8',
       env: { PATH: process.env.PATH, HOME: process.env.HOME, DEPLOYER_API_PORT: 'eighty', TEMPORAL_ADDRESS: 'no-port' },

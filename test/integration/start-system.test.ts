@@ -7,7 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadConfig } from '../../src/config.js';
 import { runCli } from '../../src/cli.js';
 import { createLogger } from '../../src/observability/logger.js';
-import { startSystem, type RunningSystem } from '../../src/system/start-system.js';
+import { startSystem, type RunningSystem } from '../../worker/start-system.js';
 import { waitFor } from '../../scripts/stack/wait.js';
 import { testEnv, uniqueSuffix } from '../support/env.js';
 import { installQuietRuntime } from '../support/temporal-runtime.js';

@@ -5,7 +5,7 @@ import { Client, Connection } from '@temporalio/client';
 import type { NativeConnection } from '@temporalio/worker';
 import type pg from 'pg';
 import { DeployerClient } from '../../src/client/deployer-client.js';
-import { createDeployerWorker, type DeployerWorker } from '../../src/worker/create-worker.js';
+import { createDeployerWorker, type DeployerWorker } from '../../worker/create-worker.js';
 import { workflowBundle } from '../workflow/harness.js';
 import { testEnv } from './env.js';
 

@@ -1,4 +1,4 @@
-// The real worker as a child process (src/worker.ts through test/support/worker-process.ts) with
+// The real worker as a child process (worker/main.ts through test/support/worker-process.ts) with
 // a pre-built workflow bundle: what fault tests kill -9 and what tests of the worker's own logs,
 // metrics and readiness talk to. Its JSON log lines are kept for assertions.
 import { spawn, type ChildProcess } from 'node:child_process';

@@ -1,8 +1,8 @@
-// The worker's entry point (`src/worker.ts`: config, JSON logs, the Temporal runtime, /metrics,
+// The worker's entry point (`worker/main.ts`: config, JSON logs, the Temporal runtime, /metrics,
 // /healthz, /readyz) with a pre-built workflow bundle read from the file named by the first
 // argument: how a test runs the real worker process on changed workflow code.
 import { readFile } from 'node:fs/promises';
-import { main } from '../../src/worker.js';
+import { main } from '../../worker/main.js';
 
 const bundleFile = process.argv[2];
 if (!bundleFile) {

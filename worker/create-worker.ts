@@ -2,13 +2,13 @@
 import { Client, Connection } from '@temporalio/client';
 import { NativeConnection, Worker } from '@temporalio/worker';
 import { fileURLToPath } from 'node:url';
-import { createActivities, type ActivityDeps } from '../../activities/index.js';
-import { backgroundTaskQueue, TASK_QUEUE } from '../../workflows/messages.js';
-import { reconcileSignaller } from '../client/signal-reconcile.js';
-import { ActivityFailureCounter } from '../observability/activity-failures.js';
-import { DomainFailureInterceptor } from '../observability/domain-failures-interceptor.js';
-import type { WorkerSizing } from '../config.js';
-import { workerTuning } from '../worker-tuning.js';
+import { createActivities, type ActivityDeps } from '../activities/index.js';
+import { backgroundTaskQueue, TASK_QUEUE } from '../workflows/messages.js';
+import { reconcileSignaller } from '../src/client/signal-reconcile.js';
+import { ActivityFailureCounter } from '../src/observability/activity-failures.js';
+import { DomainFailureInterceptor } from '../src/observability/domain-failures-interceptor.js';
+import type { WorkerSizing } from '../src/config.js';
+import { workerTuning } from '../src/worker-tuning.js';
 
 export interface DeployerWorkerOptions {
   temporalAddress: string;
@@ -22,7 +22,7 @@ export interface DeployerWorkerOptions {
   workflowBundle?: { code: string };
 }
 
-export const workflowsPath = fileURLToPath(new URL('../../workflows/index.ts', import.meta.url));
+export const workflowsPath = fileURLToPath(new URL('../workflows/index.ts', import.meta.url));
 
 // Activity slots of the background queue (drift passes, the cluster watcher, ops repo polls):
 // enough for a burst of reconciles, and never taken from deploys, which have the main queue's

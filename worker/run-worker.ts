@@ -2,15 +2,15 @@
 // /readyz.
 import { serve } from '@hono/node-server';
 import { Hono } from 'hono';
-import type { Config } from '../config.js';
-import { getPool } from '../db/pool.js';
-import { loadKubeConfig } from '../k8s/kubeconfig.js';
-import { registry } from '../observability/metrics.js';
-import { wedgedWorkflows, type WedgedWorkflows } from '../observability/wedged-workflows.js';
-import type { Logger } from '../observability/logger.js';
-import { createDeployerWorker } from '../worker/create-worker.js';
-import { startOpsRepoPollers } from './start-ops-repo-pollers.js';
-import { ensureClusterWatcher } from './ensure-cluster-watcher.js';
+import type { Config } from '../src/config.js';
+import { getPool } from '../src/db/pool.js';
+import { loadKubeConfig } from '../src/k8s/kubeconfig.js';
+import { registry } from '../src/observability/metrics.js';
+import { wedgedWorkflows, type WedgedWorkflows } from '../src/observability/wedged-workflows.js';
+import type { Logger } from '../src/observability/logger.js';
+import { createDeployerWorker } from './create-worker.js';
+import { startOpsRepoPollers } from '../src/system/start-ops-repo-pollers.js';
+import { ensureClusterWatcher } from '../src/system/ensure-cluster-watcher.js';
 
 export interface RunningWorker {
   /** resolves when the worker has stopped */

@@ -5,18 +5,18 @@
 import { Client, Connection } from '@temporalio/client';
 import { existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
-import type { EnvironmentPolicy } from '../domain/vocabulary.js';
-import { createApp } from '../api/app.js';
-import { startApiServer } from '../api/listen.js';
-import { createApiToken } from '../auth/tokens.js';
-import { findActiveToken } from '../auth/find-token.js';
-import { DeployerClient } from '../client/deployer-client.js';
-import type { Config } from '../config.js';
-import { migrate } from '../db/migrate.js';
-import { closePools, getPool, onPoolError } from '../db/pool.js';
-import type { Logger } from '../observability/logger.js';
+import type { EnvironmentPolicy } from '../src/domain/vocabulary.js';
+import { createApp } from '../src/api/app.js';
+import { startApiServer } from '../src/api/listen.js';
+import { createApiToken } from '../src/auth/tokens.js';
+import { findActiveToken } from '../src/auth/find-token.js';
+import { DeployerClient } from '../src/client/deployer-client.js';
+import type { Config } from '../src/config.js';
+import { migrate } from '../src/db/migrate.js';
+import { closePools, getPool, onPoolError } from '../src/db/pool.js';
+import type { Logger } from '../src/observability/logger.js';
 import { runWorker } from './run-worker.js';
-import { ensureSampleRepo, registerSample, sample as defaultSample, writeSecretFile, type SampleTarget } from './sample.js';
+import { ensureSampleRepo, registerSample, sample as defaultSample, writeSecretFile, type SampleTarget } from '../src/system/sample.js';
 
 export interface StartSystemOptions {
   config: Config;

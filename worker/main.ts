@@ -1,9 +1,9 @@
-// Entry point: `deployer worker` / `tsx src/worker.ts` runs the environment workflows and activities.
-import { loadConfig } from './config.js';
-import { closePools, onPoolError } from './db/pool.js';
-import { createLogger, installTemporalLogging } from './observability/logger.js';
-import { exitOnConfigError } from './system/exit-on-config-error.js';
-import { runWorker, type RunWorkerOptions } from './system/run-worker.js';
+// Entry point: `deployer worker` / `tsx worker/main.ts` runs the environment workflows and activities.
+import { loadConfig } from '../src/config.js';
+import { closePools, onPoolError } from '../src/db/pool.js';
+import { createLogger, installTemporalLogging } from '../src/observability/logger.js';
+import { exitOnConfigError } from '../src/system/exit-on-config-error.js';
+import { runWorker, type RunWorkerOptions } from './run-worker.js';
 
 export async function main({ workflowBundle }: Pick<RunWorkerOptions, 'workflowBundle'> = {}): Promise<void> {
   const config = exitOnConfigError(loadConfig);
