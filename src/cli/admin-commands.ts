@@ -12,7 +12,8 @@ import { closePools, getPool } from '../db/pool.js';
 import { loadProjectPolicy, saveProjectPolicy } from '../db/tenancy.js';
 import { projectPolicyFromApi, projectPolicyToApi } from '../domain/project-policy-names.js';
 import type { ServiceAccountRef } from '../domain/tenancy.js';
-import { projectPolicyBody } from '../api/schemas/environments.js';
+import { policyFromApi } from '../api/policy.js';
+import { policyBody, projectPolicyBody } from '../api/schemas/environments.js';
 import { resolveBranchHead } from '../git/checkout.js';
 import { validateOpsRepoSource, validateRepoPath } from '../git/validate.js';
 import { isSlug } from '../../workflows/messages.js';
@@ -55,7 +56,7 @@ async function envRegister(args: string[], io: CliIo): Promise<number> {
   const environment = slug(values, 'env');
   const namespace = slug(values, 'namespace');
   const manifestPath = validated(() => validateRepoPath('manifestPath', required(values, 'manifest-path'), { allowRoot: false }));
-  const policy = jsonObject(values, 'policy');
+  const policy = environmentPolicyOption(jsonObject(values, 'policy'));
   const valuesOverride = jsonObject(values, 'values');
   const impersonate = serviceAccountOption(values['service-account']);
   if (impersonate && impersonate.namespace !== namespace) {
@@ -71,6 +72,16 @@ async function envRegister(args: string[], io: CliIo): Promise<number> {
     io.out(`registered ${project}/${environment}: ${repo.name}:${manifestPath} → namespace ${namespace}${shareNamespace ? ' (shared)' : ''}${as}`);
     return 0;
   });
+}
+
+/** `--policy` in the API's names (`{"min_interval_ms": 5000}`), checked by the API's own schema. */
+function environmentPolicyOption(given: Record<string, unknown> | undefined) {
+  if (given === undefined) return undefined;
+  const parsed = policyBody.safeParse(given);
+  if (!parsed.success) {
+    throw new UsageError(`--policy: ${parsed.error.issues.map((issue) => `${issue.path.join('.') || 'policy'}: ${issue.message}`).join('; ')}`);
+  }
+  return policyFromApi(parsed.data);
 }
 
 /** `--service-account NAMESPACE/NAME` → the service account, checked like the API checks it. */
@@ -198,10 +209,13 @@ async function migrateCommand(args: string[], io: CliIo): Promise<number> {
   });
 }
 
-async function workerCommand(args: string[]): Promise<number> {
+async function workerCommand(args: string[], io: CliIo): Promise<number> {
   parse(args, {});
-  const { main } = await import('../worker.js');
-  await main();
+  if (!io.runWorker) {
+    io.err('deployer: the worker runs from the deployer command (bin/deployer worker) or as `tsx worker/main.ts`');
+    return 1;
+  }
+  await io.runWorker();
   return 0;
 }
 
