@@ -192,8 +192,19 @@ export function planDrift(state: Pick<CarriedState, 'stopped' | 'desired' | 'cur
   return { type: 'none', detail: `desired release #${failed.seq} ${failed.status}; there is no healthy release to keep in place` };
 }
 
+/**
+ * History events past which a run continues as new at its next turn, however few turns it took:
+ * a turn that deploys writes ~50 events, a drift pass ~30, so turns alone let a run grow to
+ * thousands. Small histories replay fast when a worker picks a workflow up cold.
+ */
+export const MAX_HISTORY_EVENTS = 2_000;
+
 export function shouldContinueAsNew(turns: number, suggested: boolean): boolean {
   return suggested || turns >= MAX_TURNS_PER_RUN;
+}
+
+export function historyIsFull(historyLength: number): boolean {
+  return historyLength >= MAX_HISTORY_EVENTS;
 }
 
 const iso = (ms: number) => new Date(ms).toISOString();

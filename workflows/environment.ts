@@ -36,6 +36,7 @@ import {
   autoRollbackPlan,
   currentDetailsMarkdown,
   describeState,
+  historyIsFull,
   logRequest,
   nextDriftAt,
   planDrift,
@@ -560,7 +561,9 @@ export async function environmentWorkflow(input: EnvironmentWorkflowInput): Prom
       });
       if (!woken || (state.pending === undefined && state.reconcile !== undefined)) await driftPass();
     }
-    if (shouldContinueAsNew(turn, workflowInfo().continueAsNewSuggested)) {
+    const info = workflowInfo();
+    // Runs that started before the history bound existed replay their old decision here.
+    if (shouldContinueAsNew(turn, info.continueAsNewSuggested) || (historyIsFull(info.historyLength) && patched('continue-as-new-by-history-length'))) {
       await condition(allHandlersFinished);
       return continueAsNew<typeof environmentWorkflow>({ project, environment, carried: state });
     }

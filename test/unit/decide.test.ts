@@ -12,6 +12,8 @@ import {
   recordRelease,
   rollbackTarget,
   shouldContinueAsNew,
+  historyIsFull,
+  MAX_HISTORY_EVENTS,
   startDelay,
   stateFromRecords,
 } from '../../workflows/decide.js';
@@ -144,6 +146,8 @@ describe('bounded state', () => {
     expect(shouldContinueAsNew(3, true)).toBe(true);
     expect(shouldContinueAsNew(3, false)).toBe(false);
     expect(shouldContinueAsNew(200, false)).toBe(true);
+    expect(historyIsFull(MAX_HISTORY_EVENTS - 1)).toBe(false);
+    expect(historyIsFull(MAX_HISTORY_EVENTS)).toBe(true);
   });
 });
 

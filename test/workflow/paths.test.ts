@@ -276,4 +276,29 @@ describe('the environment workflow, on its less travelled paths', () => {
     expect(paused).toMatchObject({ status: 'stopped', stopped: true, releases: [] });
     expect(h.recorder.callsOf('scaleWorkloads')).toEqual([]);
   });
+
+  it('continues as new once its history passes 2,000 events, long before 200 turns, losing no request', async () => {
+    const h = await start({ policy: fast });
+    const sent: string[] = [];
+    let state = await healthy(h, 'busy', 'web:0');
+    // One deploy after another (each ~50 events) until the run hands over.
+    for (let i = 1; state.run === 1 && i <= 80; i++) {
+      sent.push(await h.deploy('busy', `web:${i}`));
+      state = await h.waitForState('busy', `web:${i} healthy`, (s) => (s.current?.imageRef === `web:${i}` && !s.inFlight) || s.run > 1);
+    }
+    expect(state.run).toBe(2);
+    // The last request may have been pending at the hand-over: the new run takes it.
+    const last = `web:${sent.length}`;
+    await h.waitForState('busy', `${last} healthy`, (s) => s.current?.imageRef === last && !s.inFlight);
+    const handedOver = await waitFor('the first run to be listed as continued-as-new', async () => {
+      for await (const execution of h.client.workflow.list({ query: `WorkflowId = "${h.workflowId('busy')}" AND ExecutionStatus = "ContinuedAsNew"` })) return execution.runId;
+      return undefined;
+    }, { timeoutMs: 15_000 });
+    const { events } = await h.client.workflow.getHandle(h.workflowId('busy'), handedOver).fetchHistory();
+    // Handed over at the first turn's end past the bound: one deploy's events beyond it at most.
+    expect(events!.length).toBeGreaterThanOrEqual(2_000);
+    expect(events!.length).toBeLessThan(2_100);
+    const images = h.recorder.callsOf('renderManifests', h.workflowId('busy')).map((c) => c.input.imageRef);
+    expect(new Set(images)).toEqual(new Set(['web:0', ...sent.map((_, i) => `web:${i + 1}`)]));
+  });
 });
