@@ -301,4 +301,19 @@ describe('the environment workflow, on its less travelled paths', () => {
     const images = h.recorder.callsOf('renderManifests', h.workflowId('busy')).map((c) => c.input.imageRef);
     expect(new Set(images)).toEqual(new Set(['web:0', ...sent.map((_, i) => `web:${i + 1}`)]));
   });
+
+  it('writes the history rows and state of a release as local activities, with no trip through the task queue', async () => {
+    const h = await start({ policy: fast });
+    await healthy(h, 'local', 'web:1');
+    await waitFor('the release rows', () => rows(h, { imageRef: 'web:1', status: 'healthy' })[0]);
+    const { events } = await h.handle('local').fetchHistory();
+    const scheduled = events!.flatMap((e) => (e.activityTaskScheduledEventAttributes ? [e.activityTaskScheduledEventAttributes.activityType?.name] : []));
+    const markers = events!.filter((e) => e.markerRecordedEventAttributes?.markerName === 'core_local_activity');
+    // Reading the record (once per run), load, sync, render, apply and the wait for health go
+    // through the task queue; the release's bookkeeping does not.
+    expect(scheduled).toEqual(['loadRecordedState', 'loadEnvironment', 'syncOpsRepo', 'renderManifests', 'applyManifests', 'waitForRollout']);
+    expect(markers).toHaveLength(3);
+    expect(h.recorder.callsOf('recordHistory').map((c) => c.input.status)).toEqual(['in-progress', 'healthy']);
+    expect(h.recorder.callsOf('recordCurrentState').at(-1)!.input).toMatchObject({ currentStatus: 'healthy', currentImage: 'web:1' });
+  });
 });
