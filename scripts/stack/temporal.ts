@@ -100,6 +100,9 @@ export async function startTemporalDevServer(prepared?: TemporalBinary): Promise
         '--db-filename', paths.temporalDb,
         '--namespace', namespace,
         '--log-level', 'warn',
+        // A workflow task that schedules an activity gets the activity back in its own answer
+        // when the worker has a free slot: one trip through matching fewer per step of a release.
+        '--dynamic-config-value', 'system.enableActivityEagerExecution=true',
         ...temporalSearchAttributes.flatMap((name) => ['--search-attribute', `${name}=Keyword`]),
       ],
     });
