@@ -12,8 +12,9 @@ import { isWorkload, rolloutStatus, type WorkloadObject } from '../src/k8s/rollo
 import type { ActivityDeps } from './index.js';
 import type { ObjectRef, RolloutProgress, WaitForRolloutInput, WaitForRolloutResult } from './types.js';
 
-// Most rollouts finish within a second or two of the apply: check soon, then back off, so quick
-// rollouts are seen quickly and long ones cost the API server one read per workload per 2 s.
+// Between reads the wait watches the workloads, so a status change is seen when it happens (as
+// `kubectl rollout status` sees it). The reads back off in case the watch cannot be had: check
+// soon, then every 2 s at most.
 const FIRST_POLL_MS = 100;
 const MAX_POLL_MS = 2_000;
 
@@ -64,7 +65,7 @@ export function createHealthActivities(deps: Pick<ActivityDeps, 'kubeConfig'>) {
       let unavailable = previous?.unavailable;
       let lastProgress: RolloutProgress[] = previous?.workloads ?? [];
       for (let delay = FIRST_POLL_MS; ; delay = nextPollDelay(delay)) {
-        let progress: Array<RolloutProgress & { failure?: string }>;
+        let progress: Observed[];
         try {
           progress = await Promise.all(workloads.map((ref) => observe(client, ref, startedAt)));
           unavailable = undefined;
@@ -84,7 +85,7 @@ export function createHealthActivities(deps: Pick<ActivityDeps, 'kubeConfig'>) {
           await context.sleep(Math.min(MAX_POLL_MS, Math.max(deadline - Date.now(), 0)));
           continue;
         }
-        lastProgress = progress.map(({ failure: _, ...p }) => p);
+        lastProgress = progress.map(({ failure: _, resourceVersion: __, ...p }) => p);
         context.heartbeat({ startedAt, workloads: lastProgress } satisfies RolloutHeartbeat);
 
         const failed = progress.find((p) => p.failure);
@@ -97,7 +98,7 @@ export function createHealthActivities(deps: Pick<ActivityDeps, 'kubeConfig'>) {
           });
         }
         const waiting = progress.filter((p) => !p.done);
-        if (waiting.length === 0) return { workloads: progress.map(({ failure: _, ...p }) => p) };
+        if (waiting.length === 0) return { workloads: lastProgress };
         if (Date.now() >= deadline) {
           throw ApplicationFailure.create({
             type: 'RolloutTimeout',
@@ -109,20 +110,44 @@ export function createHealthActivities(deps: Pick<ActivityDeps, 'kubeConfig'>) {
           });
         }
         // Rejects with CancelledFailure as soon as the activity is cancelled.
-        await context.sleep(Math.min(delay, Math.max(deadline - Date.now(), 0)));
+        await untilChanged(client, waiting, Math.min(MAX_POLL_MS, Math.max(deadline - Date.now(), 0)), () =>
+          context.sleep(Math.min(delay, Math.max(deadline - Date.now(), 0))),
+        );
       }
     },
   };
 }
 
-async function observe(client: KubeClient, ref: ObjectRef, rolloutSince: number): Promise<RolloutProgress & { failure?: string }> {
-  const path = resourceUrlPath({
+type Observed = RolloutProgress & { failure?: string; resourceVersion?: string };
+
+function workloadPath(ref: ObjectRef, name?: string): string {
+  return resourceUrlPath({
     group: apiGroup(ref.apiVersion),
     version: apiVersionOnly(ref.apiVersion),
     resource: workloadResources[ref.kind]!,
     namespace: ref.namespace,
-    name: ref.name,
+    name,
   });
+}
+
+/**
+ * Until one of the waiting workloads changes (a watch from the version just read), `waitMs` at
+ * most; where a watch cannot be had (no version, no permission to watch, an error), `fallback`.
+ */
+async function untilChanged(client: KubeClient, waiting: Observed[], waitMs: number, fallback: () => Promise<void>): Promise<void> {
+  if (waiting.some((p) => !p.resourceVersion)) return fallback();
+  try {
+    await Promise.race(
+      waiting.map((p) => client.changedSince(workloadPath(p.ref), { fieldSelector: `metadata.name=${p.ref.name}` }, p.resourceVersion!, waitMs)),
+    );
+  } catch (error) {
+    if (error instanceof Error && isCancellation(error)) throw error;
+    await fallback();
+  }
+}
+
+async function observe(client: KubeClient, ref: ObjectRef, rolloutSince: number): Promise<Observed> {
+  const path = workloadPath(ref, ref.name);
   let object: WorkloadObject;
   try {
     object = await client.get<WorkloadObject>(path);
@@ -142,5 +167,6 @@ async function observe(client: KubeClient, ref: ObjectRef, rolloutSince: number)
     done: status.done,
     message: status.message,
     ...(status.failed ? { failure: status.reason ?? 'Failed' } : {}),
+    ...(object.metadata.resourceVersion ? { resourceVersion: object.metadata.resourceVersion } : {}),
   };
 }

@@ -6,6 +6,7 @@
 // reject) and turn timestamps into Dates. A deployer must send exactly what was rendered and
 // compare exactly what the server returns, so bodies stay plain JSON here.
 import * as k8s from '@kubernetes/client-node';
+import { fetch as undiciFetch } from 'undici';
 import { DependencyUnreachable } from '../domain/errors.js';
 import type { Impersonation } from '../domain/tenancy.js';
 
@@ -157,6 +158,47 @@ export class KubeClient {
 
   delete<T>(path: string, query?: RequestOptions['query']): Promise<T> {
     return this.request<T>('DELETE', path, { query });
+  }
+
+  /**
+   * Waits until the API server reports a change to the collection `path` (narrowed by `query`,
+   * e.g. a field selector on one name) after `resourceVersion`, or until `timeoutMs` passed:
+   * true when something changed. Only *that* it changed: the caller reads what it needs again, so
+   * a missed or merged event costs nothing but the wait. One watch request, closed on return.
+   */
+  async changedSince(path: string, query: Record<string, string>, resourceVersion: string, timeoutMs: number): Promise<boolean> {
+    const url = new URL(this.server + path);
+    for (const [key, value] of Object.entries(query)) url.searchParams.set(key, value);
+    url.searchParams.set('watch', 'true');
+    url.searchParams.set('resourceVersion', resourceVersion);
+    url.searchParams.set('timeoutSeconds', String(Math.max(1, Math.ceil(timeoutMs / 1000))));
+    const context = new k8s.RequestContext(url.toString(), k8s.HttpMethod.GET);
+    await this.kubeConfig.applySecurityAuthentication(context);
+    if (this.impersonate) context.setHeaderParam('Impersonate-User', this.impersonate.user);
+    const done = new AbortController();
+    const timer = setTimeout(() => done.abort(), timeoutMs);
+    const signal = this.signal ? AbortSignal.any([this.signal, done.signal]) : done.signal;
+    try {
+      const response = await undiciFetch(url, { headers: context.getHeaders(), dispatcher: context.getDispatcher(), signal });
+      if (response.status !== 200 || !response.body) {
+        const text = await response.text();
+        throw new KubeApiError(response.status, 'GET', path, parseStatus(text), text);
+      }
+      // Any complete line is an event (bookmarks are not asked for; an ERROR such as 410 Gone also
+      // means "read again").
+      const decoder = new TextDecoder();
+      for await (const chunk of response.body) {
+        if (decoder.decode(chunk, { stream: true }).includes('\n')) return true;
+      }
+      return false;
+    } catch (error) {
+      if (this.signal?.aborted) throw this.signal.reason ?? error;
+      if (done.signal.aborted) return false;
+      throw error;
+    } finally {
+      clearTimeout(timer);
+      done.abort();
+    }
   }
 }
 

@@ -14,7 +14,7 @@ interface Condition {
 export interface WorkloadObject {
   apiVersion: string;
   kind: string;
-  metadata: { name: string; namespace?: string; generation?: number };
+  metadata: { name: string; namespace?: string; generation?: number; resourceVersion?: string };
   spec?: {
     replicas?: number;
     completions?: number;
