@@ -15,7 +15,7 @@ const phases = ['steady', 'live-deploy', 'drift', 'git'] as const;
 
 const usage = `usage: npx tsx bench/suite.ts [fleet options] [--steady-minutes M] [--timeout-s S] [--skip PHASE,...]
   scale (N environments from cold), then on that fleet: steady (M minutes idle), live-deploy
-  (30 deploys), drift (30 trials), git (3 commits without and 3 with a webhook), each with its
+  (30 deploys), drift (30 trials), git (10 commits to one more app, 3 to every environment without and 3 with a webhook), each with its
   own script's defaults and a 30 s settle before it.
   --steady-minutes M   idle window of steady (default 10)
   --timeout-s S        give up waiting for the cold deploy after S seconds (default 1800)
@@ -52,8 +52,8 @@ await withFleet(options, async (fleet) => {
     await measureDrift(fleet, { trials: 30, spacingMs: 2_000, timeoutMs: 180_000, settleMs });
   }
   if (run('git')) {
-    console.error('[suite] git: 3 commits without a webhook, 3 with');
+    console.error('[suite] git: 10 commits to one app with a webhook; 3 to every environment without a webhook, 3 with');
     const api = await prepareWebhook(fleet);
-    await measureGit(fleet, api, { commits: 3, jitterMs: 60_000, pollTimeoutMs: 150_000, webhookTimeoutMs: 60_000, settleMs });
+    await measureGit(fleet, api, { commits: 3, oneAppCommits: 10, jitterMs: 60_000, pollTimeoutMs: 150_000, webhookTimeoutMs: 60_000, settleMs });
   }
 });

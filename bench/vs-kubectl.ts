@@ -15,8 +15,10 @@ import { RUN_LABEL } from './fleet/cluster.js';
 import { deployFleet } from './fleet/deploy-fleet.js';
 import { withFleet, type Fleet } from './fleet/fleet.js';
 import { fleetObjects } from './fleet/ops-repo.js';
+import { releaseTimeline, type ReleaseTimeline } from './fleet/histories.js';
 import { parseBenchArgs, positiveInt } from './fleet/options.js';
 import { ms, report, summarize } from './fleet/stats.js';
+import { environmentWorkflowId } from '../workflows/messages.js';
 
 const run = promisify(execFile);
 
@@ -77,11 +79,16 @@ await withFleet(options, async (fleet) => {
     await run(kubectl, ['rollout', 'status', `deployment/${fleetObjects.deployment}`, '-n', twin, '--timeout=120s'], { env: kubectlEnv });
     return performance.now() - started;
   };
+  const timelines: ReleaseTimeline[] = [];
   const deployerRollout = async (image: string): Promise<number> => {
+    const since = Date.now() - 5; // the signal's event time is the server's clock, same machine
     const started = performance.now();
     const { requestId } = await fleet.deployer.deploy({ ...key, imageRef: image, requestedBy: 'bench' });
     await fleet.deployer.waitForRelease(key, requestId, { pollIntervalMs: 10, timeoutMs: 120_000 });
-    return performance.now() - started;
+    const took = performance.now() - started;
+    const timeline = await releaseTimeline(fleet.temporal, environmentWorkflowId(fleet.project, env.environment), since, 'waitForRollout');
+    if (timeline) timelines.push(timeline);
+    return took;
   };
 
   await kubectlRollout(firstImage); // warm-up: creates the twin's objects
@@ -95,13 +102,25 @@ await withFleet(options, async (fleet) => {
   }
   const deployer = summarize(viaDeployer);
   const plain = summarize(viaKubectl);
+  // Where a deploy's time goes, per activity, from the histories of the timed rounds (the warm-up's
+  // is not among them: it was deployed before the first timeline was read).
+  const stepFigures: Record<string, { queuedP50: number | undefined; ranP50: number | undefined; startedFromSignalP50: number | undefined }> = {};
+  for (const activity of [...new Set(timelines.flatMap((t) => t.steps.map((s) => s.activity)))]) {
+    const steps = timelines.flatMap((t) => t.steps.filter((s) => s.activity === activity));
+    stepFigures[activity] = {
+      queuedP50: summarize(steps.map((s) => s.startedMs - s.scheduledMs)).p50,
+      ranP50: summarize(steps.map((s) => s.completedMs - s.startedMs)).p50,
+      startedFromSignalP50: summarize(steps.map((s) => s.startedMs)).p50,
+    };
+  }
+  const applyStarted = summarize(timelines.flatMap((t) => t.steps.filter((s) => s.activity === 'applyManifests').map((s) => s.startedMs)));
   report(
     {
       benchmark: 'vs-kubectl',
       label: options.label ?? '',
       codeCommit: fleet.codeCommit,
       options: { envs: options.envs, workers: options.workers, codeDir: options.codeDir, rounds, kubectl: version },
-      figures: { deployerMs: deployer, kubectlMs: plain, deployerRoundsMs: viaDeployer.map(Math.round), kubectlRoundsMs: viaKubectl.map(Math.round) },
+      figures: { deployerMs: deployer, kubectlMs: plain, deployerRoundsMs: viaDeployer.map(Math.round), kubectlRoundsMs: viaKubectl.map(Math.round), signalToApplyStartedMs: applyStarted, steps: stepFigures },
     },
     [
       ['envs', String(options.envs)],
@@ -109,6 +128,11 @@ await withFleet(options, async (fleet) => {
       ['deployer p50 / p90 / max', `${ms(deployer.p50)} / ${ms(deployer.p90)} / ${ms(deployer.max)}`],
       [`kubectl ${version} p50 / p90 / max`, `${ms(plain.p50)} / ${ms(plain.p90)} / ${ms(plain.max)}`],
       ['deployer − kubectl (p50)', ms((deployer.p50 ?? 0) - (plain.p50 ?? 0))],
+      ['signal → apply started p50 / p99', `${ms(applyStarted.p50)} / ${ms(applyStarted.p99)}`],
+      ...Object.entries(stepFigures).map(([activity, f]): [string, string] => [
+        `${activity}: started after signal / waited / ran (p50)`,
+        `${ms(f.startedFromSignalP50)} / ${ms(f.queuedP50)} / ${ms(f.ranP50)}`,
+      ]),
     ],
     options.out,
   );

@@ -17,7 +17,7 @@ import { environmentWorkflowId } from '../../workflows/messages.js';
 import { createFleetNodes, createNamespaces, deleteFleetFromCluster, loadKube, placementFor, waitForReadyNodes } from './cluster.js';
 import { inBatches } from './concurrency.js';
 import { createDatabase, dropDatabase, migrateWith } from './database.js';
-import { createOpsRepo, manifestPath, type FleetOpsRepo } from './ops-repo.js';
+import { createOpsRepo, fleetAppPath, manifestPath, type FleetOpsRepo } from './ops-repo.js';
 import { workerEntry, type FleetOptions } from './options.js';
 import { startDeployerProcess, type DeployerProcess } from './processes.js';
 
@@ -49,6 +49,11 @@ export interface Fleet {
   deployerEnv: Record<string, string>;
   /** starts the code under test's API server on this fleet's database and task queue */
   startApiServer(extraEnv?: Record<string, string>): Promise<DeployerProcess>;
+  /**
+   * Registers one more environment, outside `environments`, rendering `manifestPath` of an ops
+   * repo row named `opsRepoName` that covers only `repoPath` of the fleet's repository.
+   */
+  addEnvironment(environment: string, opsRepoName: string, repoPath: string, manifestPath: string): Promise<FleetEnvironment>;
 }
 
 function randomRunId(): string {
@@ -154,25 +159,26 @@ export async function setUpFleet(options: FleetOptions, log: (line: string) => v
   const opsRepo = await createOpsRepo(join(dir, 'ops-repo'), `${project}-ops`, placementFor(run));
   // The code under test registers its own rows: its schema is the one migrated above.
   const { registerEnvironment } = (await import(pathToFileURL(join(options.codeDir, 'src/db/environments.ts')).href)) as { registerEnvironment: RegisterEnvironment };
-  await inBatches(environments, 8, (env) =>
+  const register = (env: FleetEnvironment, repo: { name: string; path: string }, path: string) =>
     registerEnvironment(pool, {
       project,
       environment: env.environment,
-      opsRepo: { name: opsRepo.name, url: opsRepo.url, branch: opsRepo.branch, path: '.' },
-      manifestPath,
+      opsRepo: { name: repo.name, url: opsRepo.url, branch: opsRepo.branch, path: repo.path },
+      manifestPath: path,
       namespace: env.namespace,
       // Deploys start at once: the figures are the deployer's latency, not the policy's wait.
       policy: { minIntervalMs: 1 },
       valuesOverride: { greeting: `hello from ${env.environment}` },
-    }),
-  );
+    });
+  await inBatches(environments, 8, (env) => register(env, { name: opsRepo.name, path: fleetAppPath }, manifestPath));
+  const added: FleetEnvironment[] = [];
 
   const connection = await Connection.connect({ address: stack.TEMPORAL_ADDRESS! });
   teardown.add('close the Temporal connection', () => connection.close());
   const temporal = new Client({ connection, namespace: stack.TEMPORAL_NAMESPACE });
   const deployer = new DeployerClient({ client: temporal, taskQueue });
   // Registered before the workers start, so it runs after they stopped: no workflow outlives the run.
-  teardown.add('terminate the workflows', () => terminateRunWorkflows(temporal, taskQueue, environments.map((e) => environmentWorkflowId(project, e.environment))));
+  teardown.add('terminate the workflows', () => terminateRunWorkflows(temporal, taskQueue, [...environments, ...added].map((e) => environmentWorkflowId(project, e.environment))));
 
   const deployerEnv: Record<string, string> = {
     DATABASE_URL: databaseUrl,
@@ -228,6 +234,13 @@ export async function setUpFleet(options: FleetOptions, log: (line: string) => v
       });
       teardown.add('stop the API server', () => server.stop());
       return server;
+    },
+    async addEnvironment(environment, opsRepoName, repoPath, path) {
+      const env = { environment, namespace: `${project}-${environment}` };
+      await createNamespaces(kube, run, [env.namespace]);
+      await register(env, { name: opsRepoName, path: repoPath }, path);
+      added.push(env);
+      return env;
     },
   };
 }

@@ -78,3 +78,58 @@ export async function helperWorkflowIds(client: Client, taskQueue: string): Prom
   return [...ids];
 }
 
+
+export interface ReleaseStep {
+  activity: string;
+  /** ms from the signal that asked for the release */
+  scheduledMs: number;
+  startedMs: number;
+  completedMs: number;
+}
+
+export interface ReleaseTimeline {
+  /** the signal's event time (ms since the epoch) */
+  signalledAt: number;
+  steps: ReleaseStep[];
+}
+
+/**
+ * Where the time of one release went, from the workflow's history: the first signal at or after
+ * `since`, then each activity scheduled after it (scheduled, started, completed, in ms from that
+ * signal) up to and including `lastActivity`. Local activities leave only markers and are not steps.
+ */
+export async function releaseTimeline(client: Client, workflowId: string, since: number, lastActivity: string): Promise<ReleaseTimeline | undefined> {
+  const history = await client.workflow.getHandle(workflowId).fetchHistory();
+  const events = history.events ?? [];
+  const signal = events.find((e) => e.workflowExecutionSignaledEventAttributes && eventMs(e) >= since);
+  if (!signal) return undefined;
+  const signalledAt = eventMs(signal);
+  const byScheduledId = new Map<string, ReleaseStep>();
+  const steps: ReleaseStep[] = [];
+  for (const event of events) {
+    if (Number(event.eventId) <= Number(signal.eventId)) continue;
+    const at = eventMs(event) - signalledAt;
+    const scheduled = event.activityTaskScheduledEventAttributes;
+    if (scheduled) {
+      const step = { activity: scheduled.activityType?.name ?? '?', scheduledMs: at, startedMs: NaN, completedMs: NaN };
+      byScheduledId.set(String(event.eventId), step);
+      steps.push(step);
+      continue;
+    }
+    const started = event.activityTaskStartedEventAttributes;
+    if (started) {
+      const step = byScheduledId.get(String(started.scheduledEventId));
+      if (step) step.startedMs = at;
+      continue;
+    }
+    const completed = event.activityTaskCompletedEventAttributes;
+    if (completed) {
+      const step = byScheduledId.get(String(completed.scheduledEventId));
+      if (step) {
+        step.completedMs = at;
+        if (step.activity === lastActivity) break;
+      }
+    }
+  }
+  return { signalledAt, steps };
+}

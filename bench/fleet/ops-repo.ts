@@ -1,5 +1,5 @@
 // The one ops repository every environment of the fleet renders from: a local git repository
-// (file:// URL) with a 4-object template. Per-environment differences come from the
+// (file:// URL) with a 4-object template under fleet/. Per-environment differences come from the
 // environment's values_override; scheduling onto the run's own kwok nodes comes from values.yaml.
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
@@ -17,6 +17,8 @@ export const fleetObjects = {
 } as const;
 
 export const manifestPath = 'app.yaml.njk';
+/** Where the fleet's app lives in the repository (its ops repo row's path): other apps sit beside it. */
+export const fleetAppPath = 'fleet';
 
 const template = `{# A small web app: configuration, an identity, a Service and a one-replica Deployment. #}
 apiVersion: v1
@@ -81,6 +83,10 @@ export interface FleetOpsRepo {
   git: SimpleGit;
   /** commits a new `revision` value (every environment's ConfigMap changes); returns the commit */
   commitRevision(revision: string): Promise<string>;
+  /** adds a copy of the app under `subdir` (its own template and values.yaml); returns the commit */
+  addApp(subdir: string): Promise<string>;
+  /** commits a new `revision` for the app under `subdir` only; returns the commit */
+  commitAppRevision(subdir: string, revision: string): Promise<string>;
 }
 
 export interface Placement {
@@ -93,23 +99,32 @@ function values(placement: Placement, revision: string): string {
 }
 
 export async function createOpsRepo(dir: string, name: string, placement: Placement): Promise<FleetOpsRepo> {
-  await mkdir(dir, { recursive: true });
-  await writeFile(join(dir, manifestPath), template);
-  await writeFile(join(dir, 'values.yaml'), values(placement, 'r1'));
+  await mkdir(join(dir, fleetAppPath), { recursive: true });
+  await writeFile(join(dir, fleetAppPath, manifestPath), template);
+  await writeFile(join(dir, fleetAppPath, 'values.yaml'), values(placement, 'r1'));
   const git = simpleGit(dir);
   await git.init(['--initial-branch=main']);
   await git.addConfig('user.name', 'deployer bench').addConfig('user.email', 'bench@deployer.local');
   await git.add('.').commit('fleet app');
-  return {
+  const repo: FleetOpsRepo = {
     name,
     dir,
     url: pathToFileURL(dir).href,
     branch: 'main',
     git,
-    async commitRevision(revision) {
-      await writeFile(join(dir, 'values.yaml'), values(placement, revision));
-      await git.add('.').commit(`revision ${revision}`);
+    commitRevision(revision) {
+      return repo.commitAppRevision(fleetAppPath, revision);
+    },
+    async addApp(subdir) {
+      await mkdir(join(dir, subdir), { recursive: true });
+      await writeFile(join(dir, subdir, manifestPath), template);
+      return repo.commitAppRevision(subdir, 'r1');
+    },
+    async commitAppRevision(subdir, revision) {
+      await writeFile(join(dir, subdir, 'values.yaml'), values(placement, revision));
+      await git.add('.').commit(`${subdir}: revision ${revision}`);
       return (await git.revparse(['HEAD'])).trim();
     },
   };
+  return repo;
 }
