@@ -1,6 +1,6 @@
 // Guard rails `npm test` enforces (`npm run lint`): promises are awaited or handed on, workflow
 // code stays deterministic (no Node built-ins, no I/O packages), and layers point one way:
-// domain ← git / render / k8s / db ← activities ← workflows; the API, CLI and SDK sit on the
+// domain ← manifest ← git / render / k8s / db ← activities ← workflows; the API, CLI and SDK sit on the
 // domain and the client; worker/ wires activities and workflows into the worker process.
 import tseslint from 'typescript-eslint';
 
@@ -56,6 +56,13 @@ export default tseslint.config(
     ['src/domain/**/*.ts'],
     restrict('The domain is plain types, rules and errors: it imports nothing but itself.', [
       '../*/**', '!../domain/**', '../../**', '@temporalio/*', ...ioPackages,
+    ]),
+    belowActivities,
+  ),
+  layer(
+    ['src/manifest/**/*.ts'],
+    restrict('A manifest is parsed on the domain alone: git, render, k8s and db build on it, not it on them.', [
+      '../git/**', '../render/**', '../k8s/**', '../db/**', '../../activities/**', '../../workflows/**', '@temporalio/*', ...ioPackages,
     ]),
     belowActivities,
   ),

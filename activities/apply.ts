@@ -147,6 +147,8 @@ async function planObjects({ input, discovery }: ApplyRun, rendered: KubeObject[
     if (!resource && !scopeFromRender) throw unknownKind(refOf(object));
     const namespaced = resource ? resource.namespaced : scopeFromRender === 'Namespaced';
     const prepared = prepareForApply(object, namespaced, { namespace: input.namespace, labels, omitReplicas: input.omitReplicas });
+    // The manifest parser compared objects as written; with the namespace filled in, an object
+    // written once without and once with the environment's namespace is one object too.
     const key = refKey(refOf(prepared));
     if (keys.has(key)) throw ApplicationFailure.nonRetryable(`${describeRef(refOf(prepared))} appears more than once in the render`, 'InvalidManifest');
     keys.add(key);

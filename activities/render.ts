@@ -8,7 +8,7 @@ import { jsonBoundsProblem, valuesBounds } from '../src/domain/json-bounds.js';
 import { storeRenderedManifest } from '../src/db/manifests.js';
 import { checkoutCommit, resolveInside } from '../src/git/checkout.js';
 import { validateCommitSha, validateOpsRepoSource, validateRepoPath } from '../src/git/validate.js';
-import { assertRenderedSize, parseManifestDocuments, serialiseDocuments } from '../src/render/documents.js';
+import { assertRenderedSize, parseManifestDocuments, serialiseDocuments } from '../src/manifest/parse.js';
 import { objectRefsOf } from '../src/render/object-refs.js';
 import { renderTemplate } from '../src/render/template.js';
 import { mergeValues, parseValues, type Values } from '../src/render/values.js';

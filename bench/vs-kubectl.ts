@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import * as k8s from '@kubernetes/client-node';
 import YAML from 'yaml';
-import { kubeParseOptions } from '../src/render/kube-yaml.js';
+import { kubeParseOptions } from '../src/manifest/kube-yaml.js';
 import { RUN_LABEL } from './fleet/cluster.js';
 import { deployFleet } from './fleet/deploy-fleet.js';
 import { withFleet, type Fleet } from './fleet/fleet.js';

@@ -47,3 +47,10 @@ export function jsonBoundsProblem(value: unknown, field: string, bounds: JsonBou
   }
   return undefined;
 }
+
+/** A JSON object as parsed (not an array, a Date or a class instance). */
+export function isPlainObject(value: unknown): value is Record<string, unknown> {
+  if (value === null || typeof value !== 'object' || Array.isArray(value)) return false;
+  const prototype = Object.getPrototypeOf(value) as unknown;
+  return prototype === Object.prototype || prototype === null;
+}

@@ -1,38 +1,11 @@
 // Kubernetes objects as the deployer handles them: plain JSON parsed from the rendered YAML,
 // their identities (ObjectRef) and the labels that mark what belongs to which environment.
 import { createHash } from 'node:crypto';
-import YAML from 'yaml';
-import type { ObjectRef } from '../domain/vocabulary.js';
-import { kubeParseOptions } from '../render/kube-yaml.js';
-import { DeployerError, userError } from '../domain/errors.js';
+import type { KubeObject } from '../domain/kube-object.js';
+import { parseManifestDocuments } from '../manifest/parse.js';
 
-export interface KubeObjectMeta {
-  name: string;
-  namespace?: string;
-  labels?: Record<string, string>;
-  annotations?: Record<string, string>;
-  resourceVersion?: string;
-  generation?: number;
-  deletionTimestamp?: string;
-  managedFields?: ManagedFieldsEntry[];
-  [field: string]: unknown;
-}
-
-export interface ManagedFieldsEntry {
-  manager?: string;
-  operation?: string;
-  apiVersion?: string;
-  subresource?: string;
-  fieldsType?: string;
-  fieldsV1?: Record<string, unknown>;
-}
-
-export interface KubeObject {
-  apiVersion: string;
-  kind: string;
-  metadata: KubeObjectMeta;
-  [field: string]: unknown;
-}
+export type { KubeObject, KubeObjectMeta, ManagedFieldsEntry } from '../domain/kube-object.js';
+export { apiGroup, apiVersionOnly, describeRef, groupKind, refKey, refOf } from '../domain/kube-object.js';
 
 /**
  * The field manager every environment shared before each got its own (tenancy.ts'
@@ -75,86 +48,10 @@ export function belongsToEnvironment(object: Pick<KubeObject, 'metadata'>, proje
   return Object.entries(environmentLabels(project, environment)).every(([key, value]) => labels[key] === value);
 }
 
-export function apiGroup(apiVersion: string): string {
-  const slash = apiVersion.indexOf('/');
-  return slash < 0 ? '' : apiVersion.slice(0, slash);
-}
-
-export function apiVersionOnly(apiVersion: string): string {
-  return apiVersion.slice(apiVersion.indexOf('/') + 1);
-}
-
-/** `group/Kind`, with an empty group for the core API: how kinds are compared across versions. */
-export function groupKind(object: { apiVersion: string; kind: string }): string {
-  return `${apiGroup(object.apiVersion)}/${object.kind}`;
-}
-
-export function refOf(object: KubeObject): ObjectRef {
-  const ref: ObjectRef = { apiVersion: object.apiVersion, kind: object.kind, name: object.metadata.name };
-  if (object.metadata.namespace) ref.namespace = object.metadata.namespace;
-  return ref;
-}
-
-/** Identity of an object independent of the API version it was written in (apps/v1 and apps/v1beta2 are one object). */
-export function refKey(ref: ObjectRef): string {
-  return `${groupKind(ref)}/${ref.namespace ?? ''}/${ref.name}`;
-}
-
-/** How objects are named in messages: `Deployment shop/web`, `Namespace shop`. */
-export function describeRef(ref: ObjectRef): string {
-  return `${ref.kind} ${ref.namespace ? `${ref.namespace}/` : ''}${ref.name}`;
-}
-
-function invalidManifest(message: string): DeployerError {
-  return userError(message, 'InvalidManifest');
-}
-
-function isMapping(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
-}
-
-function checkObject(value: unknown, where: string): KubeObject {
-  if (!isMapping(value)) throw invalidManifest(`${where}: a Kubernetes object must be a mapping`);
-  const { apiVersion, kind, metadata } = value;
-  if (typeof apiVersion !== 'string' || !apiVersion) throw invalidManifest(`${where}: apiVersion is missing`);
-  if (typeof kind !== 'string' || !kind) throw invalidManifest(`${where}: kind is missing`);
-  if (!isMapping(metadata) || typeof metadata.name !== 'string' || !metadata.name) {
-    throw invalidManifest(`${where}: ${kind} has no metadata.name`);
-  }
-  if (metadata.namespace !== undefined && typeof metadata.namespace !== 'string') {
-    throw invalidManifest(`${where}: ${kind} ${metadata.name} has a metadata.namespace that is not a string`);
-  }
-  return value as KubeObject;
-}
-
 /**
- * Parses multi-document YAML into objects. Empty documents are skipped and `List` kinds are
- * flattened (templates emit both); anything else malformed is a non-retryable InvalidManifest
- * naming the document and line, as is one object appearing twice.
+ * The stored manifest of a release as objects: read by the one manifest parser the render used,
+ * numbers as JSON numbers (they are sent to the API server as JSON).
  */
 export function parseManifests(text: string): KubeObject[] {
-  const lineCounter = new YAML.LineCounter();
-  // YAML 1.1 as Kubernetes reads it (`0644` is octal, `yes` is true), the same as the render wrote it.
-  const documents = YAML.parseAllDocuments(text, { ...kubeParseOptions, lineCounter });
-  const objects: KubeObject[] = [];
-  documents.forEach((document, index) => {
-    const line = document.contents?.range ? lineCounter.linePos(document.contents.range[0]).line : undefined;
-    const where = `document ${index + 1}${line ? ` (line ${line})` : ''}`;
-    const error = document.errors[0];
-    if (error) throw invalidManifest(`${where}: invalid YAML: ${error.message}`);
-    const value: unknown = document.toJS({ maxAliasCount: 100 });
-    if (value === null || value === undefined) return;
-    if (isMapping(value) && typeof value.kind === 'string' && value.kind.endsWith('List') && Array.isArray(value.items)) {
-      value.items.forEach((item, i) => objects.push(checkObject(item, `${where}, item ${i + 1}`)));
-      return;
-    }
-    objects.push(checkObject(value, where));
-  });
-  const seen = new Set<string>();
-  for (const object of objects) {
-    const key = refKey(refOf(object));
-    if (seen.has(key)) throw invalidManifest(`${describeRef(refOf(object))} (${object.apiVersion}) appears more than once`);
-    seen.add(key);
-  }
-  return objects;
+  return parseManifestDocuments(text, 'the rendered manifest', { exactIntegers: false }).map((document) => document.object);
 }

@@ -1,7 +1,7 @@
 // Object identities of rendered documents, as the rest of the deployment refers to them.
 import { DeployerError, InvalidManifest } from '../domain/errors.js';
 import type { ObjectRef } from '../domain/vocabulary.js';
-import type { ManifestDocument } from './documents.js';
+import type { ManifestDocument } from '../manifest/parse.js';
 
 // Whether a kind is namespaced is really the API server's to say (discovery); rendering runs
 // without a cluster, so the common cluster-scoped kinds are listed and every other kind is taken

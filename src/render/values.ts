@@ -2,15 +2,10 @@
 // overrides deep-merged over it, the way Helm layers values files.
 import { DeployerError, TemplateError, TemplateTooLarge } from '../domain/errors.js';
 import YAML from 'yaml';
-import { describeYamlError, kubeParseOptions } from './kube-yaml.js';
+import { isPlainObject } from '../domain/json-bounds.js';
+import { describeYamlError, kubeParseOptions } from '../manifest/kube-yaml.js';
 
 export type Values = Record<string, unknown>;
-
-export function isPlainObject(value: unknown): value is Record<string, unknown> {
-  if (value === null || typeof value !== 'object' || Array.isArray(value)) return false;
-  const prototype = Object.getPrototypeOf(value) as unknown;
-  return prototype === Object.prototype || prototype === null;
-}
 
 // Plain assignment of a key named "__proto__" would replace the object's prototype instead.
 function setOwn(target: Values, key: string, value: unknown): void {

@@ -196,7 +196,7 @@ describe('parseManifests', () => {
     const failure = failureOfSync(() => parseManifests('apiVersion: v1\nkind: Namespace\nmetadata:\n  name: a\n---\napiVersion: v1\nkind: ConfigMap\nmetadata: {}\n'));
     expect(failure.type).toBe('InvalidManifest');
     expect(failure.nonRetryable).toBe(true);
-    expect(failure.message).toBe('document 2 (line 6): ConfigMap has no metadata.name');
+    expect(failure.message).toBe('the rendered manifest: document 2 (rendered line 6) (ConfigMap) has no metadata.name (a non-empty string is required)');
   });
 
   it('refuses invalid YAML and the same object twice', () => {

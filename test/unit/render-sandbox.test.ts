@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import YAML from 'yaml';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { parseManifestDocuments } from '../../src/render/documents.js';
+import { parseManifestDocuments } from '../../src/manifest/parse.js';
 import { RenderSandbox } from '../../src/render/sandbox/render-sandbox.js';
 import { renderTemplate } from '../../src/render/template.js';
 import { failureOf } from '../support/failures.js';

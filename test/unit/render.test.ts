@@ -4,7 +4,7 @@ import { dirname, join } from 'node:path';
 import YAML from 'yaml';
 import { failureOf } from '../support/failures.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { assertRenderedSize, maxRenderedBytes, parseManifestDocuments, serialiseDocuments } from '../../src/render/documents.js';
+import { assertRenderedSize, maxRenderedBytes, parseManifestDocuments, serialiseDocuments } from '../../src/manifest/parse.js';
 import { objectRefsOf } from '../../src/render/object-refs.js';
 import { renderTemplate, type TemplateContext } from '../../src/render/template.js';
 import { mergeValues, parseValues } from '../../src/render/values.js';
@@ -264,6 +264,22 @@ describe('parseManifestDocuments', () => {
     const broken = 'apiVersion: v1\nkind: List\nitems:\n  - {apiVersion: v1, kind: ConfigMap, metadata: {name: a}}\n  - {apiVersion: v1, metadata: {name: b}}\n';
     const failure = await failureOf(() => parseManifestDocuments(broken, 'app.njk'));
     expect(failure.message).toBe('app.njk: document 1 item 2 (rendered line 1) has no kind (a non-empty string is required)');
+  });
+
+  it('refuses one object twice, in any API version, naming both documents', async () => {
+    const again = 'apiVersion: apps/v1beta2\nkind: Deployment\nmetadata:\n  name: web\n';
+    const failure = await failureOf(() => parseManifestDocuments(`${deployment}---\n${service}---\n${again}`, 'app.njk'));
+    expect(failure.type).toBe('InvalidManifest');
+    expect(failure.message).toBe('app.njk: document 3 (rendered line 12) Deployment web (apps/v1beta2) appears more than once: also document 1 (rendered line 1)');
+    // The same name in another namespace, or of another kind, is another object.
+    const otherNamespace = 'apiVersion: v1\nkind: Service\nmetadata:\n  name: web\n  namespace: core\n';
+    expect(parseManifestDocuments(`${deployment}---\n${service}---\n${otherNamespace}`, 'app.njk')).toHaveLength(3);
+  });
+
+  it('keeps big integers exact for text written out again, and as numbers for objects sent as JSON', () => {
+    const big = 'apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: big\n  generation: 12345678901234567890\n';
+    expect(parseManifestDocuments(big, 'app.njk')[0]!.object.metadata.generation).toBe(12345678901234567890n);
+    expect(typeof parseManifestDocuments(big, 'app.njk', { exactIntegers: false })[0]!.object.metadata.generation).toBe('number');
   });
 
   it('names the line of invalid YAML', async () => {

@@ -1,22 +1,19 @@
-// Rendered text → Kubernetes objects. Each YAML document must look like an object the API server
-// could accept (apiVersion, kind, metadata.name); catching that here names the template and line,
-// where the API server would only say "invalid object" at apply time.
+// Rendered text → Kubernetes objects: the one parser of a manifest, used by the render (on what a
+// template produced) and by the apply (on what the render stored). Each YAML document must look
+// like an object the API server could accept (apiVersion, kind, metadata.name), and no object may
+// appear twice; catching that here names the template and line, where the API server would only
+// say "invalid object" at apply time.
 import { DeployerError, InvalidManifest, TemplateTooLarge } from '../domain/errors.js';
 import YAML from 'yaml';
+import { isPlainObject } from '../domain/json-bounds.js';
+import { describeRef, refKey, refOf, type KubeObject } from '../domain/kube-object.js';
 import { describeYamlError, kubeParseOptions, stringifyKubeDocument } from './kube-yaml.js';
-import { isPlainObject } from './values.js';
 
 /** Aliases one document may use; Kubernetes manifests need few, alias bombs need many. */
 const MAX_ALIASES = 100;
 
 /** Rendered output above this is refused: it is stored in Postgres and applied in one go. */
 export const maxRenderedBytes = 1024 * 1024;
-
-export interface KubeObject extends Record<string, unknown> {
-  apiVersion: string;
-  kind: string;
-  metadata: { name: string; namespace?: string } & Record<string, unknown>;
-}
 
 export interface ManifestDocument {
   /** position in the rendered stream, 1-based, counting empty documents too */
@@ -73,10 +70,25 @@ interface Position {
   line?: number;
 }
 
-function invalid(file: string, { index, item, line }: Position, problem: string): never {
+function describePosition({ index, item, line }: Position): string {
   const document = item === undefined ? `document ${index}` : `document ${index} item ${item}`;
-  const where = line === undefined ? document : `${document} (rendered line ${line})`;
-  throw new DeployerError(InvalidManifest, `${file}: ${where} ${problem}`);
+  return line === undefined ? document : `${document} (rendered line ${line})`;
+}
+
+function invalid(file: string, position: Position, problem: string): never {
+  throw new DeployerError(InvalidManifest, `${file}: ${describePosition(position)} ${problem}`);
+}
+
+/** One object twice (apps/v1 and apps/v1beta2 of one name are one object) would be applied twice. */
+function assertUnique(documents: readonly ManifestDocument[], file: string): void {
+  const seen = new Map<string, ManifestDocument>();
+  for (const document of documents) {
+    const ref = refOf(document.object);
+    const key = refKey(ref);
+    const first = seen.get(key);
+    if (first) invalid(file, document, `${describeRef(ref)} (${ref.apiVersion}) appears more than once: also ${describePosition(first)}`);
+    seen.set(key, document);
+  }
 }
 
 function nonEmptyString(value: unknown): value is string {
@@ -111,11 +123,12 @@ function isList(value: unknown): value is { kind: string; items: unknown[] } {
 /**
  * Parses the rendered text of `file` into objects, skipping empty documents. The items of a List
  * become objects of their own, so the stored manifest holds one object per document.
+ * `exactIntegers` (the default) keeps big integers exact as bigints, for text that is only written
+ * out again; without it they are JSON numbers, for objects sent as JSON.
  */
-export function parseManifestDocuments(rendered: string, file: string): ManifestDocument[] {
+export function parseManifestDocuments(rendered: string, file: string, { exactIntegers = true } = {}): ManifestDocument[] {
   const lineCounter = new YAML.LineCounter();
-  // Big integers stay exact: they are only re-serialised, never computed with.
-  const docs = YAML.parseAllDocuments(rendered, { ...kubeParseOptions, intAsBigInt: true, lineCounter });
+  const docs = YAML.parseAllDocuments(rendered, { ...kubeParseOptions, intAsBigInt: exactIntegers, lineCounter });
   const result: ManifestDocument[] = [];
   const expanded: unknown[] = [];
   docs.forEach((doc, position) => {
@@ -144,6 +157,7 @@ export function parseManifestDocuments(rendered: string, file: string): Manifest
     }
   });
   assertExpandedSize(expanded, file);
+  assertUnique(result, file);
   return result;
 }
 
