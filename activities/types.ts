@@ -3,18 +3,11 @@
 import type { RecordedState, RecordedStateQuery } from '../src/domain/recorded-state.js';
 import type { WatchManagedObjectsInput, WatchManagedObjectsResult } from './cluster-watch.js';
 import type { Impersonation } from '../src/domain/tenancy.js';
-import type { ChangeAction, EnvironmentPolicy, ObjectRef, OpsRepoSource, RolloutProgress } from '../src/domain/vocabulary.js';
+import type { ChangeAction, EnvironmentPolicy, EnvironmentRef, ObjectRef, OpsRepoSource, RolloutProgress } from '../src/domain/vocabulary.js';
 
 export type { Impersonation } from '../src/domain/tenancy.js';
 export { defaultPolicy } from '../src/domain/vocabulary.js';
-export type { ChangeAction, EnvironmentPolicy, ObjectRef, OpsRepoSource, RolloutProgress } from '../src/domain/vocabulary.js';
-
-/** A release: what to run. `opsSha` pins the ops repo so a retry or a rollback renders the same files. */
-export interface Release {
-  imageRef: string;
-  opsSha?: string;
-  valuesOverride?: Record<string, unknown>;
-}
+export type { ChangeAction, EnvironmentPolicy, EnvironmentRef, ObjectRef, OpsRepoSource, RolloutProgress } from '../src/domain/vocabulary.js';
 
 /** What the activities need to know about an environment; loaded from Postgres per deployment. */
 export interface EnvironmentConfig {
@@ -28,11 +21,6 @@ export interface EnvironmentConfig {
   policy: EnvironmentPolicy;
   /** the service account the environment's Kubernetes calls act as, when it has one */
   impersonate?: Impersonation;
-}
-
-export interface EnvironmentRef {
-  project: string;
-  environment: string;
 }
 
 export interface SyncOpsRepoInput {

@@ -1,6 +1,7 @@
 // deploy, rollback, stop, cancel, status, history: requests to an environment's workflow through
 // the SDK, with live progress and an exit code that says how the request ended.
-import { DeployerClient, ReleaseFailedError, type EnvironmentKey } from '../client/deployer-client.js';
+import { DeployerClient, ReleaseFailedError } from '../client/deployer-client.js';
+import type { EnvironmentRef } from '../domain/vocabulary.js';
 import type { EnvironmentState, Release } from '../../workflows/state.js';
 import { isSlug } from '../../workflows/messages.js';
 import { integer, jsonObject, parse, required, UsageError } from './args.js';
@@ -27,7 +28,7 @@ async function connect(io: CliIo): Promise<DeployerClient> {
   });
 }
 
-function keyOf(values: Record<string, unknown>): EnvironmentKey {
+function keyOf(values: Record<string, unknown>): EnvironmentRef {
   const key = { project: required(values, 'project'), environment: required(values, 'env') };
   for (const [option, value] of [['project', key.project], ['env', key.environment]] as const) {
     if (!isSlug(value)) throw new UsageError(`--${option} "${value}" must be a slug: lower-case letters, digits and "-", 1-63 characters, starting and ending with a letter or digit`);
@@ -44,7 +45,7 @@ function describeRelease(release: Release): string {
 }
 
 /** Follows the request when --wait is given: 0 when healthy (or stopped), 1 otherwise. */
-async function finish(io: CliIo, client: DeployerClient, key: EnvironmentKey, requestId: string, values: Record<string, unknown>): Promise<number> {
+async function finish(io: CliIo, client: DeployerClient, key: EnvironmentRef, requestId: string, values: Record<string, unknown>): Promise<number> {
   io.out(`accepted: request ${requestId} for ${key.project}/${key.environment}`);
   if (!values.wait) return 0;
   const timeoutSeconds = integer(values, 'timeout') ?? 600;

@@ -22,17 +22,14 @@ import { pendingOutage } from './pending-outage.js';
 import { describeWedge, findWorkflowWedge } from './workflow-wedge.js';
 import { defaultPayloadConverter } from '@temporalio/common';
 import { randomUUID } from 'node:crypto';
-import type { RolloutProgress } from '../domain/vocabulary.js';
+import type { EnvironmentRef, RolloutProgress } from '../domain/vocabulary.js';
+
+export type { EnvironmentRef } from '../domain/vocabulary.js';
 import { cancelSignal, deploySignal, rollbackSignal, stateQuery, stopSignal, environmentWorkflowId } from '../../workflows/messages.js';
 import type { EnvironmentState, Release, RequestLogEntry } from '../../workflows/state.js';
 import { signalEnvironment, type EnvironmentTarget } from './signal-environment.js';
 
-export interface EnvironmentKey {
-  project: string;
-  environment: string;
-}
-
-export interface RequestOptions extends EnvironmentKey {
+export interface RequestOptions extends EnvironmentRef {
   /** who asks: a pipeline name, a user; shown in history and the audit log */
   requestedBy: string;
   reason?: string;
@@ -115,7 +112,7 @@ export class DeployerClient {
     await this.ownedConnection?.close();
   }
 
-  private target(key: EnvironmentKey): EnvironmentTarget {
+  private target(key: EnvironmentRef): EnvironmentTarget {
     return { project: key.project, environment: key.environment, taskQueue: this.options.taskQueue };
   }
 
@@ -159,7 +156,7 @@ export class DeployerClient {
   }
 
   /** The workflow's live state, or undefined when the environment never received a request. */
-  async state(key: EnvironmentKey): Promise<EnvironmentState | undefined> {
+  async state(key: EnvironmentRef): Promise<EnvironmentState | undefined> {
     try {
       return await this.handle(key).query(stateQuery);
     } catch (error) {
@@ -174,7 +171,7 @@ export class DeployerClient {
    * says why a running one's workflow tasks keep failing (a code change without patched());
    * `waitingOn` names the dependency a step is waiting for while it is unreachable.
    */
-  async workflowStatus(key: EnvironmentKey): Promise<{ running: boolean; status: string; wedged?: string; waitingOn?: string } | undefined> {
+  async workflowStatus(key: EnvironmentRef): Promise<{ running: boolean; status: string; wedged?: string; waitingOn?: string } | undefined> {
     try {
       const handle = this.handle(key);
       const description = await handle.describe();
@@ -189,12 +186,12 @@ export class DeployerClient {
   }
 
   /** Recent releases, newest first, as the workflow keeps them (the full record is in Postgres). */
-  async history(key: EnvironmentKey): Promise<Release[]> {
+  async history(key: EnvironmentRef): Promise<Release[]> {
     return (await this.state(key))?.releases ?? [];
   }
 
   /** Rollout counts the wait-for-health activity last reported, if it is running. */
-  async rolloutProgress(key: EnvironmentKey): Promise<RolloutProgress[]> {
+  async rolloutProgress(key: EnvironmentRef): Promise<RolloutProgress[]> {
     const description = await this.handle(key).describe();
     for (const activity of description.raw.pendingActivities ?? []) {
       if (activity.activityType?.name !== 'waitForRollout') continue;
@@ -211,7 +208,7 @@ export class DeployerClient {
    * stopped) and returns its final entry with the release it produced, if any. Times out with the
    * workflow's own account of what it is waiting for.
    */
-  async waitForRequest(key: EnvironmentKey, requestId: string, options: WaitOptions = {}): Promise<{ request: RequestLogEntry; release?: Release }> {
+  async waitForRequest(key: EnvironmentRef, requestId: string, options: WaitOptions = {}): Promise<{ request: RequestLogEntry; release?: Release }> {
     const { timeoutMs = 10 * 60_000, pollIntervalMs = 500, onProgress } = options;
     const deadline = Date.now() + timeoutMs;
     let lastSummary = '';
@@ -269,7 +266,7 @@ export class DeployerClient {
    * rejects with a ReleaseFailedError when it failed, was cancelled, was superseded by a newer
    * request or was refused.
    */
-  async waitForRelease(key: EnvironmentKey, requestId: string, options: WaitOptions = {}): Promise<Release> {
+  async waitForRelease(key: EnvironmentRef, requestId: string, options: WaitOptions = {}): Promise<Release> {
     const { request, release } = await this.waitForRequest(key, requestId, options);
     if (request.outcome === 'healthy' && release) return release;
     throw new ReleaseFailedError(requestId, request.outcome, request.detail ?? release?.error ?? 'no reason given', release);
@@ -280,7 +277,7 @@ export class DeployerClient {
     return retryTransient(send, { timeoutMs: this.options.signalRetryMs ?? 60_000 });
   }
 
-  private handle(key: EnvironmentKey) {
+  private handle(key: EnvironmentRef) {
     return this.options.client.workflow.getHandle(environmentWorkflowId(key.project, key.environment));
   }
 }

@@ -2,14 +2,13 @@
 // workflow ID of the design, so the first request creates the workflow and later ones join it.
 import type { Client, WorkflowHandle } from '@temporalio/client';
 import type { SignalDefinition } from '@temporalio/common';
-import type { EnvironmentPolicy } from '../domain/vocabulary.js';
+import type { EnvironmentPolicy, EnvironmentRef } from '../domain/vocabulary.js';
 import { environmentWorkflow } from '../../workflows/environment.js';
 import { environmentWorkflowId, isSlug, TASK_QUEUE } from '../../workflows/messages.js';
 import { DeployEnvironment, DeployProject } from '../../workflows/search-attributes.js';
 
-export interface EnvironmentTarget {
-  project: string;
-  environment: string;
+/** An environment to signal, with what starting its workflow needs if it does not run yet. */
+export interface EnvironmentTarget extends EnvironmentRef {
   /** the environment's policy, used until the workflow loads it from the database */
   policy?: Partial<EnvironmentPolicy>;
   taskQueue?: string;

@@ -35,6 +35,12 @@ export const defaultPolicy: EnvironmentPolicy = {
   hasAutoscaler: false,
 };
 
+/** An environment by identity: the name of its workflow, its row, its labels. */
+export interface EnvironmentRef {
+  project: string;
+  environment: string;
+}
+
 /** A Kubernetes object by identity. `namespace` is absent for cluster-scoped kinds. */
 export interface ObjectRef {
   apiVersion: string;
