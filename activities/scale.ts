@@ -14,6 +14,7 @@ import { KubeClient, resourceUrlPath } from '../src/k8s/client.js';
 import { describeRef, environmentSelector, type KubeObject } from '../src/k8s/objects.js';
 import type { ActivityDeps } from './index.js';
 import { runStep } from './step.js';
+import { scalableWorkloads } from '../src/domain/kube-object.js';
 import { environmentFieldManager } from '../src/domain/tenancy.js';
 import { prunable } from '../src/k8s/ownership.js';
 import type { ObjectRef, ScaleInput, ScaleResult } from './types.js';
@@ -21,11 +22,6 @@ import type { ObjectRef, ScaleInput, ScaleResult } from './types.js';
 export const REPLICAS_BEFORE_STOP_ANNOTATION = 'deployer.dev/replicas-before-stop';
 /** Field manager of the scale and annotation patches; distinct from `deployer`, which applies manifests. */
 const SCALE_FIELD_MANAGER = 'deployer-scale';
-
-const scalableKinds = [
-  { kind: 'Deployment', resource: 'deployments' },
-  { kind: 'StatefulSet', resource: 'statefulsets' },
-] as const;
 
 interface ScalableObject extends KubeObject {
   spec?: { replicas?: number };
@@ -43,7 +39,7 @@ export function createScaleActivities(deps: Pick<ActivityDeps, 'kubeConfig'>) {
     const client = new KubeClient(deps.kubeConfig, context.cancellationSignal, undefined, input.impersonate);
     const scaled: ScaleResult['scaled'] = [];
     const tenant = { project: input.project, environment: input.environment, fieldManager: environmentFieldManager(input.project, input.environment) };
-    for (const { kind, resource } of scalableKinds) {
+    for (const { kind, resource } of scalableWorkloads) {
       const collection = { group: 'apps', version: 'v1', resource, namespace: input.namespace };
       const list = await client.get<{ items?: ScalableObject[] }>(resourceUrlPath(collection), {
         labelSelector: environmentSelector(input.project, input.environment),

@@ -59,3 +59,16 @@ export function refKey(ref: ObjectRef): string {
 export function describeRef(ref: ObjectRef): string {
   return `${ref.kind} ${ref.namespace ? `${ref.namespace}/` : ''}${ref.name}`;
 }
+
+/**
+ * The workloads (group apps) whose replica count the deployer manages: scaled to zero on stop,
+ * left to an autoscaler when the environment has one.
+ */
+export const scalableWorkloads = [
+  { kind: 'Deployment', resource: 'deployments' },
+  { kind: 'StatefulSet', resource: 'statefulsets' },
+] as const;
+
+export function isScalableWorkload(object: { apiVersion: string; kind: string }): boolean {
+  return apiGroup(object.apiVersion) === 'apps' && scalableWorkloads.some((workload) => workload.kind === object.kind);
+}

@@ -1,7 +1,8 @@
 // Turns a rendered object into the apply configuration the deployer sends: in the environment's
 // namespace unless it names one, labelled as ours, and without spec.replicas when an autoscaler
 // owns them. Pure, so the rules are tested without a cluster.
-import { apiGroup, type KubeObject } from './objects.js';
+import { isScalableWorkload } from '../domain/kube-object.js';
+import type { KubeObject } from './objects.js';
 
 export interface PrepareOptions {
   /** the environment's namespace, for namespaced objects that name none */
@@ -12,7 +13,6 @@ export interface PrepareOptions {
   omitReplicas: boolean;
 }
 
-const scalableWorkloads = new Set(['Deployment', 'StatefulSet']);
 // Written by the server; present when YAML was copied from `kubectl get -o yaml`. A stale
 // resourceVersion would turn the apply into an optimistic-concurrency update that fails.
 const serverOwnedMetadata = ['resourceVersion', 'uid', 'creationTimestamp', 'generation', 'managedFields', 'selfLink', 'deletionTimestamp'];
@@ -27,7 +27,7 @@ export function prepareForApply(object: KubeObject, namespaced: boolean, options
   // Only the object's own labels: a workload's pod template labels feed its selector and stay as rendered.
   metadata.labels = { ...metadata.labels, ...options.labels };
 
-  if (options.omitReplicas && apiGroup(prepared.apiVersion) === 'apps' && scalableWorkloads.has(prepared.kind)) {
+  if (options.omitReplicas && isScalableWorkload(prepared)) {
     const spec = prepared.spec as Record<string, unknown> | undefined;
     if (spec) delete spec.replicas;
   }

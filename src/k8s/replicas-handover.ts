@@ -7,15 +7,14 @@
 // leaves it to that manager, and the HPA takes it over on its first scale.
 import type { KubeClient } from './client.js';
 import { fieldsAppliedBy } from './managed-fields.js';
-import { apiGroup, type KubeObject } from './objects.js';
+import { isScalableWorkload } from '../domain/kube-object.js';
+import type { KubeObject } from './objects.js';
 
 export const HANDOVER_FIELD_MANAGER = 'deployer-replicas-handover';
 
-const scalableKinds = new Set(['Deployment', 'StatefulSet']);
-
 /** Whether applying `config` over `live` would make `fieldManager` drop spec.replicas it owns. */
 export function dropsOwnedReplicas(live: KubeObject, config: KubeObject, fieldManager: string): boolean {
-  if (apiGroup(config.apiVersion) !== 'apps' || !scalableKinds.has(config.kind)) return false;
+  if (!isScalableWorkload(config)) return false;
   if ((config.spec as { replicas?: unknown } | undefined)?.replicas !== undefined) return false;
   const owned = fieldsAppliedBy(live, fieldManager)?.['f:spec'] as Record<string, unknown> | undefined;
   return owned !== undefined && 'f:replicas' in owned;
