@@ -1,8 +1,9 @@
 // The environment workflow's decisions as pure functions of its state: no Temporal imports, no
 // clock (time comes in as `now`), so every rule is unit-tested directly.
+import { sameJson } from '../src/domain/canonical-json.js';
 import type { RecordedState } from '../src/domain/recorded-state.js';
 import type { ReconcileRequest } from './messages.js';
-import type { CarriedState, EnvironmentState, InFlight, PendingRequest, ReconcileWanted, Release, RequestLogEntry } from './state.js';
+import type { CarriedState, PendingRequest, ReconcileWanted, Release, RequestLogEntry } from './state.js';
 
 export const MAX_RECENT_RELEASES = 20;
 export const MAX_REQUEST_LOG = 50;
@@ -63,7 +64,7 @@ function sameRelease(a: Release, b: Release): boolean {
   return (
     a.imageRef === b.imageRef &&
     a.opsSha === b.opsSha &&
-    JSON.stringify(a.valuesOverride ?? {}) === JSON.stringify(b.valuesOverride ?? {})
+    sameJson(a.valuesOverride ?? {}, b.valuesOverride ?? {})
   );
 }
 
@@ -205,65 +206,4 @@ export function shouldContinueAsNew(turns: number, suggested: boolean): boolean 
 
 export function historyIsFull(historyLength: number): boolean {
   return historyLength >= MAX_HISTORY_EVENTS;
-}
-
-const iso = (ms: number) => new Date(ms).toISOString();
-
-/** A sentence saying what the workflow waits for: the answer to "why isn't it deploying?". */
-export function describeWaitingFor(
-  state: Pick<CarriedState, 'pending' | 'lastStartedAt' | 'lastDriftAt' | 'policy' | 'stopped' | 'desired' | 'current' | 'status' | 'reconcile'>,
-  inFlight: InFlight | undefined,
-  now: number,
-): string {
-  if (inFlight) {
-    const what = inFlight.kind === 'drift' ? 'drift pass' : `${inFlight.kind} ${inFlight.requestId}`;
-    return `deployment in flight: ${what}, step ${inFlight.step}`;
-  }
-  if (state.pending) {
-    const delay = startDelay(state, state.pending, now);
-    if (delay > 0) return `minimum interval until ${iso(now + delay)} before ${state.pending.kind} ${state.pending.requestId}`;
-    return `starting ${state.pending.kind} ${state.pending.requestId}`;
-  }
-  if (state.reconcile) return `reconcile pass starting: ${state.reconcile.detail}`;
-  if (state.stopped) return 'stopped: a deploy resumes the environment';
-  if (!state.desired) return 'no release yet: waiting for a deploy';
-  const failed = unhealthyDesired(state);
-  if (failed) {
-    const why = failed.error ? ` (${failed.error})` : '';
-    const kept = state.current
-      ? `drift passes keep release #${state.current.seq} (${state.current.imageRef}) in place until then`
-      : 'nothing healthy is applied until then';
-    return `desired release #${failed.seq} (${failed.imageRef}) ${failed.status}${why}: deploy a fixed release or roll back; ${kept}`;
-  }
-  return `idle: next safety-net drift pass at ${iso(nextDriftAt(state, now))}, sooner on a change in the ops repo or the cluster`;
-}
-
-/** The query answer: the carried state plus what is happening right now. */
-export function describeState(
-  identity: { project: string; environment: string },
-  state: CarriedState,
-  inFlight: InFlight | undefined,
-  now: number,
-): EnvironmentState {
-  return {
-    ...identity,
-    ...state,
-    inFlight,
-    nextDriftAt: state.desired || state.stopped ? nextDriftAt(state, now) : undefined,
-    waitingFor: describeWaitingFor(state, inFlight, now),
-  };
-}
-
-/** A short Markdown summary for the Temporal UI's current details. */
-export function currentDetailsMarkdown(state: EnvironmentState): string {
-  const release = (r?: Release) => (r ? `\`${r.imageRef}\` (#${r.seq}, ${r.status}${r.opsSha ? `, ops ${r.opsSha.slice(0, 8)}` : ''})` : '—');
-  return [
-    `**${state.project}/${state.environment}** — ${state.status}${state.stopped ? ' (stopped)' : ''}`,
-    `- desired: ${release(state.desired)}`,
-    `- current: ${release(state.current)}`,
-    `- waiting for: ${state.waitingFor}`,
-    state.pending ? `- pending: ${state.pending.kind} ${state.pending.requestId}` : undefined,
-  ]
-    .filter((line) => line !== undefined)
-    .join('\n');
 }

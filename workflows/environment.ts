@@ -35,8 +35,6 @@ import {
   MAX_RECENT_RELEASES,
   acceptRequest,
   autoRollbackPlan,
-  currentDetailsMarkdown,
-  describeState,
   historyIsFull,
   logRequest,
   nextDriftAt,
@@ -50,6 +48,7 @@ import {
   wantReconcile,
   type ReleasePlan,
 } from './decide.js';
+import { currentDetailsMarkdown, describeState } from './display.js';
 import { backgroundTaskQueue, cancelSignal, deploySignal, reconcileSignal, rollbackSignal, stateQuery, stopSignal, type RequestMeta } from './messages.js';
 import { DeployEnvironment, DeployImage, DeployProject, DeployStatus } from './search-attributes.js';
 import type { CarriedState, InFlight, PendingRequest, Release, Step } from './state.js';

@@ -3,7 +3,6 @@ import { defaultPolicy } from '../../activities/types.js';
 import {
   acceptRequest,
   autoRollbackPlan,
-  describeWaitingFor,
   driftDue,
   MAX_RECENT_RELEASES,
   nextDriftAt,
@@ -17,6 +16,7 @@ import {
   startDelay,
   stateFromRecords,
 } from '../../workflows/decide.js';
+import { describeWaitingFor } from '../../workflows/display.js';
 import type { CarriedState, PendingRequest, Release } from '../../workflows/state.js';
 
 const base: CarriedState = { policy: defaultPolicy, status: 'new', stopped: false, releases: [], nextSeq: 1, requests: [], run: 1 };
@@ -84,6 +84,12 @@ describe('rollback target', () => {
     const again = release(4, 'web:2', 'healthy', { opsSha: 'sha2' });
     const current = { ...b, seq: 5, opsSha: 'sha2' };
     expect(rollbackTarget({ current, releases: [current, again, { ...b, opsSha: 'sha2' }, a] })).toEqual({ release: a });
+  });
+  it('counts values as the same whatever order their keys were written in', () => {
+    const current = release(6, 'web:1', 'healthy', { opsSha: 'sha1', valuesOverride: { tier: 'a', replicas: { min: 1, max: 3 } } });
+    const sameValues = release(5, 'web:1', 'healthy', { opsSha: 'sha1', valuesOverride: { replicas: { max: 3, min: 1 }, tier: 'a' } });
+    const otherValues = release(4, 'web:1', 'healthy', { opsSha: 'sha1', valuesOverride: { tier: 'b' } });
+    expect(rollbackTarget({ current, releases: [current, sameValues, otherValues] })).toEqual({ release: otherValues });
   });
   it('is an error when there is no earlier healthy release', () => {
     expect(rollbackTarget({ current: a, releases: [a] })).toEqual({ error: expect.stringContaining('no healthy release before the current one') });

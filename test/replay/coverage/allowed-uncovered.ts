@@ -28,7 +28,7 @@ export const allowedUncovered: Allowed[] = [
       ['workflows/environment.ts', 'runRelease', "release.status === 'in-progress' ? 'failed'"],
       ['workflows/environment.ts', 'runRelease', 'release.finishedAt ?? Date.now()'],
       ['workflows/environment.ts', 'handle', "release.error ?? 'unknown error'"],
-      ['workflows/decide.ts', 'describeWaitingFor', 'failed.error ?'],
+      ['workflows/display.ts', 'describeWaitingFor', 'failed.error ?'],
       ['workflows/environment.ts', 'recordRefusal', "request.kind === 'stop' ? 'stop'"],
       ['workflows/environment.ts', 'step', 'if (inFlight)'],
       ['workflows/decide.ts', 'stateFromRecords', '?? state.status'],
