@@ -77,6 +77,12 @@ const STEP_HEARTBEAT_TIMEOUT = '15 seconds';
 // A step waits out an outage of Postgres, Kubernetes or git for up to five minutes (OUTAGE_BUDGET_MS
 // in activities/outages.ts) before it fails; its start-to-close leaves room for that and the work.
 const STEP_TIMEOUT = '10 minutes';
+
+/** The options every pipeline step (load, sync, render, apply, scale) runs with; `queue` moves background work. */
+function stepOptions(summary: string, queue: { taskQueue?: string } = {}) {
+  return { startToCloseTimeout: STEP_TIMEOUT, heartbeatTimeout: STEP_HEARTBEAT_TIMEOUT, retry, ...queue, summary };
+}
+
 // Records must land eventually; they are idempotent, so retry them longer.
 // Bookkeeping must never end the workflow: a Postgres outage is waited out, however long, with
 // the backoff capped at 30 s (no maximumAttempts: no limit).
@@ -209,7 +215,7 @@ export async function environmentWorkflow(input: EnvironmentWorkflowInput): Prom
 
   async function loadEnvironment(queue: { taskQueue?: string } = {}): Promise<EnvironmentConfig> {
     const config = await steps.loadEnvironment.executeWithOptions(
-      { startToCloseTimeout: STEP_TIMEOUT, heartbeatTimeout: STEP_HEARTBEAT_TIMEOUT, retry, summary: `load ${project}/${environment}`, ...queue },
+      stepOptions(`load ${project}/${environment}`, queue),
       [ref],
     );
     state = { ...state, policy: config.policy };
@@ -301,19 +307,19 @@ export async function environmentWorkflow(input: EnvironmentWorkflowInput): Prom
       const config = await step('load', () => loadEnvironment());
       await step('record', () => history('in-progress'));
       const { sha } = await step('sync', () =>
-        steps.syncOpsRepo.executeWithOptions({ startToCloseTimeout: STEP_TIMEOUT, heartbeatTimeout: STEP_HEARTBEAT_TIMEOUT, retry, summary: `sync ${config.opsRepo.url}@${plan.pinned ? plan.opsSha?.slice(0, 8) : config.opsRepo.branch}` }, [
+        steps.syncOpsRepo.executeWithOptions(stepOptions(`sync ${config.opsRepo.url}@${plan.pinned ? plan.opsSha?.slice(0, 8) : config.opsRepo.branch}`), [
           { opsRepo: config.opsRepo, pinSha: plan.pinned ? plan.opsSha : undefined },
         ]),
       );
       save({ opsSha: sha });
       const rendered = await step('render', () =>
-        steps.renderManifests.executeWithOptions({ startToCloseTimeout: STEP_TIMEOUT, heartbeatTimeout: STEP_HEARTBEAT_TIMEOUT, retry, summary: `render ${config.manifestPath} for ${release.imageRef}` }, [
+        steps.renderManifests.executeWithOptions(stepOptions(`render ${config.manifestPath} for ${release.imageRef}`), [
           renderInput(config, release, sha),
         ]),
       );
       save({ manifestHash: rendered.manifestHash });
       await step('apply', () =>
-        steps.applyManifests.executeWithOptions({ startToCloseTimeout: STEP_TIMEOUT, heartbeatTimeout: STEP_HEARTBEAT_TIMEOUT, retry, summary: `apply ${rendered.objects.length} objects to ns ${config.namespace}` }, [
+        steps.applyManifests.executeWithOptions(stepOptions(`apply ${rendered.objects.length} objects to ns ${config.namespace}`), [
           {
             project,
             environment,
@@ -327,7 +333,7 @@ export async function environmentWorkflow(input: EnvironmentWorkflowInput): Prom
       );
       if (state.stopped) {
         await step('scale', () =>
-          steps.scaleWorkloads.executeWithOptions({ startToCloseTimeout: STEP_TIMEOUT, heartbeatTimeout: STEP_HEARTBEAT_TIMEOUT, retry, summary: `resume workloads in ns ${config.namespace}` }, [
+          steps.scaleWorkloads.executeWithOptions(stepOptions(`resume workloads in ns ${config.namespace}`), [
             { project, environment, namespace: config.namespace, action: 'resume', impersonate: config.impersonate },
           ]),
         );
@@ -372,7 +378,7 @@ export async function environmentWorkflow(input: EnvironmentWorkflowInput): Prom
     try {
       const config = await step('load', () => loadEnvironment());
       await step('scale', () =>
-        steps.scaleWorkloads.executeWithOptions({ startToCloseTimeout: STEP_TIMEOUT, heartbeatTimeout: STEP_HEARTBEAT_TIMEOUT, retry, summary: `scale workloads in ns ${config.namespace} to 0` }, [
+        steps.scaleWorkloads.executeWithOptions(stepOptions(`scale workloads in ns ${config.namespace} to 0`), [
           { project, environment, namespace: config.namespace, action: 'stop', impersonate: config.impersonate },
         ]),
       );
@@ -457,7 +463,7 @@ export async function environmentWorkflow(input: EnvironmentWorkflowInput): Prom
       const config = await step('load', () => loadEnvironment(background));
       if (plan.type === 'keep-stopped') {
         const { scaled } = await step('scale', () =>
-          steps.scaleWorkloads.executeWithOptions({ startToCloseTimeout: STEP_TIMEOUT, heartbeatTimeout: STEP_HEARTBEAT_TIMEOUT, retry, ...background, summary: `keep ns ${config.namespace} scaled to 0` }, [
+          steps.scaleWorkloads.executeWithOptions(stepOptions(`keep ns ${config.namespace} scaled to 0`, background), [
             { project, environment, namespace: config.namespace, action: 'stop', impersonate: config.impersonate },
           ]),
         );
@@ -467,17 +473,17 @@ export async function environmentWorkflow(input: EnvironmentWorkflowInput): Prom
       } else {
         const release = plan.release;
         const { sha } = await step('sync', () =>
-          steps.syncOpsRepo.executeWithOptions({ startToCloseTimeout: STEP_TIMEOUT, heartbeatTimeout: STEP_HEARTBEAT_TIMEOUT, retry, ...background, summary: `drift: sync ${config.opsRepo.url}` }, [
+          steps.syncOpsRepo.executeWithOptions(stepOptions(`drift: sync ${config.opsRepo.url}`, background), [
             { opsRepo: config.opsRepo, pinSha: release.pinned ? release.opsSha : undefined, knownHead: release.pinned ? undefined : trigger?.opsSha },
           ]),
         );
         const rendered = await step('render', () =>
-          steps.renderManifests.executeWithOptions({ startToCloseTimeout: STEP_TIMEOUT, heartbeatTimeout: STEP_HEARTBEAT_TIMEOUT, retry, ...background, summary: `drift: render ${config.manifestPath}` }, [
+          steps.renderManifests.executeWithOptions(stepOptions(`drift: render ${config.manifestPath}`, background), [
             renderInput(config, release, sha),
           ]),
         );
         const applied = await step('apply', () =>
-          steps.applyManifests.executeWithOptions({ startToCloseTimeout: STEP_TIMEOUT, heartbeatTimeout: STEP_HEARTBEAT_TIMEOUT, retry, ...background, summary: `drift: re-apply ${rendered.objects.length} objects to ns ${config.namespace}` }, [
+          steps.applyManifests.executeWithOptions(stepOptions(`drift: re-apply ${rendered.objects.length} objects to ns ${config.namespace}`, background), [
             {
               project,
               environment,
