@@ -2,8 +2,9 @@
 // clock (time comes in as `now`), so every rule is unit-tested directly.
 import { sameJson } from '../src/domain/canonical-json.js';
 import type { RecordedState } from '../src/domain/recorded-state.js';
+import type { EnvironmentPolicy } from '../src/domain/vocabulary.js';
 import type { ReconcileRequest } from './messages.js';
-import type { CarriedState, PendingRequest, ReconcileWanted, Release, RequestLogEntry } from './state.js';
+import type { CarriedState, InFlight, PendingRequest, ReconcileWanted, Release, ReleaseStatus, RequestLogEntry } from './state.js';
 
 export const MAX_RECENT_RELEASES = 20;
 export const MAX_REQUEST_LOG = 50;
@@ -206,4 +207,61 @@ export function shouldContinueAsNew(turns: number, suggested: boolean): boolean 
 
 export function historyIsFull(historyLength: number): boolean {
   return historyLength >= MAX_HISTORY_EVENTS;
+}
+
+/** Stop and cancel interrupt deployments, rollbacks and stops in flight; a drift pass runs on. */
+export function interruptible(inFlight: Pick<InFlight, 'kind'> | undefined): boolean {
+  return inFlight !== undefined && inFlight.kind !== 'drift';
+}
+
+/**
+ * What a cancel does: interrupt what is in flight, or nothing when nothing can be, and log which
+ * of the two. A cancel whose id is logged already was handled before (a resend): undefined.
+ */
+export function planCancel(
+  requests: RequestLogEntry[],
+  inFlight: Pick<InFlight, 'kind' | 'requestId'> | undefined,
+  requestId: string,
+): { interrupt: boolean; entry: RequestLogEntry } | undefined {
+  if (requests.some((r) => r.requestId === requestId)) return undefined;
+  const interrupt = interruptible(inFlight);
+  return {
+    interrupt,
+    entry: {
+      requestId,
+      kind: 'cancel',
+      outcome: interrupt ? 'cancelled' : 'ignored',
+      detail: interrupt ? `cancelled ${inFlight?.requestId}` : 'nothing in flight to cancel',
+    },
+  };
+}
+
+/** What a finished release means for its request and its final history row. */
+export function releaseOutcome(status: ReleaseStatus): 'healthy' | 'cancelled' | 'failed' {
+  return status === 'healthy' || status === 'cancelled' ? status : 'failed';
+}
+
+/** A release runs for a request; a drift pass re-applies the desired release in the background. */
+export type PassKind = 'release' | 'drift';
+
+/**
+ * How a pass applies. A release takes fields from managers outside the deployer only when the
+ * policy says so; undoing hand edits is a drift pass's job, so it always takes back fields kubectl
+ * or a controller took (never another environment's), and applies only what someone changed since
+ * the last apply (nothing, when nothing changed: the safety-net pass is a read per object).
+ */
+export function applyMode(pass: PassKind, policy: Pick<EnvironmentPolicy, 'forceConflicts' | 'hasAutoscaler'>): { forceConflicts: boolean; omitReplicas: boolean; onlyDrifted?: true } {
+  return pass === 'release'
+    ? { forceConflicts: policy.forceConflicts, omitReplicas: policy.hasAutoscaler }
+    : { forceConflicts: true, omitReplicas: policy.hasAutoscaler, onlyDrifted: true };
+}
+
+/** A release always waits for its rollout; a drift pass only when it changed something or the ops repo moved. */
+export function rolloutNeeded(pass: PassKind, applied: { changed: boolean }, sha: string, release: Pick<Release, 'opsSha'>): boolean {
+  return pass === 'release' || applied.changed || sha !== release.opsSha;
+}
+
+/** A drift pass that keeps failing the same way is recorded once, not every interval. */
+export function driftErrorIsNew(state: Pick<CarriedState, 'lastDriftError'>, message: string): boolean {
+  return message !== state.lastDriftError;
 }

@@ -2,7 +2,8 @@
 // says what it waits for, and the Temporal UI's current details. Text only; the rules it reads
 // live in decide.ts.
 import { nextDriftAt, startDelay, unhealthyDesired } from './decide.js';
-import type { CarriedState, EnvironmentState, InFlight, Release } from './state.js';
+import type { ChangeSetEntry } from '../activities/types.js';
+import type { CarriedState, EnvironmentState, InFlight, ReconcileWanted, Release } from './state.js';
 
 const iso = (ms: number) => new Date(ms).toISOString();
 
@@ -63,4 +64,15 @@ export function currentDetailsMarkdown(state: EnvironmentState): string {
   ]
     .filter((line) => line !== undefined)
     .join('\n');
+}
+
+/** Who a drift pass acts for in the record: the deployer, and what told it to look. */
+export function driftRequestedBy(trigger: Pick<ReconcileWanted, 'sources'> | undefined): string {
+  return trigger ? `deployer (${trigger.sources.join(', ')})` : 'deployer';
+}
+
+/** The reason on a drift correction's row: where the ops repo moved, what changed, what was noticed. */
+export function driftCorrectionReason(movedTo: string | undefined, changes: ChangeSetEntry[], noticed: string[]): string {
+  const changed = changes.filter((c) => c.action !== 'unchanged').map((c) => `${c.action} ${c.ref.kind}/${c.ref.name}`);
+  return [movedTo ? `ops repo moved to ${movedTo.slice(0, 8)}` : undefined, ...changed, ...noticed].filter(Boolean).join('; ');
 }

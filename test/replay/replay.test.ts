@@ -16,7 +16,18 @@ import { formatUncovered, uncoveredCode } from './coverage/uncovered-code.js';
 
 const repoRoot = fileURLToPath(new URL('../../', import.meta.url));
 /** the files whose every path must be on a recorded history */
-const checkedFiles = ['workflows/environment.ts', 'workflows/decide.ts', 'workflows/display.ts'];
+const checkedFiles = [
+  'workflows/environment.ts',
+  'workflows/environment-run.ts',
+  'workflows/requests.ts',
+  'workflows/release.ts',
+  'workflows/pipeline.ts',
+  'workflows/drift-pass.ts',
+  'workflows/stop.ts',
+  'workflows/steps.ts',
+  'workflows/decide.ts',
+  'workflows/display.ts',
+];
 
 async function recordedHistories() {
   const files = (await readdir(historiesDir)).filter((f) => f.endsWith('.json')).sort();

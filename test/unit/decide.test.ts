@@ -2,7 +2,13 @@ import { describe, expect, it } from 'vitest';
 import { defaultPolicy } from '../../activities/types.js';
 import {
   acceptRequest,
+  applyMode,
   autoRollbackPlan,
+  driftErrorIsNew,
+  interruptible,
+  planCancel,
+  releaseOutcome,
+  rolloutNeeded,
   driftDue,
   MAX_RECENT_RELEASES,
   nextDriftAt,
@@ -198,5 +204,50 @@ describe('a run that starts without carried state', () => {
   it('keeps a stopped environment stopped, and numbers past every recorded release', () => {
     const state = stateFromRecords(base, { releases: [recorded(41, 'web:41', 'healthy')], releaseCount: 41, stopped: true, closedInProgress: 0 });
     expect(state).toMatchObject({ stopped: true, status: 'stopped', nextSeq: 42 });
+  });
+});
+
+describe('stop, cancel and the work in flight', () => {
+  const inFlight = (kind: 'deploy' | 'drift') => ({ requestId: kind === 'drift' ? 'drift-1' : 'd1', kind });
+
+  it('interrupts a release in flight but never a drift pass, and nothing when idle', () => {
+    expect(interruptible(inFlight('deploy'))).toBe(true);
+    expect(interruptible(inFlight('drift'))).toBe(false);
+    expect(interruptible(undefined)).toBe(false);
+  });
+
+  it('logs a cancel as cancelling what is in flight, as ignored when nothing can be, and handles a resent one once', () => {
+    expect(planCancel([], inFlight('deploy'), 'c1')).toEqual({ interrupt: true, entry: { requestId: 'c1', kind: 'cancel', outcome: 'cancelled', detail: 'cancelled d1' } });
+    expect(planCancel([], inFlight('drift'), 'c1')).toEqual({ interrupt: false, entry: { requestId: 'c1', kind: 'cancel', outcome: 'ignored', detail: 'nothing in flight to cancel' } });
+    expect(planCancel([{ requestId: 'c1', kind: 'cancel', outcome: 'cancelled' }], inFlight('deploy'), 'c1')).toBeUndefined();
+  });
+});
+
+describe('how a pass applies and ends', () => {
+  it('takes fields only when the policy says so on a release, always on a drift pass, which applies only what drifted', () => {
+    const policy = { ...defaultPolicy, forceConflicts: false, hasAutoscaler: true };
+    expect(applyMode('release', policy)).toEqual({ forceConflicts: false, omitReplicas: true });
+    expect(applyMode('drift', policy)).toEqual({ forceConflicts: true, omitReplicas: true, onlyDrifted: true });
+  });
+
+  it('waits for the rollout on every release, and on a drift pass only after a change or a move of the ops repo', () => {
+    const desired = { opsSha: 'abc' };
+    expect(rolloutNeeded('release', { changed: false }, 'abc', desired)).toBe(true);
+    expect(rolloutNeeded('drift', { changed: false }, 'abc', desired)).toBe(false);
+    expect(rolloutNeeded('drift', { changed: true }, 'abc', desired)).toBe(true);
+    expect(rolloutNeeded('drift', { changed: false }, 'def', desired)).toBe(true);
+  });
+
+  it('maps a finished release to its outcome; one that never finished counts as failed', () => {
+    expect(releaseOutcome('healthy')).toBe('healthy');
+    expect(releaseOutcome('cancelled')).toBe('cancelled');
+    expect(releaseOutcome('failed')).toBe('failed');
+    expect(releaseOutcome('in-progress')).toBe('failed');
+  });
+
+  it('records a failing drift pass once per distinct error', () => {
+    expect(driftErrorIsNew({ lastDriftError: undefined }, 'boom')).toBe(true);
+    expect(driftErrorIsNew({ lastDriftError: 'boom' }, 'boom')).toBe(false);
+    expect(driftErrorIsNew({ lastDriftError: 'boom' }, 'bang')).toBe(true);
   });
 });

@@ -23,23 +23,21 @@ export const allowedUncovered: Allowed[] = [
     ],
   },
   {
-    why: 'fallbacks for what every path sets: a finished release has its end time and, unless healthy, an error; stops are never refused; steps run with something in flight; a record that counts releases lists them',
+    why: 'fallbacks for what every path sets: a finished release has its end time and, unless healthy, an error; stops are never refused; a record that counts releases lists them',
     at: [
-      ['workflows/environment.ts', 'runRelease', "release.status === 'in-progress' ? 'failed'"],
-      ['workflows/environment.ts', 'runRelease', 'release.finishedAt ?? Date.now()'],
-      ['workflows/environment.ts', 'handle', "release.error ?? 'unknown error'"],
+      ['workflows/release.ts', 'runRelease', 'release.finishedAt ?? Date.now()'],
+      ['workflows/requests.ts', 'handleRequest', "release.error ?? 'unknown error'"],
       ['workflows/display.ts', 'describeWaitingFor', 'failed.error ?'],
-      ['workflows/environment.ts', 'recordRefusal', "request.kind === 'stop' ? 'stop'"],
-      ['workflows/environment.ts', 'step', 'if (inFlight)'],
+      ['workflows/requests.ts', 'recordRefusal', "request.kind === 'stop' ? 'stop'"],
       ['workflows/decide.ts', 'stateFromRecords', '?? state.status'],
     ],
   },
   {
     why: 'errors the workflow raises itself, not a step: a step fails as an ActivityFailure whose cause is a Temporal failure with a message, and an activity error always has a type',
     at: [
-      ['workflows/environment.ts', 'errorMessage', '?? String(error)'],
-      ['workflows/environment.ts', 'errorType', '.cause ?? error'],
-      ['workflows/environment.ts', 'errorType', 'cause.type ?? undefined'],
+      ['workflows/environment-run.ts', 'errorMessage', '?? String(error)'],
+      ['workflows/environment-run.ts', 'errorType', '.cause ?? error'],
+      ['workflows/environment-run.ts', 'errorType', 'cause.type ?? undefined'],
     ],
   },
 ];

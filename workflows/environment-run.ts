@@ -1,0 +1,140 @@
+// What one run of an environment workflow holds while it runs: the carried state, the work in
+// flight, a stop or cancel that interrupts it, and what it last showed in the Temporal UI. The
+// handlers, the loop and the passes share it; the rules they apply live in decide.ts.
+import { ApplicationFailure, setCurrentDetails, upsertSearchAttributes, workflowInfo, type CancellationScope } from '@temporalio/workflow';
+import type { EnvironmentConfig, HistoryRecord } from '../activities/types.js';
+import type { EnvironmentRef } from '../src/domain/vocabulary.js';
+import { interruptible, logRequest } from './decide.js';
+import { currentDetailsMarkdown, describeState } from './display.js';
+import type { RequestMeta } from './messages.js';
+import { DeployEnvironment, DeployImage, DeployProject, DeployStatus } from './search-attributes.js';
+import type { CarriedState, InFlight, RequestLogEntry, Step } from './state.js';
+import { loadEnvironment, recordCurrentState, recordHistory, type Queue, type RecordOptions } from './steps.js';
+
+export class EnvironmentRun {
+  state: CarriedState;
+  inFlight: InFlight | undefined;
+  /** set by stop/cancel while a deployment is in flight; the wait for health ends on it */
+  interruption: { by: string; reason: string } | undefined;
+  /** the wait for health under way, which stop and cancel cancel */
+  healthScope: CancellationScope | undefined;
+  /** per run: with workflow and run ID it keys history rows */
+  private operation = 0;
+  /** search attributes last upserted, to upsert only on change */
+  private lastPublished = '';
+
+  constructor(
+    readonly ref: EnvironmentRef,
+    state: CarriedState,
+  ) {
+    this.state = state;
+  }
+
+  update(changes: Partial<CarriedState>): void {
+    this.state = { ...this.state, ...changes };
+  }
+
+  /** Records what became of a request in the bounded request log. */
+  logRequest(entry: RequestLogEntry): void {
+    this.update({ requests: logRequest(this.state.requests, entry) });
+  }
+
+  /** Search attributes (when they changed) and the UI's current details from the state now. */
+  publish(): void {
+    const { project, environment } = this.ref;
+    const image = this.state.desired?.imageRef ?? '';
+    const key = `${image}|${this.state.status}`;
+    if (key !== this.lastPublished) {
+      this.lastPublished = key;
+      upsertSearchAttributes([
+        { key: DeployProject, value: project },
+        { key: DeployEnvironment, value: environment },
+        { key: DeployImage, value: image },
+        { key: DeployStatus, value: this.state.status },
+      ]);
+    }
+    setCurrentDetails(currentDetailsMarkdown(this.describe()));
+  }
+
+  describe() {
+    return describeState(this.ref, this.state, this.inFlight, Date.now());
+  }
+
+  /** A key for the history row of the next operation, unique across runs and replays. */
+  historyKey(): string {
+    const { workflowId, runId } = workflowInfo();
+    this.operation += 1;
+    return `${workflowId}/${runId}/${this.operation}`;
+  }
+
+  /** Runs one step of the work in flight (every caller set it), showing it as the current step first. */
+  async step<T>(name: Step, run: () => Promise<T>): Promise<T> {
+    this.inFlight = { ...this.inFlight!, step: name };
+    this.publish();
+    return run();
+  }
+
+  /** Loads the environment's configuration for a pass; its policy applies from then on. */
+  async load(queue: Queue = {}): Promise<EnvironmentConfig> {
+    const config = await loadEnvironment(this.ref, queue);
+    this.update({ policy: config.policy });
+    return config;
+  }
+
+  recordHistory(row: Omit<HistoryRecord, 'project' | 'environment'>, options?: RecordOptions): Promise<void> {
+    return recordHistory({ ...this.ref, ...row }, options);
+  }
+
+  /** Writes the environment's current state (desired, current, status) to the record. */
+  recordState(options?: RecordOptions): Promise<void> {
+    const { state } = this;
+    const current = state.current;
+    return recordCurrentState(
+      {
+        ...this.ref,
+        desiredImage: state.desired?.imageRef,
+        desiredStatus: state.stopped ? 'stopped' : 'running',
+        currentStatus: state.status,
+        currentImage: current?.imageRef,
+        currentSha: current?.opsSha,
+        manifestHash: current?.manifestHash,
+        deployedAt: current?.finishedAt !== undefined ? new Date(current.finishedAt).toISOString() : undefined,
+      },
+      options,
+    );
+  }
+
+  /** The stop or cancel that interrupted the deployment in flight, if one did (a signal sets it at any await). */
+  interrupted(): { by: string; reason: string } | undefined {
+    return this.interruption;
+  }
+
+  /** Stop or cancel ends the deployment in flight at its wait for health; drift passes run on. */
+  interrupt(meta: RequestMeta, what: 'stop' | 'cancel'): boolean {
+    if (!interruptible(this.inFlight)) return false;
+    this.interruption = { by: meta.requestId, reason: `${what} requested by ${meta.requestedBy}${meta.reason ? `: ${meta.reason}` : ''}` };
+    this.healthScope?.cancel();
+    return true;
+  }
+}
+
+/** The message of a failed step: ActivityFailure wraps the activity's own failure, so show the cause. */
+export function errorMessage(error: unknown): string {
+  const cause = (error as { cause?: Error }).cause;
+  return (cause?.message ?? (error as Error).message ?? String(error)).slice(0, 2000);
+}
+
+/** The error type the activity raised (TemplateError, RolloutFailed, …), when it said one. */
+export function errorType(error: unknown): string | undefined {
+  if (error === undefined) return undefined;
+  const cause = (error as { cause?: unknown }).cause ?? error;
+  return cause instanceof ApplicationFailure ? (cause.type ?? undefined) : undefined;
+}
+
+/** The wait for health ended because stop or cancel asked it to. */
+export class CancelledByRequest extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'CancelledByRequest';
+  }
+}

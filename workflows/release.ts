@@ -1,0 +1,74 @@
+// One release (a deploy, a rollback or an automatic rollback) from start to record: it becomes the
+// desired release, runs through the pipeline and ends healthy, failed or cancelled, with a history
+// row written at both ends and the environment's state written at the end.
+import { log, patched } from '@temporalio/workflow';
+import type { HistoryAction, HistoryRecord, HistoryStatus } from '../activities/types.js';
+import { recordRelease, releaseOutcome, type ReleasePlan } from './decide.js';
+import { CancelledByRequest, errorMessage, type EnvironmentRun } from './environment-run.js';
+import type { RequestMeta } from './messages.js';
+import { runPipeline } from './pipeline.js';
+import type { Release } from './state.js';
+
+export async function runRelease(run: EnvironmentRun, plan: ReleasePlan, meta: RequestMeta): Promise<Release> {
+  const now = Date.now();
+  const kind = plan.action === 'deploy' ? 'deploy' : 'rollback';
+  let release: Release = { ...plan, seq: run.state.nextSeq, status: 'in-progress', requestId: meta.requestId, startedAt: now };
+  const save = (changes: Partial<Release>) => {
+    release = { ...release, ...changes };
+    run.update({ desired: release, releases: recordRelease(run.state.releases, release) });
+  };
+  // A release applies everything, so it serves any reconcile wanted so far.
+  run.update({ nextSeq: run.state.nextSeq + 1, lastStartedAt: now, status: 'deploying', reconcile: undefined });
+  save({});
+  run.interruption = undefined;
+  run.inFlight = { requestId: meta.requestId, kind, step: 'load', releaseSeq: release.seq, startedAt: now };
+  run.logRequest({ requestId: meta.requestId, kind, outcome: 'running', releaseSeq: release.seq });
+  const key = run.historyKey();
+  // Releases of workflows that started before the bookkeeping ran locally keep their commands on replay.
+  const local = patched('release-records-as-local-activities');
+  const history = (status: HistoryStatus, extra: Partial<HistoryRecord> = {}) =>
+    run.recordHistory(
+      {
+        idempotencyKey: key,
+        action: plan.action as HistoryAction,
+        status,
+        imageRef: release.imageRef,
+        sha: release.opsSha,
+        manifestHash: release.manifestHash,
+        valuesOverride: release.valuesOverride,
+        requestId: meta.requestId,
+        requestedBy: meta.requestedBy,
+        reason: meta.reason,
+        startedAt: new Date(release.startedAt).toISOString(),
+        ...extra,
+      },
+      { local },
+    );
+  try {
+    const config = await run.step('load', () => run.load());
+    await run.step('record', () => history('in-progress'));
+    await runPipeline(run, config, release, { kind: 'release' }, save);
+    save({ status: 'healthy', finishedAt: Date.now() });
+    run.update({ current: release, status: 'healthy' });
+  } catch (error) {
+    const cancelled = error instanceof CancelledByRequest;
+    save({ status: cancelled ? 'cancelled' : 'failed', finishedAt: Date.now(), error: errorMessage(error) });
+    run.update({ status: cancelled ? 'cancelled' : 'failed' });
+    log.warn('release did not become healthy', { seq: release.seq, error: release.error });
+  } finally {
+    run.inFlight = { ...run.inFlight!, step: 'record' };
+    run.publish();
+  }
+  const outcome = releaseOutcome(release.status);
+  run.logRequest({ requestId: meta.requestId, kind, outcome, releaseSeq: release.seq, detail: release.error });
+  await history(outcome, {
+    sha: release.opsSha,
+    manifestHash: release.manifestHash,
+    error: release.error,
+    finishedAt: new Date(release.finishedAt ?? Date.now()).toISOString(),
+  });
+  await run.recordState({ local });
+  run.inFlight = undefined;
+  run.publish();
+  return release;
+}
