@@ -4,6 +4,7 @@
 import type * as k8s from '@kubernetes/client-node';
 import type pg from 'pg';
 import { createApplyActivities } from './apply.js';
+import { createDriftCheckActivities } from './drift-check.js';
 import { createEnvironmentActivities } from './environment.js';
 import { createHealthActivities } from './health.js';
 import { createOpsRepoActivities } from './ops-repo.js';
@@ -34,14 +35,18 @@ export interface ActivityDeps {
 }
 
 export function createActivities(deps: ActivityDeps): DeployerActivities & ClusterWatchActivities & OpsRepoPollerActivities {
-  return {
+  const steps = {
     ...createEnvironmentActivities(deps),
     ...createOpsRepoActivities(deps),
-    ...createOpsRepoPollActivities(deps),
     ...createRenderActivities(deps),
     ...createApplyActivities(deps),
-    ...createHealthActivities(deps),
     ...createScaleActivities(deps),
+  };
+  return {
+    ...steps,
+    ...createDriftCheckActivities(steps),
+    ...createOpsRepoPollActivities(deps),
+    ...createHealthActivities(deps),
     ...createRecordActivities(deps),
     ...createRecordedStateActivities(deps),
     ...createClusterWatchActivities(deps),

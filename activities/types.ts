@@ -3,69 +3,24 @@
 import type { RecordedState, RecordedStateQuery } from '../src/domain/recorded-state.js';
 import type { WatchManagedObjectsInput, WatchManagedObjectsResult } from './cluster-watch.js';
 import type { Impersonation } from '../src/domain/tenancy.js';
+import type { ApplyInput, EnvironmentConfig, ReleaseSource, RenderInput, SyncOpsRepoInput } from '../src/domain/release-steps.js';
 import type { ChangeAction, EnvironmentPolicy, EnvironmentRef, ObjectRef, OpsRepoSource, RolloutProgress } from '../src/domain/vocabulary.js';
 
 export type { Impersonation } from '../src/domain/tenancy.js';
 export { defaultPolicy } from '../src/domain/vocabulary.js';
 export type { ChangeAction, EnvironmentPolicy, EnvironmentRef, ObjectRef, OpsRepoSource, RolloutProgress } from '../src/domain/vocabulary.js';
 
-/** What the activities need to know about an environment; loaded from Postgres per deployment. */
-export interface EnvironmentConfig {
-  project: string;
-  environment: string;
-  namespace: string;
-  opsRepo: OpsRepoSource;
-  /** file of the template, relative to opsRepo.path */
-  manifestPath: string;
-  valuesOverride: Record<string, unknown>;
-  policy: EnvironmentPolicy;
-  /** the service account the environment's Kubernetes calls act as, when it has one */
-  impersonate?: Impersonation;
-}
+export type { ApplyInput, EnvironmentConfig, RenderInput, SyncOpsRepoInput } from '../src/domain/release-steps.js';
 
-export interface SyncOpsRepoInput {
-  opsRepo: OpsRepoSource;
-  /** check out exactly this commit (a rollback or a retry); otherwise the branch head */
-  pinSha?: string;
-  /** the branch head the ops repo's poller just fetched: used instead of fetching again */
-  knownHead?: string;
-}
 export interface SyncOpsRepoResult {
   sha: string;
 }
 
-export interface RenderInput {
-  opsRepo: OpsRepoSource;
-  sha: string;
-  manifestPath: string;
-  project: string;
-  environment: string;
-  namespace: string;
-  imageRef: string;
-  /** deep-merged in order over the repo's values.yaml: the environment's override, then the release's */
-  valuesOverrides: Array<Record<string, unknown>>;
-}
 export interface RenderResult {
   manifestHash: string;
   objects: ObjectRef[];
 }
 
-export interface ApplyInput {
-  project: string;
-  environment: string;
-  namespace: string;
-  manifestHash: string;
-  /** take fields from managers outside the deployer when they conflict; never from another environment */
-  forceConflicts: boolean;
-  omitReplicas: boolean;
-  dryRun?: boolean;
-  /**
-   * a drift pass: when the objects are the ones the last apply applied, apply only those someone
-   * changed or deleted since (none: no write at all); otherwise apply everything
-   */
-  onlyDrifted?: boolean;
-  impersonate?: Impersonation;
-}
 export interface ChangeSetEntry {
   ref: ObjectRef;
   action: ChangeAction;
@@ -96,6 +51,15 @@ export interface ScaleInput {
 export interface ScaleResult {
   scaled: Array<{ ref: ObjectRef; from: number; to: number }>;
 }
+
+/** A drift pass in one activity: keep a stopped environment at zero, or re-apply `release`. */
+export interface CheckDriftInput {
+  ref: EnvironmentRef;
+  plan: { type: 'keep-stopped' } | { type: 'reapply'; release: ReleaseSource; knownHead?: string };
+}
+export type CheckDriftResult =
+  | { type: 'keep-stopped'; config: EnvironmentConfig; scaled: ScaleResult['scaled'] }
+  | { type: 'reapply'; config: EnvironmentConfig; sha: string; rendered: RenderResult; applied: ApplyResult };
 
 export type HistoryAction = 'deploy' | 'rollback' | 'stop' | 'drift' | 'cancel' | 'auto-rollback';
 export type HistoryStatus = 'in-progress' | 'healthy' | 'failed' | 'cancelled' | 'stopped' | 'unchanged' | 'corrected';
@@ -192,6 +156,7 @@ export interface DeployerActivities {
   applyManifests(input: ApplyInput): Promise<ApplyResult>;
   waitForRollout(input: WaitForRolloutInput): Promise<WaitForRolloutResult>;
   scaleWorkloads(input: ScaleInput): Promise<ScaleResult>;
+  checkDrift(input: CheckDriftInput): Promise<CheckDriftResult>;
   recordHistory(record: HistoryRecord): Promise<void>;
   recordCurrentState(record: CurrentStateRecord): Promise<void>;
   loadRecordedState(query: RecordedStateQuery): Promise<RecordedState>;

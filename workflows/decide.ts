@@ -2,7 +2,7 @@
 // clock (time comes in as `now`), so every rule is unit-tested directly.
 import { sameJson } from '../src/domain/canonical-json.js';
 import type { RecordedState } from '../src/domain/recorded-state.js';
-import type { EnvironmentPolicy } from '../src/domain/vocabulary.js';
+import type { PassKind } from '../src/domain/release-steps.js';
 import type { ReconcileRequest } from './messages.js';
 import type { CarriedState, InFlight, PendingRequest, ReconcileWanted, Release, ReleaseStatus, RequestLogEntry } from './state.js';
 
@@ -239,21 +239,6 @@ export function planCancel(
 /** What a finished release means for its request and its final history row. */
 export function releaseOutcome(status: ReleaseStatus): 'healthy' | 'cancelled' | 'failed' {
   return status === 'healthy' || status === 'cancelled' ? status : 'failed';
-}
-
-/** A release runs for a request; a drift pass re-applies the desired release in the background. */
-export type PassKind = 'release' | 'drift';
-
-/**
- * How a pass applies. A release takes fields from managers outside the deployer only when the
- * policy says so; undoing hand edits is a drift pass's job, so it always takes back fields kubectl
- * or a controller took (never another environment's), and applies only what someone changed since
- * the last apply (nothing, when nothing changed: the safety-net pass is a read per object).
- */
-export function applyMode(pass: PassKind, policy: Pick<EnvironmentPolicy, 'forceConflicts' | 'hasAutoscaler'>): { forceConflicts: boolean; omitReplicas: boolean; onlyDrifted?: true } {
-  return pass === 'release'
-    ? { forceConflicts: policy.forceConflicts, omitReplicas: policy.hasAutoscaler }
-    : { forceConflicts: true, omitReplicas: policy.hasAutoscaler, onlyDrifted: true };
 }
 
 /** A release always waits for its rollout; a drift pass only when it changed something or the ops repo moved. */

@@ -3,8 +3,9 @@
 // the background, applying only what drifted); each caller loads the environment before and
 // records the outcome after, in its own words.
 import { CancellationScope, isCancellation } from '@temporalio/workflow';
-import type { ApplyResult, EnvironmentConfig, ObjectRef, RenderInput, RenderResult } from '../activities/types.js';
-import { applyMode, rolloutNeeded, type PassKind } from './decide.js';
+import type { ApplyResult, EnvironmentConfig, ObjectRef, RenderResult } from '../activities/types.js';
+import { applyInput, renderInput, syncInput, type PassKind } from '../src/domain/release-steps.js';
+import { rolloutNeeded } from './decide.js';
 import { CancelledByRequest, type EnvironmentRun } from './environment-run.js';
 import type { Release } from './state.js';
 import { applyManifests, renderManifests, scaleWorkloads, syncOpsRepo, waitForRollout, type Queue } from './steps.js';
@@ -14,17 +15,21 @@ export type Pass =
   /** `knownHead`: the branch head the ops repo's poller just fetched, so the pass need not fetch again */
   | { kind: Extract<PassKind, 'drift'>; knownHead?: string; queue: Queue };
 
-export interface PipelineResult {
+/** What sync, render and apply produced. */
+export interface Applied {
   sha: string;
   rendered: RenderResult;
   applied: ApplyResult;
+}
+
+export interface PipelineResult extends Applied {
   /** whether it waited for the rollout (a drift pass that changed nothing does not) */
   rolledOut: boolean;
 }
 
 /**
- * Runs `release` through the pipeline. `progress` hears the ops commit once synced and the
- * manifest once rendered, so a release that fails later still records what it got to.
+ * Runs `release` through the pipeline, one activity a step. `progress` hears the ops commit once
+ * synced and the manifest once rendered, so a release that fails later still records what it got to.
  */
 export async function runPipeline(
   run: EnvironmentRun,
@@ -33,51 +38,38 @@ export async function runPipeline(
   pass: Pass,
   progress: (changes: Pick<Partial<Release>, 'opsSha' | 'manifestHash'>) => void = () => {},
 ): Promise<PipelineResult> {
-  const { project, environment } = run.ref;
   const drift = pass.kind === 'drift';
   const queue = drift ? pass.queue : {};
-  const pinned = release.pinned ? release.opsSha : undefined;
   const { sha } = await run.step('sync', () =>
     syncOpsRepo(
-      drift ? `drift: sync ${config.opsRepo.url}` : `sync ${config.opsRepo.url}@${pinned ? pinned.slice(0, 8) : config.opsRepo.branch}`,
-      { opsRepo: config.opsRepo, pinSha: pinned, knownHead: drift && !release.pinned ? pass.knownHead : undefined },
+      drift ? `drift: sync ${config.opsRepo.url}` : `sync ${config.opsRepo.url}@${release.pinned ? release.opsSha?.slice(0, 8) : config.opsRepo.branch}`,
+      syncInput(config, release, drift ? pass.knownHead : undefined),
       queue,
     ),
   );
   progress({ opsSha: sha });
   const rendered = await run.step('render', () =>
-    renderManifests(drift ? `drift: render ${config.manifestPath}` : `render ${config.manifestPath} for ${release.imageRef}`, renderInput(run, config, release, sha), queue),
+    renderManifests(drift ? `drift: render ${config.manifestPath}` : `render ${config.manifestPath} for ${release.imageRef}`, renderInput(config, release, sha), queue),
   );
   progress({ manifestHash: rendered.manifestHash });
   const applied = await run.step('apply', () =>
-    applyManifests(
-      `${drift ? 'drift: re-apply' : 'apply'} ${rendered.objects.length} objects to ns ${config.namespace}`,
-      { project, environment, namespace: config.namespace, manifestHash: rendered.manifestHash, ...applyMode(pass.kind, config.policy), impersonate: config.impersonate },
-      queue,
-    ),
+    applyManifests(`${drift ? 'drift: re-apply' : 'apply'} ${rendered.objects.length} objects to ns ${config.namespace}`, applyInput(pass.kind, config, rendered.manifestHash), queue),
   );
   if (run.state.stopped) {
+    const { project, environment } = run.ref;
     await run.step('scale', () =>
       scaleWorkloads(`resume workloads in ns ${config.namespace}`, { project, environment, namespace: config.namespace, action: 'resume', impersonate: config.impersonate }, queue),
     );
     run.update({ stopped: false });
   }
-  const rolledOut = rolloutNeeded(pass.kind, applied, sha, release);
-  if (rolledOut) await run.step('health', () => waitHealthy(run, config, rendered.objects, queue));
-  return { sha, rendered, applied, rolledOut };
+  return awaitRollout(run, config, release, pass, { sha, rendered, applied });
 }
 
-/** What to render for `release` at ops commit `sha`: the environment's values, then the release's. */
-function renderInput(run: EnvironmentRun, config: EnvironmentConfig, release: Release, sha: string): RenderInput {
-  return {
-    opsRepo: config.opsRepo,
-    sha,
-    manifestPath: config.manifestPath,
-    ...run.ref,
-    namespace: config.namespace,
-    imageRef: release.imageRef,
-    valuesOverrides: [config.valuesOverride, release.valuesOverride ?? {}],
-  };
+/** The pipeline's end: a release always waits for its rollout, a drift pass only when it changed something. */
+export async function awaitRollout(run: EnvironmentRun, config: EnvironmentConfig, release: Release, pass: Pass, done: Applied): Promise<PipelineResult> {
+  const rolledOut = rolloutNeeded(pass.kind, done.applied, done.sha, release);
+  if (rolledOut) await run.step('health', () => waitHealthy(run, config, done.rendered.objects, pass.kind === 'drift' ? pass.queue : {}));
+  return { ...done, rolledOut };
 }
 
 /** Waits for the rollout, ending early (as a cancellation) when stop or cancel interrupts it. */

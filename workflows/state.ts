@@ -58,7 +58,8 @@ export interface ReconcileWanted {
   opsSha?: string;
 }
 
-export type Step = 'load' | 'sync' | 'render' | 'apply' | 'health' | 'scale' | 'record';
+/** `check`: a drift pass's load, sync, render and apply in one activity */
+export type Step = 'load' | 'sync' | 'render' | 'apply' | 'check' | 'health' | 'scale' | 'record';
 
 export interface InFlight {
   requestId: string;

@@ -5,6 +5,7 @@ import { ActivityCancellationType, proxyActivities, proxyLocalActivities, type C
 import {
   userErrorTypes,
   type ApplyInput,
+  type CheckDriftInput,
   type DeployerActivities,
   type EnvironmentConfig,
   type HistoryRecord,
@@ -35,7 +36,7 @@ const STEP_HEARTBEAT_TIMEOUT = '15 seconds';
 // in activities/outages.ts) before it fails; its start-to-close leaves room for that and the work.
 const STEP_TIMEOUT = '10 minutes';
 
-/** The options every pipeline step (load, sync, render, apply, scale) runs with. */
+/** The options every pipeline step (load, sync, render, apply, scale, a drift pass's check) runs with. */
 function stepOptions(summary: string, queue: Queue) {
   return { startToCloseTimeout: STEP_TIMEOUT, heartbeatTimeout: STEP_HEARTBEAT_TIMEOUT, retry, ...queue, summary };
 }
@@ -79,6 +80,11 @@ export function applyManifests(summary: string, input: ApplyInput, queue: Queue)
 
 export function scaleWorkloads(summary: string, input: ScaleInput, queue: Queue) {
   return steps.scaleWorkloads.executeWithOptions(stepOptions(summary, queue), [input]);
+}
+
+/** A drift pass's load, sync, render and apply (or keep-stopped scale) as one activity. */
+export function checkDrift(summary: string, input: CheckDriftInput, queue: Queue) {
+  return steps.checkDrift.executeWithOptions(stepOptions(summary, queue), [input]);
 }
 
 /** The wait for health, run inside `scope` so that stop and cancel can end it. */

@@ -2,7 +2,6 @@ import { describe, expect, it } from 'vitest';
 import { defaultPolicy } from '../../activities/types.js';
 import {
   acceptRequest,
-  applyMode,
   autoRollbackPlan,
   driftErrorIsNew,
   interruptible,
@@ -223,13 +222,7 @@ describe('stop, cancel and the work in flight', () => {
   });
 });
 
-describe('how a pass applies and ends', () => {
-  it('takes fields only when the policy says so on a release, always on a drift pass, which applies only what drifted', () => {
-    const policy = { ...defaultPolicy, forceConflicts: false, hasAutoscaler: true };
-    expect(applyMode('release', policy)).toEqual({ forceConflicts: false, omitReplicas: true });
-    expect(applyMode('drift', policy)).toEqual({ forceConflicts: true, omitReplicas: true, onlyDrifted: true });
-  });
-
+describe('how a pass ends', () => {
   it('waits for the rollout on every release, and on a drift pass only after a change or a move of the ops repo', () => {
     const desired = { opsSha: 'abc' };
     expect(rolloutNeeded('release', { changed: false }, 'abc', desired)).toBe(true);

@@ -302,6 +302,36 @@ describe('the environment workflow, on its less travelled paths', () => {
     expect(new Set(images)).toEqual(new Set(['web:0', ...sent.map((_, i) => `web:${i + 1}`)]));
   });
 
+  it('runs each drift pass as one activity: an unchanged pass adds a dozen events, a correction waits for its rollout, a stopped environment is kept at zero', async () => {
+    const h = await start({ policy: drifting });
+    await healthy(h, 'lean', 'web:1');
+    const { events: before } = await h.handle('lean').fetchHistory();
+    await waitFor('two unchanged drift passes', () => h.recorder.callsOf('checkDrift').length >= 2, { timeoutMs: 10_000 });
+    await h.waitForState('lean', 'the second pass done', (s) => !s.inFlight);
+    const { events: idle } = await h.handle('lean').fetchHistory();
+    const scheduledSince = (events: typeof idle, from: number) =>
+      events!.slice(from).flatMap((e) => (e.activityTaskScheduledEventAttributes ? [e.activityTaskScheduledEventAttributes.activityType?.name] : []));
+    // The pass's load, sync, render and apply ran inside that one activity, on the background queue.
+    expect(new Set(scheduledSince(idle, before!.length))).toEqual(new Set(['checkDrift']));
+    expect(h.recorder.callsOf('applyManifests').at(-1)!.input).toMatchObject({ onlyDrifted: true, forceConflicts: true });
+    const passes = h.recorder.callsOf('checkDrift').length;
+    expect((idle!.length - before!.length) / passes).toBeLessThanOrEqual(12);
+    expect(rows(h, { action: 'drift' })).toEqual([]);
+    expect(h.recorder.callsOf('waitForRollout')).toHaveLength(1);
+
+    h.recorder.applyChanges = true;
+    const row = await waitFor('a recorded correction', () => rows(h, { action: 'drift', status: 'corrected' })[0], { timeoutMs: 10_000 });
+    h.recorder.applyChanges = false;
+    expect(row).toMatchObject({ imageRef: 'web:1', reason: 'configured Deployment/web' });
+    expect(h.recorder.callsOf('waitForRollout').length).toBeGreaterThanOrEqual(2);
+
+    await h.stop('lean');
+    await h.waitForState('lean', 'stopped', (s) => s.status === 'stopped' && !s.inFlight);
+    const kept = await waitFor('a stopped pass that scaled back', () => rows(h, { action: 'drift', status: 'corrected' }).find((r) => r.reason?.startsWith('scaled')), { timeoutMs: 10_000 });
+    expect(kept.reason).toBe('scaled 1 workload(s) back to 0');
+    expect(h.recorder.callsOf('checkDrift').at(-1)!.input).toMatchObject({ plan: { type: 'keep-stopped' } });
+  });
+
   it('writes the history rows and state of a release as local activities, with no trip through the task queue', async () => {
     const h = await start({ policy: fast });
     await healthy(h, 'local', 'web:1');

@@ -2,6 +2,7 @@
 // workflow time at which it was scheduled) and let a test decide outcomes and hold a rollout open.
 import { activityInfo, ApplicationFailure, Context } from '@temporalio/activity';
 import type { RecordedState } from '../../src/domain/recorded-state.js';
+import { createDriftCheckActivities } from '../../activities/drift-check.js';
 import { defaultPolicy, type DeployerActivities, type EnvironmentPolicy, type HistoryRecord } from '../../activities/types.js';
 
 export interface RecordedCall {
@@ -113,7 +114,7 @@ export class RecordingActivities {
   }
 
   activities(): DeployerActivities {
-    return {
+    const steps: Omit<DeployerActivities, 'checkDrift'> = {
       loadEnvironment: async (ref) => {
         await this.step('loadEnvironment', ref);
         return {
@@ -186,6 +187,15 @@ export class RecordingActivities {
       loadRecordedState: async (query) => {
         this.record('loadRecordedState', query);
         return this.recordedState ?? { releases: [], releaseCount: 0, stopped: false, closedInProgress: 0 };
+      },
+    };
+    // A drift pass's one activity runs the steps above, as the worker's runs the real ones.
+    const drift = createDriftCheckActivities(steps);
+    return {
+      ...steps,
+      checkDrift: async (input) => {
+        await this.step('checkDrift', input);
+        return drift.checkDrift(input);
       },
     };
   }
