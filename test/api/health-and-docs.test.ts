@@ -78,7 +78,7 @@ describe('health, readiness and documentation', () => {
       .sort();
     const served = [...new Set(test.app.routes.filter((route) => route.method !== 'ALL').map((route) => `${route.method} ${route.path}`))].sort();
     expect(documented).toEqual(served);
-    expect(served).toHaveLength(22);
+    expect(served).toHaveLength(23);
     // The push webhook's signature is its authentication: no bearer token.
     expect(served).toContain('POST /api/hooks/git/:repo');
     expect(document.paths['/api/hooks/git/{repo}'].post.security).toBeUndefined();
@@ -106,11 +106,31 @@ describe('health, readiness and documentation', () => {
     expect(patch.security).toEqual([{ bearerAuth: [] }]);
   });
 
-  it('serves Swagger UI at /docs pointing at the document', async () => {
+  it('serves Swagger UI at /docs from this server alone: every script and style it loads, none from another origin', async () => {
     const response = await call(test.app, 'GET', '/docs');
     expect(response.status).toBe(200);
     expect(response.headers.get('content-type')).toContain('text/html');
-    expect(response.body).toContain('/openapi.json');
+    // Only this origin's scripts run on the page where tokens are pasted, and no inline ones.
+    expect(response.headers.get('content-security-policy')).toContain("script-src 'self';");
+    const page = String(response.body);
+    const loads = [...page.matchAll(/(?:src|href)="([^"]+)"/g)].map((m) => m[1]!);
+    expect(loads.length).toBe(4);
+    expect(loads.filter((url) => !url.startsWith('/docs/assets/'))).toEqual([]);
+    expect(page).not.toMatch(/<script>[^<]/);
+    const types: Record<string, string> = {};
+    for (const url of loads) {
+      const asset = await test.app.request(url);
+      expect(asset.status, url).toBe(200);
+      types[url.split('/').at(-1)!] = asset.headers.get('content-type') ?? '';
+      if (url.endsWith('init.js')) expect(await asset.text()).toContain("url: '/openapi.json'");
+      else expect((await asset.arrayBuffer()).byteLength, url).toBeGreaterThan(500);
+    }
+    expect(types).toMatchObject({ 'swagger-ui-bundle.js': expect.stringContaining('javascript'), 'swagger-ui.css': expect.stringContaining('text/css') });
+    // Nothing else of the package (or the disk) is reachable through the asset route.
+    const version = loads[0]!.split('/')[3];
+    for (const path of [`/docs/assets/${version}/package.json`, `/docs/assets/${version}/..%2F..%2Fpackage.json`, '/docs/assets/0.0.0/swagger-ui.css']) {
+      expect((await test.app.request(path)).status, path).toBe(404);
+    }
   });
 
   it('answers an unknown route with a JSON 404', async () => {
