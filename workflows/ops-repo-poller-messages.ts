@@ -1,5 +1,5 @@
 // The messages an ops repository's poller understands, and what it carries across continue-as-new.
-import { defineQuery, defineSignal } from '@temporalio/workflow';
+import { defineQuery, defineSignal, defineUpdate } from '@temporalio/workflow';
 
 export interface OpsRepoPollerInput {
   url: string;
@@ -37,7 +37,25 @@ export interface OpsRepoPollerState {
   wanted: string[];
 }
 
+/** Poll now and answer with that poll's outcome: `deployer ops-repo sync` and the API's sync route. */
+export interface SyncNowRequest {
+  /** for the record, like a poll-now reason: "sync asked by alice through the API" */
+  reason: string;
+}
+
+/**
+ * The outcome of the first poll that started after a sync asked for it. A failure keeps whether
+ * trying again may help: `retryable` false is the repository's fault (no such branch, no ops repo
+ * uses the branch any more), true is the remote's or the worker's (unreachable, timed out).
+ */
+export type SyncNowResult =
+  | { ok: true; sha: string; /** ms since the epoch */ polledAt: number }
+  | { ok: false; retryable: boolean; error: string; polledAt: number };
+
 export const pollNowSignal = defineSignal<[PollNowRequest]>('pollNow');
+// An update, not a signal: the caller waits for the poll's answer, and Temporal tells it when no
+// worker accepted the request (a signal would be recorded and wait silently for a worker).
+export const syncNowUpdate = defineUpdate<SyncNowResult, [SyncNowRequest]>('syncNow');
 export const pollerStateQuery = defineQuery<OpsRepoPollerState>('state');
 
 /** Reasons kept while a poll is wanted; a burst of pushes makes one poll, and the record stays small. */
