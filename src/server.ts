@@ -16,7 +16,6 @@ export async function main(): Promise<void> {
     pool: getPool(config.databaseUrl),
     temporalClient: new Client({ connection, namespace: config.temporal.namespace }),
     taskQueue: config.temporal.taskQueue,
-    repoCacheDir: config.repoCacheDir,
     allowFileUrls: config.allowFileUrls,
     logger,
   });

@@ -71,7 +71,6 @@ export async function startSystem(options: StartSystemOptions): Promise<RunningS
     pool,
     temporalClient,
     taskQueue: config.temporal.taskQueue,
-    repoCacheDir: config.repoCacheDir,
     allowFileUrls: config.allowFileUrls,
     logger,
   });

@@ -1,8 +1,7 @@
 // What the API needs from its process: connections, clock and settings. Tests pass their own.
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import type { Client } from '@temporalio/client';
 import type pg from 'pg';
+import { DEFAULT_SYNC_TIMEOUT_MS } from '../client/ops-repo-poller.js';
 import { TASK_QUEUE } from '../../workflows/messages.js';
 
 /** The slice of a pino logger the API uses (pino's `logger.error({ err }, message)`). */
@@ -16,8 +15,6 @@ export interface ApiDeps {
   /** task queue of the environment workflows it starts (default: the deployer's) */
   taskQueue?: string;
   now?: () => Date;
-  /** where the force-sync of an ops repo keeps its git mirrors */
-  repoCacheDir?: string;
   /** accept file:// ops repo URLs (local development and tests only) */
   allowFileUrls?: boolean;
   logger?: ApiLogger;
@@ -25,6 +22,8 @@ export interface ApiDeps {
   workflowQueryTimeoutMs?: number;
   /** how long each /readyz check may take before it counts as failed */
   readinessTimeoutMs?: number;
+  /** how long a sync of an ops repo waits for a worker's poller to take it and answer (default 60 s) */
+  opsRepoSyncTimeoutMs?: number;
 }
 
 export type ResolvedApiDeps = Required<ApiDeps>;
@@ -39,10 +38,10 @@ export function resolveDeps(deps: ApiDeps): ResolvedApiDeps {
     temporalClient: deps.temporalClient,
     taskQueue: deps.taskQueue ?? TASK_QUEUE,
     now: deps.now ?? (() => new Date()),
-    repoCacheDir: deps.repoCacheDir ?? join(tmpdir(), 'deployer-api-repo-cache'),
     allowFileUrls: deps.allowFileUrls ?? false,
     logger: deps.logger ?? consoleLogger,
     workflowQueryTimeoutMs: deps.workflowQueryTimeoutMs ?? 3_000,
     readinessTimeoutMs: deps.readinessTimeoutMs ?? 2_000,
+    opsRepoSyncTimeoutMs: deps.opsRepoSyncTimeoutMs ?? DEFAULT_SYNC_TIMEOUT_MS,
   };
 }

@@ -2,24 +2,23 @@
 // migrations, and running the worker or the API server.
 import { readFile } from 'node:fs/promises';
 import { Client, Connection } from '@temporalio/client';
-import { startOpsRepoPoller } from '../client/ops-repo-poller.js';
+import { DEFAULT_SYNC_TIMEOUT_MS, startOpsRepoPoller, SyncNotAnswered, syncOpsRepoNow } from '../client/ops-repo-poller.js';
 import { loadConfig } from '../config.js';
 import { registerEnvironment } from '../db/environments.js';
 import { migrate } from '../db/migrate.js';
 import { listOpsRepoRecords } from '../db/ops-repo-admin.js';
-import { findOpsRepo, recordOpsRepoSync, upsertOpsRepo } from '../db/ops-repos.js';
+import { findOpsRepo, upsertOpsRepo } from '../db/ops-repos.js';
 import { closePools, getPool } from '../db/pool.js';
 import { loadProjectPolicy, saveProjectPolicy } from '../db/tenancy.js';
 import { projectPolicyFromApi, projectPolicyToApi } from '../domain/project-policy-names.js';
 import type { ServiceAccountRef } from '../domain/tenancy.js';
 import { policyFromApi } from '../api/policy.js';
 import { policyBody, projectPolicyBody } from '../api/schemas/environments.js';
-import { resolveBranchHead } from '../git/checkout.js';
 import { validateOpsRepoSource, validateRepoPath } from '../git/validate.js';
 import { isSlug } from '../../workflows/messages.js';
 import { createApiToken } from '../auth/tokens.js';
 import { isScope, SCOPES, type Scope } from '../auth/scopes.js';
-import { jsonObject, parse, required, UsageError } from './args.js';
+import { integer, jsonObject, parse, required, UsageError } from './args.js';
 import type { CliIo } from './deploy-commands.js';
 
 async function withDatabase<T>(io: CliIo, run: (pool: ReturnType<typeof getPool>, config: ReturnType<typeof loadConfig>) => Promise<T>): Promise<T> {
@@ -139,22 +138,26 @@ async function webhookSecretOption(values: { 'webhook-secret-file'?: string; 'cl
   return secret;
 }
 
+async function withTemporal<T>(config: ReturnType<typeof loadConfig>, run: (client: Client) => Promise<T>): Promise<T> {
+  const connection = await Connection.connect({ address: config.temporal.address, connectTimeout: '5 seconds' });
+  try {
+    return await run(new Client({ connection, namespace: config.temporal.namespace }));
+  } finally {
+    await connection.close();
+  }
+}
+
 /**
  * Starts the poller of the repo's branch, so a repo registered here is polled without waiting for
  * the next worker start. Best effort: the database row is what counts, and a worker starts every
  * missing poller when it starts.
  */
 async function startPoller(config: ReturnType<typeof loadConfig>, repo: { url: string; branch: string }, io: CliIo): Promise<void> {
-  let connection: Connection | undefined;
   try {
-    connection = await Connection.connect({ address: config.temporal.address, connectTimeout: '5 seconds' });
-    const client = new Client({ connection, namespace: config.temporal.namespace });
-    const handle = await startOpsRepoPoller(client, { ...repo, taskQueue: config.temporal.taskQueue });
+    const handle = await withTemporal(config, (client) => startOpsRepoPoller(client, { ...repo, taskQueue: config.temporal.taskQueue }));
     io.out(`poller ${handle.workflowId} runs for ${repo.branch}`);
   } catch (error) {
     io.err(`could not start the poller through Temporal at ${config.temporal.address} (${(error as Error).message}); the next worker start starts it`);
-  } finally {
-    await connection?.close();
   }
 }
 
@@ -186,16 +189,30 @@ async function opsRepoList(args: string[], io: CliIo): Promise<number> {
   });
 }
 
+/** The poller of the repo's branch fetches it, on a worker, and records the head; this waits for its answer. */
 async function opsRepoSync(args: string[], io: CliIo): Promise<number> {
-  const values = parse(args, { name: { type: 'string' } });
+  const values = parse(args, { name: { type: 'string' }, timeout: { type: 'string' } });
+  const name = required(values, 'name');
+  const timeoutMs = (integer(values, 'timeout') ?? DEFAULT_SYNC_TIMEOUT_MS / 1000) * 1000;
   return withDatabase(io, async (pool, config) => {
-    const name = required(values, 'name');
     const repo = await findOpsRepo(pool, name);
     if (!repo) throw new UsageError(`ops repo "${name}" is not registered`);
-    const source = validated(() => validateOpsRepoSource(repo, { allowFileUrls: config.allowFileUrls }));
-    const sha = await resolveBranchHead({ repoCacheDir: config.repoCacheDir }, source);
-    await recordOpsRepoSync(pool, repo.id, sha);
-    io.out(`${repo.name}: ${repo.branch} is at ${sha}`);
+    // Repos registered by other means are checked against this installation's URL policy too.
+    validated(() => validateOpsRepoSource(repo, { allowFileUrls: config.allowFileUrls }));
+    const who = io.env.DEPLOYER_USER ?? io.env.USER ?? 'cli';
+    const target = { url: repo.url, branch: repo.branch, taskQueue: config.temporal.taskQueue };
+    let outcome;
+    try {
+      outcome = await withTemporal(config, (client) => syncOpsRepoNow(client, target, `sync of ${repo.name} asked by ${who}`, { timeoutMs }));
+    } catch (error) {
+      io.err(error instanceof SyncNotAnswered ? `${repo.name}: ${error.message}` : `${repo.name}: could not reach Temporal at ${config.temporal.address}: ${(error as Error).message}`);
+      return 1;
+    }
+    if (!outcome.ok) {
+      io.err(`${repo.name}: the fetch of ${repo.branch} failed: ${outcome.error}`);
+      return 1;
+    }
+    io.out(`${repo.name}: ${repo.branch} is at ${outcome.sha}`);
     return 0;
   });
 }
@@ -252,7 +269,7 @@ export const adminCommands = {
   'policy set': { run: policySet, usage: 'policy set --project P --policy \'{"allowed_namespaces":[…],"allowed_cluster_kinds":[…],"denied_namespaced_kinds":[…],"allow_cluster_rbac":false}\'' },
   'ops-repo add': { run: opsRepoAdd, usage: 'ops-repo add --name NAME --url URL [--branch main] [--path .] [--webhook-secret-file FILE | --clear-webhook-secret]' },
   'ops-repo list': { run: opsRepoList, usage: 'ops-repo list' },
-  'ops-repo sync': { run: opsRepoSync, usage: 'ops-repo sync --name NAME' },
+  'ops-repo sync': { run: opsRepoSync, usage: 'ops-repo sync --name NAME [--timeout S]' },
   migrate: { run: migrateCommand, usage: 'migrate' },
   'token create': { run: tokenCreate, usage: 'token create --name NAME --scope SCOPE [--scope SCOPE…] [--project P]' },
   worker: { run: workerCommand, usage: 'worker' },

@@ -31,7 +31,3 @@ export async function upsertOpsRepo(
   );
   return rows[0]!;
 }
-
-export async function recordOpsRepoSync(pool: pg.Pool, id: number, sha: string): Promise<void> {
-  await pool.query('UPDATE ops_repos SET last_sha = $2, last_synced_at = now() WHERE id = $1', [id, sha]);
-}

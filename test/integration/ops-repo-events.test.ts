@@ -125,7 +125,7 @@ describe('ops repo changes as events', () => {
     real = await startRealWorker({ taskQueue, pool: pool(), kubeConfig, repoCacheDir: cacheDir });
     adminToken = (await createApiToken(pool(), { name: `${project}-admin`, scopes: ['admin'] })).token;
     api = await startApiServer({
-      app: createApp({ pool: pool(), temporalClient: real.client, taskQueue, allowFileUrls: true, repoCacheDir: join(cacheDir, 'api') }),
+      app: createApp({ pool: pool(), temporalClient: real.client, taskQueue, allowFileUrls: true }),
       port: 0,
       host: '127.0.0.1',
     });

@@ -9,8 +9,7 @@ import {
   listOpsRepoRecords,
   updateOpsRepo,
 } from '../../db/ops-repo-admin.js';
-import { recordOpsRepoSync } from '../../db/ops-repos.js';
-import { resolveBranchHead } from '../../git/checkout.js';
+import { SyncNotAnswered, syncOpsRepoNow } from '../../client/ops-repo-poller.js';
 import { validateOpsRepoSource, validateRepoPath } from '../../git/validate.js';
 import type { ResolvedApiDeps } from '../deps.js';
 import { ApiError, conflict, notFound } from '../errors.js';
@@ -147,7 +146,7 @@ export function opsRepoRoutes(deps: ResolvedApiDeps, guards: Guards) {
     ...base,
     method: 'post',
     path: '/{id}/sync',
-    summary: 'Fetch the branch now and record its head commit',
+    summary: "Fetch the branch now (the worker's poller of the branch does) and record its head commit",
     middleware: guards.mutation('admin', 'ops_repo.sync'),
     request: { params: opsRepoParams, headers: requestIdHeaders },
     responses: {
@@ -155,6 +154,8 @@ export function opsRepoRoutes(deps: ResolvedApiDeps, guards: Guards) {
       ...mutationErrors,
       422: { description: 'git refused: the branch does not exist', ...json(errorBody) },
       502: { description: 'git could not fetch from the repository', ...json(errorBody) },
+      503: { description: 'no worker took the sync in time (none runs on the task queue), or Temporal could not be reached', ...json(errorBody) },
+      504: { description: 'a worker took the sync but its fetch did not finish in time; it records the head when it does', ...json(errorBody) },
     },
   });
   router.openapi(sync, async (c) => {
@@ -163,28 +164,36 @@ export function opsRepoRoutes(deps: ResolvedApiDeps, guards: Guards) {
     const row = await findOpsRepoRecord(deps.pool, id);
     if (!row) throw notFound(`no ops repo with id ${id}`);
     c.set('auditDetails', { ops_repo_id: id, url: row.url, branch: row.branch });
-    let source;
     try {
       // Repos registered by other means are checked against this server's URL policy too.
-      source = validateOpsRepoSource({ url: row.url, branch: row.branch, path: row.path }, { allowFileUrls: deps.allowFileUrls });
+      validateOpsRepoSource({ url: row.url, branch: row.branch, path: row.path }, { allowFileUrls: deps.allowFileUrls });
     } catch (error) {
       if (error instanceof DeployerError) throw conflict('invalid_ops_repo', error.message);
       throw error;
     }
-    let sha: string;
-    try {
-      sha = await resolveBranchHead({ repoCacheDir: deps.repoCacheDir }, source);
-    } catch (error) {
+    const outcome = await syncOpsRepoNow(
+      deps.temporalClient,
+      { url: row.url, branch: row.branch, taskQueue: deps.taskQueue },
+      `sync of ${row.name} asked by ${c.get('principal').name}`,
+      { timeoutMs: deps.opsRepoSyncTimeoutMs },
+    ).catch((error: unknown) => {
       c.set('auditOutcome', 'failed');
-      const message = error instanceof Error ? error.message : String(error);
+      if (error instanceof SyncNotAnswered) {
+        throw error.reason === 'no_worker' ? new ApiError(503, 'no_worker', error.message) : new ApiError(504, 'sync_timeout', error.message);
+      }
+      deps.logger.error({ err: error, ops_repo_id: id }, 'asking the poller of the ops repo to sync failed');
+      throw new ApiError(503, 'workflow_unavailable', `could not reach the poller of ${row.branch} in ${row.url} through Temporal; try again`);
+    });
+    if (!outcome.ok) {
+      c.set('auditOutcome', 'failed');
       // Non-retryable failures are the repo's fault (no such branch); the rest is the remote's.
-      if (error instanceof DeployerError && !error.retryable) throw new ApiError(422, 'sync_failed', message);
-      throw new ApiError(502, 'sync_failed', `git could not fetch ${row.url}: ${message}`);
+      if (!outcome.retryable) throw new ApiError(422, 'sync_failed', outcome.error);
+      throw new ApiError(502, 'sync_failed', `git could not fetch ${row.url}: ${outcome.error}`);
     }
-    await recordOpsRepoSync(deps.pool, id, sha);
+    // The poll recorded the head on every row sharing the branch, with the database's clock.
     const synced = await findOpsRepoRecord(deps.pool, id);
-    c.set('auditDetails', { ops_repo_id: id, url: row.url, branch: row.branch, sha });
-    return c.json({ id, sha, synced_at: (synced?.lastSyncedAt ?? deps.now()).toISOString() }, 200);
+    c.set('auditDetails', { ops_repo_id: id, url: row.url, branch: row.branch, sha: outcome.sha });
+    return c.json({ id, sha: outcome.sha, synced_at: (synced?.lastSyncedAt ?? new Date(outcome.polledAt)).toISOString() }, 200);
   });
 
   return router;
