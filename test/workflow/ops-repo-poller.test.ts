@@ -1,6 +1,7 @@
 // The ops repo poller's loop on the stack's Temporal, with a scripted activity in place of git: it
 // polls at the interval the activity returns, at once on a poll-now signal, survives failing polls,
-// continues as new with the head it saw, and ends when no ops repo uses its branch any more.
+// continues as new with the head it saw, ends when no ops repo uses its branch any more, and answers
+// a sync with the outcome of a poll that started after the sync arrived.
 import { Client, Connection } from '@temporalio/client';
 import { historyToJSON } from '@temporalio/common/lib/proto-utils.js';
 import { NativeConnection, Worker } from '@temporalio/worker';
@@ -10,7 +11,7 @@ import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { PollOpsRepoInput, PollOpsRepoResult } from '../../activities/types.js';
 import { waitFor } from '../../scripts/stack/wait.js';
-import { opsRepoPollerId, pollOpsRepoNow, startOpsRepoPoller } from '../../src/client/ops-repo-poller.js';
+import { opsRepoPollerId, pollOpsRepoNow, startOpsRepoPoller, syncOpsRepoNow } from '../../src/client/ops-repo-poller.js';
 import { POLLS_PER_RUN } from '../../src/domain/ops-repo-poller.js';
 import { backgroundTaskQueue } from '../../workflows/messages.js';
 import { pollerStateQuery } from '../../workflows/ops-repo-poller-messages.js';
@@ -32,7 +33,7 @@ class PollerTest {
   readonly branch = 'main';
   readonly polls: Poll[] = [];
   /** what the next polls answer; the last one repeats */
-  script: Array<(input: PollOpsRepoInput) => PollOpsRepoResult> = [];
+  script: Array<(input: PollOpsRepoInput) => PollOpsRepoResult | Promise<PollOpsRepoResult>> = [];
   private workers: Worker[] = [];
   private running?: Promise<unknown>;
 
@@ -180,6 +181,51 @@ describe('the ops repo poller', () => {
 
     t.script = [() => ({ retired: true, intervalMs: 60_000, signalled: 0, notRunning: 0 })];
     await pollOpsRepoNow(t.client, t.target, 'the last push');
+    await waitFor('the poller to end', async () => (await t.handle().describe()).status.name === 'COMPLETED', { timeoutMs: 10_000 });
+  });
+
+  it('answers a sync with the outcome of a poll that started after it: the head, a user error, an outage, retirement', async () => {
+    const t = await start('answers a sync with the outcome of its poll');
+    t.script = [() => moved(sha(1), 60_000)];
+    // Update-with-start: the sync starts the poller that does not run yet.
+    expect(await syncOpsRepoNow(t.client, t.target, 'sync asked by alice')).toMatchObject({ ok: true, sha: sha(1) });
+    expect(t.polls.at(-1)!.input.trigger).toContain('sync asked by alice');
+
+    // A sync arriving while a poll runs waits for the next poll, not the one already fetching.
+    let release!: () => void;
+    const held = new Promise<void>((resolve) => (release = resolve));
+    t.script = [
+      async () => {
+        await held;
+        return moved(sha(2), 60_000);
+      },
+      () => moved(sha(3), 60_000),
+    ];
+    await pollOpsRepoNow(t.client, t.target, 'a push');
+    await waitFor('the held poll', () => t.polls.length === 2, { timeoutMs: 10_000 });
+    const during = syncOpsRepoNow(t.client, t.target, 'sync during a poll');
+    await waitFor('the sync to be wanted', async () => (await t.state()).wanted.includes('sync during a poll'), { timeoutMs: 10_000 });
+    release();
+    expect(await during).toMatchObject({ ok: true, sha: sha(3) });
+    expect(t.polls).toHaveLength(3);
+
+    t.script = [
+      () => {
+        throw ApplicationFailure.nonRetryable('opsRepo.branch "main" does not exist in https://git.example.com/x.git', 'InvalidOpsRepo');
+      },
+    ];
+    expect(await syncOpsRepoNow(t.client, t.target, 'sync of a deleted branch')).toMatchObject({ ok: false, retryable: false, error: expect.stringContaining('does not exist') });
+
+    t.script = [
+      () => {
+        throw ApplicationFailure.retryable('git fetch failed: Connection refused', 'GitUnreachable');
+      },
+    ];
+    const outage = await syncOpsRepoNow(t.client, t.target, 'sync while the remote is down');
+    expect(outage).toMatchObject({ ok: false, retryable: true, error: expect.stringContaining('Connection refused') });
+
+    t.script = [() => ({ retired: true, intervalMs: 60_000, signalled: 0, notRunning: 0 })];
+    expect(await syncOpsRepoNow(t.client, t.target, 'sync of a removed repo')).toMatchObject({ ok: false, retryable: false, error: expect.stringContaining('no ops repo uses branch main') });
     await waitFor('the poller to end', async () => (await t.handle().describe()).status.name === 'COMPLETED', { timeoutMs: 10_000 });
   });
 });
