@@ -7,7 +7,19 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createApiToken } from '../../src/auth/tokens.js';
 import { environmentWorkflowId } from '../../workflows/messages.js';
-import { auditRows, call, createLocalGitRepo, registerTestEnvironment, rowCounts, setUpApiTest, signalsOf, type ApiTest } from './support.js';
+import { opsRepoPollerId } from '../../src/client/ops-repo-poller.js';
+import {
+  auditRows,
+  call,
+  createLocalGitRepo,
+  registerTestEnvironment,
+  rowCounts,
+  setUpApiTest,
+  signalsOf,
+  startApiWorker,
+  type ApiTest,
+  type ApiWorker,
+} from './support.js';
 
 interface RouteCase {
   name: string;
@@ -22,10 +34,13 @@ interface RouteCase {
   /** the workflow a successful call signals; refused calls must not */
   workflow?: () => string;
   audited: boolean;
+  /** the app to call when not `test.app`: one whose task queue a worker polls */
+  app?: () => ApiTest['app'];
 }
 
 describe('authentication and authorization', () => {
   let test: ApiTest;
+  let worker: ApiWorker;
   let scratch: string;
   const fixtures = { repoToEdit: 0, repoToDelete: 0, repoToSync: 0 };
   const narrowTokens = { readOnly: '', promoteOnly: '' };
@@ -57,7 +72,16 @@ describe('authentication and authorization', () => {
     },
     { name: 'PATCH ops repo', method: 'PATCH', path: () => `/api/admin/ops-repos/${fixtures.repoToEdit}`, json: () => ({ branch: 'next' }), lacksScope: 'promoteOnly', success: 200, audited: true },
     { name: 'DELETE ops repo', method: 'DELETE', path: () => `/api/admin/ops-repos/${fixtures.repoToDelete}`, lacksScope: 'promoteOnly', success: 204, audited: true },
-    { name: 'POST ops repo sync', method: 'POST', path: () => `/api/admin/ops-repos/${fixtures.repoToSync}/sync`, lacksScope: 'promoteOnly', success: 200, audited: true },
+    // A sync waits for a worker's poller to fetch the branch.
+    {
+      name: 'POST ops repo sync',
+      method: 'POST',
+      path: () => `/api/admin/ops-repos/${fixtures.repoToSync}/sync`,
+      lacksScope: 'promoteOnly',
+      success: 200,
+      audited: true,
+      app: () => worker.app,
+    },
     { name: 'GET deployments', method: 'GET', path: () => `/api/projects/${test.project}/deployments`, lacksScope: 'promoteOnly', success: 200, audited: false },
     { name: 'GET deployment', method: 'GET', path: () => env('m-patch'), lacksScope: 'promoteOnly', success: 200, audited: false },
     { name: 'GET history', method: 'GET', path: () => `${env('m-patch')}/history`, lacksScope: 'promoteOnly', success: 200, audited: false },
@@ -67,27 +91,32 @@ describe('authentication and authorization', () => {
 
   beforeAll(async () => {
     scratch = await mkdtemp(join(tmpdir(), 'api-auth-'));
-    test = await setUpApiTest('auth', { repoCacheDir: join(scratch, 'cache') });
+    test = await setUpApiTest('auth');
+    worker = await startApiWorker(test, join(scratch, 'cache'));
     narrowTokens.readOnly = await test.token('readOnly', ['deploy:read']);
     narrowTokens.promoteOnly = await test.token('promoteOnly', ['deploy:promote']);
     for (const name of ['m-patch', 'm-rollback', 'm-stop', 'm-cancel']) {
       await registerTestEnvironment(test, test.project, name);
       test.started.add(environmentWorkflowId(test.project, name));
     }
-    const repo = async (name: string, url: string) =>
-      (await call(test.app, 'POST', '/api/admin/ops-repos', { token: test.tokens.admin, json: { name: `${test.prefix}-${name}`, url } })).body.id as number;
+    const repo = async (name: string, url: string, app = test.app) =>
+      (await call(app, 'POST', '/api/admin/ops-repos', { token: test.tokens.admin, json: { name: `${test.prefix}-${name}`, url } })).body.id as number;
     fixtures.repoToEdit = await repo('edit', 'https://git.example.com/edit.git');
     fixtures.repoToDelete = await repo('delete', 'https://git.example.com/delete.git');
-    fixtures.repoToSync = await repo('sync', await createLocalGitRepo(join(scratch, 'ops')));
+    // Created through the worker's app, so its poller runs where a worker answers the sync.
+    const syncUrl = await createLocalGitRepo(join(scratch, 'ops'));
+    fixtures.repoToSync = await repo('sync', syncUrl, worker.app);
+    test.started.add(opsRepoPollerId(syncUrl, 'main'));
   });
   afterAll(async () => {
+    await worker?.close();
     await test?.close();
     await rm(scratch, { recursive: true, force: true });
   });
 
   describe.each(routes)('$name', (route) => {
     it('refuses every caller without the right token, then accepts an admin', async () => {
-      const send = (headers: Record<string, string>) => call(test.app, route.method, route.path(), { headers, json: route.json?.() });
+      const send = (headers: Record<string, string>) => call(route.app?.() ?? test.app, route.method, route.path(), { headers, json: route.json?.() });
       const bearer = (token: string) => ({ Authorization: `Bearer ${token}` });
       const refusals: Array<[string, Record<string, string>, number, string | undefined]> = [
         ['no token', {}, 401, undefined],

@@ -1,25 +1,40 @@
 // The ops repo admin routes: CRUD with its conflicts, and the forced sync against a real git
-// repository on disk.
+// repository on disk, which a real worker's poller fetches (the API never runs git itself).
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { opsRepoPollerId } from '../../src/client/ops-repo-poller.js';
-import { auditRows, call, createLocalGitRepo, git, registerTestEnvironment, setUpApiTest, signalsOf, workflowExists, type ApiTest } from './support.js';
+import {
+  auditRows,
+  call,
+  createLocalGitRepo,
+  git,
+  registerTestEnvironment,
+  setUpApiTest,
+  signalsOf,
+  startApiWorker,
+  workflowExists,
+  type ApiTest,
+  type ApiWorker,
+} from './support.js';
 
 describe('/api/admin/ops-repos', () => {
   let test: ApiTest;
+  let worker: ApiWorker;
   let scratch: string;
   let repoDir: string;
   const base = '/api/admin/ops-repos';
 
   beforeAll(async () => {
     scratch = await mkdtemp(join(tmpdir(), 'api-ops-repos-'));
-    test = await setUpApiTest('ops', { repoCacheDir: join(scratch, 'cache') });
+    test = await setUpApiTest('ops');
+    worker = await startApiWorker(test, join(scratch, 'cache'));
     repoDir = join(scratch, 'ops');
     await createLocalGitRepo(repoDir);
   });
   afterAll(async () => {
+    await worker?.close();
     await test?.close();
     await rm(scratch, { recursive: true, force: true });
   });
@@ -99,38 +114,59 @@ describe('/api/admin/ops-repos', () => {
     expect((await test.pool.query('SELECT 1 FROM ops_repos WHERE id = $1', [id])).rowCount).toBe(1);
   });
 
-  it('syncs a repo: resolves the branch head with git and records it', async () => {
-    const created = await call(test.app, 'POST', base, { token: test.tokens.admin, json: { name: `${test.prefix}-local`, url: `file://${repoDir}` } });
+  it("syncs a repo: the worker's poller fetches the branch head, records it, and the API answers it", async () => {
+    const url = `file://${repoDir}`;
+    const created = await call(worker.app, 'POST', base, { token: test.tokens.admin, json: { name: `${test.prefix}-local`, url } });
+    test.started.add(opsRepoPollerId(url, 'main'));
     const id = created.body.id;
     const head = git(repoDir, 'rev-parse', 'HEAD');
-    const synced = await call(test.app, 'POST', `${base}/${id}/sync`, { token: test.tokens.admin });
+    const synced = await call(worker.app, 'POST', `${base}/${id}/sync`, { token: test.tokens.admin });
     expect(synced.status).toBe(200);
     expect(synced.body).toMatchObject({ id, sha: head });
 
     await writeFile(join(repoDir, 'values.yaml'), 'replicas: 2\n');
     git(repoDir, 'commit', '--quiet', '-am', 'second');
-    const next = await call(test.app, 'POST', `${base}/${id}/sync`, { token: test.tokens.admin });
+    const next = await call(worker.app, 'POST', `${base}/${id}/sync`, { token: test.tokens.admin });
+    expect(next.status).toBe(200);
     expect(next.body.sha).toBe(git(repoDir, 'rev-parse', 'HEAD'));
     expect(next.body.sha).not.toBe(head);
-    const stored = await call(test.app, 'GET', `${base}/${id}`, { token: test.tokens.admin });
+    const stored = await call(worker.app, 'GET', `${base}/${id}`, { token: test.tokens.admin });
     expect(stored.body).toMatchObject({ last_sha: next.body.sha, last_synced_at: next.body.synced_at });
     const audits = (await auditRows(test, { action: 'ops_repo.sync' })).filter((row) => row.details.ops_repo_id === id);
-    expect(audits.map((row) => [row.outcome, row.details.sha])).toEqual([['accepted', head], ['accepted', next.body.sha]]);
+    expect(audits.map((row) => [row.outcome, row.details.url, row.details.sha])).toEqual([
+      ['accepted', url, head],
+      ['accepted', url, next.body.sha],
+    ]);
   });
 
-  it('reports a missing branch as a failed sync and records nothing', async () => {
-    const created = await call(test.app, 'POST', base, {
-      token: test.tokens.admin,
-      json: { name: `${test.prefix}-nobranch`, url: `file://${repoDir}`, branch: 'does-not-exist' },
-    });
-    const synced = await call(test.app, 'POST', `${base}/${created.body.id}/sync`, { token: test.tokens.admin });
+  it('reports a missing branch as a failed sync naming the branch, and records nothing', async () => {
+    const url = `file://${repoDir}`;
+    const created = await call(worker.app, 'POST', base, { token: test.tokens.admin, json: { name: `${test.prefix}-nobranch`, url, branch: 'does-not-exist' } });
+    test.started.add(opsRepoPollerId(url, 'does-not-exist'));
+    const synced = await call(worker.app, 'POST', `${base}/${created.body.id}/sync`, { token: test.tokens.admin });
     expect(synced.status).toBe(422);
     expect(synced.body.error.code).toBe('sync_failed');
-    expect(synced.body.error.message).toContain('does-not-exist');
-    const stored = await call(test.app, 'GET', `${base}/${created.body.id}`, { token: test.tokens.admin });
+    expect(synced.body.error.message).toContain('"does-not-exist" does not exist');
+    const stored = await call(worker.app, 'GET', `${base}/${created.body.id}`, { token: test.tokens.admin });
     expect(stored.body.last_sha).toBeNull();
     const [audit] = (await auditRows(test, { action: 'ops_repo.sync' })).filter((row) => row.details.ops_repo_id === created.body.id);
     expect(audit).toMatchObject({ outcome: 'failed', details: { status: 422 } });
+  });
+
+  it('answers 503 naming the task queue within its timeout when no worker takes the sync', async () => {
+    // test.app sends to the test's own task queue, which no worker polls.
+    const url = `file://${repoDir}`;
+    const created = await call(test.app, 'POST', base, { token: test.tokens.admin, json: { name: `${test.prefix}-noworker`, url, branch: 'unpolled' } });
+    test.started.add(opsRepoPollerId(url, 'unpolled'));
+    const impatient = test.appWith({ opsRepoSyncTimeoutMs: 1_000 });
+    const askedAt = Date.now();
+    const synced = await call(impatient, 'POST', `${base}/${created.body.id}/sync`, { token: test.tokens.admin });
+    expect(Date.now() - askedAt).toBeLessThan(5_000);
+    expect(synced.status).toBe(503);
+    expect(synced.body.error).toMatchObject({ code: 'no_worker', message: expect.stringContaining(`no worker answered within 1 s`) });
+    expect(synced.body.error.message).toContain(`"${test.taskQueue}"`);
+    const [audit] = (await auditRows(test, { action: 'ops_repo.sync' })).filter((row) => row.details.ops_repo_id === created.body.id);
+    expect(audit).toMatchObject({ outcome: 'failed', details: { status: 503 } });
   });
 
   it('refuses to sync a file:// repo on a server that does not allow file URLs', async () => {

@@ -14,7 +14,10 @@ import type { Scope } from '../../src/auth/scopes.js';
 import { registerEnvironment } from '../../src/db/environments.js';
 import { migrate } from '../../src/db/migrate.js';
 import { closePools, getPool } from '../../src/db/pool.js';
+import { loadKubeConfig } from '../../src/k8s/kubeconfig.js';
 import { testEnv, uniqueSuffix } from '../support/env.js';
+import { startRealWorker } from '../support/real-worker.js';
+import { installQuietRuntime } from '../support/temporal-runtime.js';
 
 export interface Tokens {
   admin: string;
@@ -93,6 +96,27 @@ export async function setUpApiTest(label: string, overrides: Partial<ApiDeps> = 
       await closePools();
     },
   };
+}
+
+export interface ApiWorker {
+  /** the app sending to the worker's task queue */
+  app: ApiTest['app'];
+  taskQueue: string;
+  /** stops the worker; workflows it ran are left to `test.started` */
+  close(): Promise<void>;
+}
+
+/**
+ * A real worker on a task queue of its own, and the app sending to it, for the routes that wait
+ * for a worker's answer (an ops repo's sync). The test's own queue stays without a worker. A
+ * poller answers on the queue it was started on: create the repos such a route syncs through
+ * this app, not `test.app`.
+ */
+export async function startApiWorker(test: ApiTest, repoCacheDir: string): Promise<ApiWorker> {
+  installQuietRuntime();
+  const taskQueue = `${test.taskQueue}-worker`;
+  const real = await startRealWorker({ taskQueue, pool: test.pool, kubeConfig: loadKubeConfig(testEnv.kubeconfig), repoCacheDir });
+  return { app: test.appWith({ taskQueue }), taskQueue, close: () => real.close() };
 }
 
 export interface CallOptions {
