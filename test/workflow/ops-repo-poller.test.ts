@@ -228,4 +228,39 @@ describe('the ops repo poller', () => {
     expect(await syncOpsRepoNow(t.client, t.target, 'sync of a removed repo')).toMatchObject({ ok: false, retryable: false, error: expect.stringContaining('no ops repo uses branch main') });
     await waitFor('the poller to end', async () => (await t.handle().describe()).status.name === 'COMPLETED', { timeoutMs: 10_000 });
   });
+
+  it('answers a sync that arrives as the run is due to continue as new before it continues', async () => {
+    const t = await start('answers a sync before continuing as new');
+    t.script = [() => moved(sha(1), 60_000)];
+    const { firstExecutionRunId } = await startOpsRepoPoller(t.client, t.target);
+    await waitFor('the first poll', () => t.polls.length === 1, { timeoutMs: 10_000 });
+    while (t.polls.length < POLLS_PER_RUN - 1) {
+      const before = t.polls.length;
+      await pollOpsRepoNow(t.client, t.target, `push ${before}`);
+      await waitFor(`poll ${before + 1}`, () => t.polls.length > before, { timeoutMs: 10_000, intervalMs: 10 });
+    }
+    // The run's last poll is held while a sync arrives: that sync is owed the poll after it.
+    let release!: () => void;
+    const held = new Promise<void>((resolve) => (release = resolve));
+    t.script = [
+      async () => {
+        await held;
+        return moved(sha(2), 60_000);
+      },
+      () => moved(sha(3), 60_000),
+    ];
+    await pollOpsRepoNow(t.client, t.target, 'the last push of the run');
+    await waitFor('the run\'s last poll', () => t.polls.length === POLLS_PER_RUN, { timeoutMs: 10_000 });
+    const sync = syncOpsRepoNow(t.client, t.target, 'sync at the end of a run', { timeoutMs: 30_000 });
+    await waitFor('the sync to be wanted', async () => (await t.state()).wanted.includes('sync at the end of a run'), { timeoutMs: 10_000 });
+    release();
+    expect(await sync).toMatchObject({ ok: true, sha: sha(3) });
+    expect((await t.handle().describe()).runId).toBe(firstExecutionRunId);
+
+    // With no sync waiting, the next wake-up continues as new, carrying the head and the push.
+    await pollOpsRepoNow(t.client, t.target, 'the first push of the next run');
+    await waitFor('the next run', async () => (await t.handle().describe()).runId !== firstExecutionRunId, { timeoutMs: 10_000 });
+    await waitFor('its first poll', () => t.polls.length === POLLS_PER_RUN + 2, { timeoutMs: 10_000 });
+    expect(t.polls.at(-1)!.input).toMatchObject({ previousSha: sha(3), trigger: 'the first push of the next run' });
+  });
 });
