@@ -193,7 +193,9 @@ async function opsRepoList(args: string[], io: CliIo): Promise<number> {
 async function opsRepoSync(args: string[], io: CliIo): Promise<number> {
   const values = parse(args, { name: { type: 'string' }, timeout: { type: 'string' } });
   const name = required(values, 'name');
-  const timeoutMs = (integer(values, 'timeout') ?? DEFAULT_SYNC_TIMEOUT_MS / 1000) * 1000;
+  const timeoutS = integer(values, 'timeout') ?? DEFAULT_SYNC_TIMEOUT_MS / 1000;
+  if (timeoutS === 0) throw new UsageError('--timeout must be at least 1 (seconds): the poll needs time to fetch');
+  const timeoutMs = timeoutS * 1000;
   return withDatabase(io, async (pool, config) => {
     const repo = await findOpsRepo(pool, name);
     if (!repo) throw new UsageError(`ops repo "${name}" is not registered`);
