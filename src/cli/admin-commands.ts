@@ -4,7 +4,7 @@ import { readFile } from 'node:fs/promises';
 import { Client, Connection } from '@temporalio/client';
 import { DEFAULT_SYNC_TIMEOUT_MS, startOpsRepoPoller, SyncNotAnswered, syncOpsRepoNow } from '../client/ops-repo-poller.js';
 import { loadConfig } from '../config.js';
-import { registerEnvironment } from '../db/environments.js';
+import { OpsRepoNotFound, saveEnvironment } from '../db/environment-settings.js';
 import { migrate } from '../db/migrate.js';
 import { listOpsRepoRecords } from '../db/ops-repo-admin.js';
 import { findOpsRepo, upsertOpsRepo } from '../db/ops-repos.js';
@@ -64,11 +64,15 @@ async function envRegister(args: string[], io: CliIo): Promise<number> {
   const shareNamespace = values['share-namespace'] ?? false;
   return withDatabase(io, async (pool) => {
     const repoName = required(values, 'ops-repo');
-    const repo = await findOpsRepo(pool, repoName);
-    if (!repo) throw new UsageError(`ops repo "${repoName}" is not registered: add it with \`deployer ops-repo add\``);
-    await registerEnvironment(pool, { project, environment, namespace, manifestPath, policy, valuesOverride, opsRepo: repo, shareNamespace, impersonate });
+    // The API's registration: the ops repo must exist, the namespace must be free for the project.
+    try {
+      await saveEnvironment(pool, { project, environment, namespace, manifestPath, policy: policy ?? {}, valuesOverride: valuesOverride ?? {}, opsRepo: { name: repoName }, shareNamespace, impersonate });
+    } catch (error) {
+      if (error instanceof OpsRepoNotFound) throw new UsageError(`ops repo "${repoName}" is not registered: add it with \`deployer ops-repo add\``);
+      throw error;
+    }
     const as = impersonate ? ` as service account ${impersonate.namespace}/${impersonate.name}` : '';
-    io.out(`registered ${project}/${environment}: ${repo.name}:${manifestPath} → namespace ${namespace}${shareNamespace ? ' (shared)' : ''}${as}`);
+    io.out(`registered ${project}/${environment}: ${repoName}:${manifestPath} → namespace ${namespace}${shareNamespace ? ' (shared)' : ''}${as}`);
     return 0;
   });
 }

@@ -1,4 +1,4 @@
-// Environments as the API registers and reads them: unlike registerEnvironment (which also
+// Environments as the API and the CLI register and read them: unlike registerEnvironment (which also
 // upserts the ops repo by URL), registration here points at an ops repo that already exists.
 import type pg from 'pg';
 import type { EnvironmentPolicy } from '../domain/vocabulary.js';
