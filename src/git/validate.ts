@@ -25,7 +25,7 @@ function refuse(type: 'InvalidOpsRepo' | 'InvalidPath', field: string, value: st
   throw userError(`${field} ${JSON.stringify(value)} ${problem}; ${allowed}`, type);
 }
 
-const URL_ALLOWED = 'allowed are https://host/path, ssh://[user@]host/path and user@host:path';
+const URL_ALLOWED = 'allowed are https://host/path (no user name, query or fragment), ssh://[user@]host/path and user@host:path';
 
 /** Returns the URL unchanged when git may be pointed at it; the cache is keyed by the exact string. */
 export function validateOpsRepoUrl(url: string, policy: UrlPolicy): string {
@@ -59,8 +59,13 @@ export function validateOpsRepoUrl(url: string, policy: UrlPolicy): string {
       if (!HOST.test(parsed.hostname)) fail(`has an invalid host ${JSON.stringify(parsed.hostname)}`);
       if (parsed.pathname.length <= 1) fail('names no repository path');
       if (parsed.username.startsWith('-')) fail('has a user name starting with "-"');
-      // A secret in the URL would be copied into workflow history, Postgres and error messages.
+      // A secret in the URL would be copied into workflow history, Postgres, API answers and error
+      // messages. Over HTTPS a user name is where tokens go (https://TOKEN@host/…); over SSH it is
+      // the account the key logs in as (git@), not a secret.
       if (parsed.password !== '') fail('carries a password; configure git credentials on the worker instead');
+      if (scheme === 'https' && parsed.username !== '') fail('carries a user name, where HTTPS tokens go; configure git credentials on the worker instead');
+      if (url.includes('?')) fail('has a query, which can carry a token and names no repository');
+      if (url.includes('#')) fail('has a fragment, which git does not use');
       return url;
     case 'file':
       if (!policy.allowFileUrls) fail('uses file://, which this worker does not allow');
@@ -72,8 +77,12 @@ export function validateOpsRepoUrl(url: string, policy: UrlPolicy): string {
   }
 }
 
+/** The URL as it may be shown: no password, no HTTPS user name (a token), no query. */
 function redactUrl(url: string): string {
-  return url.replace(/^([a-z][a-z0-9+.-]*:\/\/[^/@:]*):[^/@]*@/i, '$1:***@');
+  return url
+    .replace(/^([a-z][a-z0-9+.-]*:\/\/[^/@:]*):[^/@]*@/i, '$1:***@')
+    .replace(/^(https:\/\/)[^/@]+@/i, '$1***@')
+    .replace(/\?[^#]*/, '?***');
 }
 
 // The rules of `git check-ref-format --branch`, each with the reason we report.

@@ -49,6 +49,20 @@ describe('validateOpsRepoUrl', () => {
     expect(failure.message).not.toContain('s3cret');
   });
 
+  it.each([
+    ['https://ghp_t0ken@github.com/acme/ops.git', /carries a user name/, 'ghp_t0ken'],
+    ['https://x-access-token:ghs_s3cret@github.com/acme/ops.git', /carries a password/, 'ghs_s3cret'],
+    ['https://github.com/acme/ops.git?private_token=glpat-s3cret', /has a query/, 'glpat-s3cret'],
+    ['ssh://git@github.com/acme/ops.git?x=1', /has a query/, 'x=1'],
+    ['https://github.com/acme/ops.git#main', /has a fragment/, undefined],
+  ])('refuses credentials and extras in %s, naming the field and never repeating the secret', (url, reason, secret) => {
+    const failure = failureOfSync(() => validateOpsRepoUrl(url, fileRefused));
+    expect(failure.type).toBe('InvalidOpsRepo');
+    expect(failure.message).toMatch(/^opsRepo\.url /);
+    expect(failure.message).toMatch(reason);
+    if (secret) expect(failure.message).not.toContain(secret);
+  });
+
   it('accepts file:// only when the worker allows it', () => {
     expect(validateOpsRepoUrl('file:///srv/git/ops.git', fileAllowed)).toBe('file:///srv/git/ops.git');
     const failure = failureOfSync(() => validateOpsRepoUrl('file:///srv/git/ops.git', fileRefused));
