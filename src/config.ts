@@ -1,5 +1,6 @@
 // Configuration from environment variables, validated at start: every bad or missing value gets
 // its own line naming the variable, what it holds and what is allowed.
+import { readFileSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
 import { z } from 'zod';
@@ -13,6 +14,12 @@ const flag = z.enum(['true', 'false', '1', '0']).transform((v) => v === 'true' |
 export const configVariables = {
   TEMPORAL_ADDRESS: { schema: z.string().regex(/^[^\s:]+:\d+$/, 'host:port'), default: '127.0.0.1:7233', doc: 'Temporal frontend (host:port)' },
   TEMPORAL_NAMESPACE: { schema: z.string().min(1), default: 'default', doc: 'Temporal namespace' },
+  TEMPORAL_TLS: { schema: flag.optional(), default: undefined as string | undefined, doc: 'connect to Temporal over TLS; implied by any TEMPORAL_TLS_* file and by TEMPORAL_API_KEY' },
+  TEMPORAL_TLS_CA: { schema: z.string().min(1).optional(), default: undefined as string | undefined, doc: "PEM file of the CA that signed Temporal's server certificate; unset: the system's roots" },
+  TEMPORAL_TLS_SERVER_NAME: { schema: z.string().min(1).optional(), default: undefined as string | undefined, doc: "name Temporal's certificate is checked against, when it is not the host of TEMPORAL_ADDRESS" },
+  TEMPORAL_TLS_CERT: { schema: z.string().min(1).optional(), default: undefined as string | undefined, doc: 'PEM file of the client certificate for mutual TLS (with TEMPORAL_TLS_KEY)' },
+  TEMPORAL_TLS_KEY: { schema: z.string().min(1).optional(), default: undefined as string | undefined, doc: 'PEM file of the client certificate\'s private key (with TEMPORAL_TLS_CERT)' },
+  TEMPORAL_API_KEY: { schema: z.string().min(1).optional(), default: undefined as string | undefined, doc: 'API key sent to Temporal as a bearer token (Temporal Cloud), over TLS only' },
   DEPLOYER_TASK_QUEUE: { schema: z.string().min(1), default: 'deployer', doc: 'task queue of the environment workflows' },
   DATABASE_URL: { schema: z.string().regex(/^postgres(ql)?:\/\//, 'a postgres:// URL'), default: undefined, doc: 'PostgreSQL connection URL (required)' },
   KUBECONFIG: { schema: z.string().min(1).optional(), default: undefined as string | undefined, doc: 'kubeconfig of the target cluster; unset: in-cluster service account, else ~/.kube/config' },
@@ -52,8 +59,26 @@ export const configVariables = {
 type Variables = typeof configVariables;
 type Parsed = { [K in keyof Variables]: z.output<Variables[K]['schema']> };
 
+/** How to reach Temporal: where, and with what proof of identity. */
+export interface TemporalConfig {
+  address: string;
+  namespace: string;
+  taskQueue: string;
+  /** absent: plaintext */
+  tls?: TemporalTls;
+  apiKey?: string;
+}
+
+export interface TemporalTls {
+  serverName?: string;
+  /** PEM; absent: the system's roots */
+  caCertificate?: Buffer;
+  /** for mutual TLS */
+  clientCert?: { crt: Buffer; key: Buffer };
+}
+
 export interface Config {
-  temporal: { address: string; namespace: string; taskQueue: string };
+  temporal: TemporalConfig;
   databaseUrl: string;
   kubeconfig?: string;
   api: { host: string; port: number };
@@ -84,9 +109,62 @@ export class ConfigError extends Error {
 
 /** Reads and validates the configuration; throws a ConfigError listing every problem at once. */
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
+  return loadVariables(env, Object.keys(configVariables) as Array<keyof Variables>, (v, problems) => configFrom(v, problems));
+}
+
+/**
+ * Only what a Temporal client needs (the CLI's and the SDK's commands, which have no database):
+ * the address, namespace, task queue and TLS variables.
+ */
+export function loadTemporalConfig(env: NodeJS.ProcessEnv = process.env): TemporalConfig {
+  return loadVariables(env, temporalVariableNames, temporalFrom);
+}
+
+const temporalVariableNames = [
+  'TEMPORAL_ADDRESS', 'TEMPORAL_NAMESPACE', 'DEPLOYER_TASK_QUEUE', 'TEMPORAL_TLS', 'TEMPORAL_TLS_CA', 'TEMPORAL_TLS_SERVER_NAME', 'TEMPORAL_TLS_CERT', 'TEMPORAL_TLS_KEY', 'TEMPORAL_API_KEY',
+] as const satisfies ReadonlyArray<keyof Variables>;
+
+/** Reads and checks the TLS files and settings; each problem names its variable. */
+function temporalFrom(v: Pick<Parsed, (typeof temporalVariableNames)[number]>, problems: string[]): TemporalConfig {
+  const file = (name: 'TEMPORAL_TLS_CA' | 'TEMPORAL_TLS_CERT' | 'TEMPORAL_TLS_KEY', pem: RegExp, holds: string): Buffer | undefined => {
+    const path = v[name];
+    if (path === undefined) return undefined;
+    let content: Buffer;
+    try {
+      content = readFileSync(path);
+    } catch (error) {
+      problems.push(`${name}=${JSON.stringify(path)} cannot be read: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message} (${configVariables[name].doc})`);
+      return undefined;
+    }
+    if (!pem.test(content.toString('latin1'))) problems.push(`${name}=${JSON.stringify(path)} does not hold ${holds} in PEM form (-----BEGIN …-----)`);
+    return content;
+  };
+  const caCertificate = file('TEMPORAL_TLS_CA', /-----BEGIN CERTIFICATE-----/, 'a certificate');
+  const crt = file('TEMPORAL_TLS_CERT', /-----BEGIN CERTIFICATE-----/, 'a certificate');
+  const key = file('TEMPORAL_TLS_KEY', /-----BEGIN [A-Z ]*PRIVATE KEY-----/, 'a private key');
+  if ((v.TEMPORAL_TLS_CERT === undefined) !== (v.TEMPORAL_TLS_KEY === undefined)) {
+    problems.push('TEMPORAL_TLS_CERT and TEMPORAL_TLS_KEY go together: a client certificate needs its key, and a key its certificate');
+  }
+  const wantsTls = [v.TEMPORAL_TLS_CA, v.TEMPORAL_TLS_SERVER_NAME, v.TEMPORAL_TLS_CERT, v.TEMPORAL_TLS_KEY, v.TEMPORAL_API_KEY].some((value) => value !== undefined);
+  if (v.TEMPORAL_TLS === false && wantsTls) {
+    problems.push('TEMPORAL_TLS=false contradicts the TEMPORAL_TLS_* or TEMPORAL_API_KEY settings: those need TLS (an API key is never sent in plaintext)');
+  }
+  const tls = v.TEMPORAL_TLS === true || wantsTls;
+  return {
+    address: v.TEMPORAL_ADDRESS,
+    namespace: v.TEMPORAL_NAMESPACE,
+    taskQueue: v.DEPLOYER_TASK_QUEUE,
+    tls: tls ? { serverName: v.TEMPORAL_TLS_SERVER_NAME, caCertificate, clientCert: crt && key ? { crt, key } : undefined } : undefined,
+    apiKey: v.TEMPORAL_API_KEY,
+  };
+}
+
+/** Parses `names` from `env`, then builds the result; every problem of either step is listed at once. */
+function loadVariables<Names extends keyof Variables, T>(env: NodeJS.ProcessEnv, names: readonly Names[], build: (v: Pick<Parsed, Names>, problems: string[]) => T): T {
   const problems: string[] = [];
   const values: Partial<Record<keyof Variables, unknown>> = {};
-  for (const [name, variable] of Object.entries(configVariables) as Array<[keyof Variables, Variables[keyof Variables]]>) {
+  for (const name of names) {
+    const variable: Variables[keyof Variables] = configVariables[name];
     const raw = env[name] === '' ? undefined : env[name];
     const input = raw ?? variable.default;
     if (input === undefined) {
@@ -98,9 +176,14 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     else problems.push(`${name}=${JSON.stringify(raw)} is invalid: ${parsed.error.issues.map((i) => i.message).join('; ')} (${variable.doc})`);
   }
   if (problems.length > 0) throw new ConfigError(problems);
-  const v = values as Parsed;
+  const built = build(values as Pick<Parsed, Names>, problems);
+  if (problems.length > 0) throw new ConfigError(problems);
+  return built;
+}
+
+function configFrom(v: Parsed, problems: string[]): Config {
   return {
-    temporal: { address: v.TEMPORAL_ADDRESS, namespace: v.TEMPORAL_NAMESPACE, taskQueue: v.DEPLOYER_TASK_QUEUE },
+    temporal: temporalFrom(v, problems),
     databaseUrl: v.DATABASE_URL,
     kubeconfig: v.KUBECONFIG,
     api: { host: v.DEPLOYER_API_HOST, port: v.DEPLOYER_API_PORT },

@@ -1,17 +1,19 @@
 // Entry point: `deployer server` runs the HTTP API (with /metrics and Swagger UI at /docs).
-import { Client, Connection } from '@temporalio/client';
+import { Client } from '@temporalio/client';
+import { connectToTemporal } from './client/temporal-connection.js';
 import { createApp } from './api/app.js';
 import { startApiServer } from './api/listen.js';
 import { loadConfig } from './config.js';
 import { closePools, getPool, onPoolError } from './db/pool.js';
 import { createLogger } from './observability/logger.js';
 import { exitOnConfigError } from './system/exit-on-config-error.js';
+import { exitOnStartFailure } from './system/exit-on-start-failure.js';
 
 export async function main(): Promise<void> {
   const config = exitOnConfigError(loadConfig);
   const logger = createLogger(config.logLevel, 'deployer-api');
   onPoolError((error) => logger.warn({ err: error }, 'postgres connection lost; the pool reconnects on the next query'));
-  const connection = await Connection.connect({ address: config.temporal.address });
+  const connection = await connectToTemporal(config.temporal);
   const app = createApp({
     pool: getPool(config.databaseUrl),
     temporalClient: new Client({ connection, namespace: config.temporal.namespace }),
@@ -30,8 +32,5 @@ export async function main(): Promise<void> {
 }
 
 if (import.meta.url === `file://${process.argv[1]}`) {
-  main().catch((error) => {
-    console.error(error);
-    process.exit(1);
-  });
+  main().catch(exitOnStartFailure);
 }

@@ -1,5 +1,5 @@
 // A Temporal worker running the environment workflow and the real activities.
-import { Client, Connection } from '@temporalio/client';
+import { Client } from '@temporalio/client';
 import { NativeConnection, Worker } from '@temporalio/worker';
 import { fileURLToPath } from 'node:url';
 import { createActivities, type ActivityDeps } from '../activities/index.js';
@@ -8,10 +8,12 @@ import { reconcileSignaller } from '../src/client/signal-reconcile.js';
 import { ActivityFailureCounter } from '../src/observability/activity-failures.js';
 import { DomainFailureInterceptor } from '../src/observability/domain-failures-interceptor.js';
 import type { WorkerSizing } from '../src/config.js';
+import { connecting, connectToTemporal, temporalConnectionOptions, type TemporalEndpoint } from '../src/client/temporal-connection.js';
 import { workerTuning } from '../src/worker-tuning.js';
 
 export interface DeployerWorkerOptions {
-  temporalAddress: string;
+  /** where Temporal is, and the TLS or API key to reach it with */
+  temporal: TemporalEndpoint;
   namespace: string;
   taskQueue?: string;
   /** what the activities use; signalReconcile defaults to signals through this worker's own client */
@@ -51,8 +53,8 @@ export class DeployerWorker {
 
 /** The workers, their connection, and a client (activities signal environments through it); the caller closes both connections. */
 export async function createDeployerWorker(options: DeployerWorkerOptions): Promise<{ worker: DeployerWorker; connection: NativeConnection; client: Client }> {
-  const connection = await NativeConnection.connect({ address: options.temporalAddress });
-  const client = new Client({ connection: await Connection.connect({ address: options.temporalAddress }), namespace: options.namespace });
+  const connection = await connecting(options.temporal, () => NativeConnection.connect(temporalConnectionOptions(options.temporal)));
+  const client = new Client({ connection: await connectToTemporal(options.temporal), namespace: options.namespace });
   const taskQueue = options.taskQueue ?? TASK_QUEUE;
   const activities = createActivities({ signalReconcile: reconcileSignaller(client, taskQueue), ...options.deps });
   // The counter is outermost, so it counts failures by the type the mapping gives them.

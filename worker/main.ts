@@ -3,6 +3,7 @@ import { loadConfig } from '../src/config.js';
 import { closePools, onPoolError } from '../src/db/pool.js';
 import { createLogger, installTemporalLogging } from '../src/observability/logger.js';
 import { exitOnConfigError } from '../src/system/exit-on-config-error.js';
+import { exitOnStartFailure } from '../src/system/exit-on-start-failure.js';
 import { runWorker, type RunWorkerOptions } from './run-worker.js';
 
 export async function main({ workflowBundle }: Pick<RunWorkerOptions, 'workflowBundle'> = {}): Promise<void> {
@@ -17,8 +18,5 @@ export async function main({ workflowBundle }: Pick<RunWorkerOptions, 'workflowB
 }
 
 if (import.meta.url === `file://${process.argv[1]}`) {
-  main().catch((error) => {
-    console.error(error);
-    process.exit(1);
-  });
+  main().catch(exitOnStartFailure);
 }

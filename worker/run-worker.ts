@@ -48,7 +48,7 @@ export interface RunWorkerOptions {
 
 export async function runWorker(config: Config, logger: Logger, { serveMetrics = true, workflowBundle }: RunWorkerOptions = {}): Promise<RunningWorker> {
   const { worker, connection, client } = await createDeployerWorker({
-    temporalAddress: config.temporal.address,
+    temporal: config.temporal,
     namespace: config.temporal.namespace,
     taskQueue: config.temporal.taskQueue,
     workflowBundle,

@@ -2,7 +2,8 @@
 // the sample project, the worker, the HTTP API (which also serves the worker's metrics), an admin
 // token, and a first deployment of the sample. The end-to-end test starts the system through
 // this same function.
-import { Client, Connection } from '@temporalio/client';
+import { Client } from '@temporalio/client';
+import { connectToTemporal } from '../src/client/temporal-connection.js';
 import { existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import type { EnvironmentPolicy } from '../src/domain/vocabulary.js';
@@ -65,7 +66,7 @@ export async function startSystem(options: StartSystemOptions): Promise<RunningS
   say(`sample ops repository ${repoUrl} registered as ${sample.project}/${sample.environment}`);
 
   const worker = await runWorker(config, logger, { serveMetrics: false });
-  const connection = await Connection.connect({ address: config.temporal.address });
+  const connection = await connectToTemporal(config.temporal);
   const temporalClient = new Client({ connection, namespace: config.temporal.namespace });
   const app = createApp({
     pool,

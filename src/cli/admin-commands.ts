@@ -1,7 +1,8 @@
 // Commands that work on the database and the processes: environments, ops repos, tokens,
 // migrations, and running the worker or the API server.
 import { readFile } from 'node:fs/promises';
-import { Client, Connection } from '@temporalio/client';
+import { Client } from '@temporalio/client';
+import { connectToTemporal } from '../client/temporal-connection.js';
 import { DEFAULT_SYNC_TIMEOUT_MS, startOpsRepoPoller, SyncNotAnswered, syncOpsRepoNow } from '../client/ops-repo-poller.js';
 import { loadConfig } from '../config.js';
 import { OpsRepoNotFound, saveEnvironment } from '../db/environment-settings.js';
@@ -143,7 +144,7 @@ async function webhookSecretOption(values: { 'webhook-secret-file'?: string; 'cl
 }
 
 async function withTemporal<T>(config: ReturnType<typeof loadConfig>, run: (client: Client) => Promise<T>): Promise<T> {
-  const connection = await Connection.connect({ address: config.temporal.address, connectTimeout: '5 seconds' });
+  const connection = await connectToTemporal(config.temporal, { connectTimeout: '5 seconds' });
   try {
     return await run(new Client({ connection, namespace: config.temporal.namespace }));
   } finally {

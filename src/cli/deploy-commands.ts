@@ -1,6 +1,7 @@
 // deploy, rollback, stop, cancel, status, history: requests to an environment's workflow through
 // the SDK, with live progress and an exit code that says how the request ended.
 import { DeployerClient, ReleaseFailedError } from '../client/deployer-client.js';
+import { loadTemporalConfig } from '../config.js';
 import type { EnvironmentRef } from '../domain/vocabulary.js';
 import type { EnvironmentState, Release } from '../../workflows/state.js';
 import { isSlug } from '../../workflows/messages.js';
@@ -21,11 +22,7 @@ const target = { project: { type: 'string' }, env: { type: 'string' } } as const
 const request = { reason: { type: 'string' }, 'request-id': { type: 'string' }, wait: { type: 'boolean' }, timeout: { type: 'string' } } as const;
 
 async function connect(io: CliIo): Promise<DeployerClient> {
-  return DeployerClient.connect({
-    address: io.env.TEMPORAL_ADDRESS ?? '127.0.0.1:7233',
-    namespace: io.env.TEMPORAL_NAMESPACE ?? 'default',
-    taskQueue: io.env.DEPLOYER_TASK_QUEUE,
-  });
+  return DeployerClient.connect(loadTemporalConfig(io.env));
 }
 
 function keyOf(values: Record<string, unknown>): EnvironmentRef {

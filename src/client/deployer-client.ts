@@ -15,7 +15,8 @@
 //   });
 //   console.log(`deployed ${release.imageRef} (ops ${release.opsSha})`);
 //   await deployer.close();
-import { Client, Connection, WorkflowNotFoundError } from '@temporalio/client';
+import { Client, type Connection, WorkflowNotFoundError } from '@temporalio/client';
+import { connectToTemporal, type TemporalEndpoint } from './temporal-connection.js';
 import { jsonBoundsProblem, valuesBounds } from '../domain/json-bounds.js';
 import { isTransientTemporalError, retryTransient } from './transient.js';
 import { pendingOutage } from './pending-outage.js';
@@ -103,8 +104,18 @@ export class DeployerClient {
     this.ownedConnection = ownedConnection;
   }
 
-  static async connect({ address, namespace = 'default', taskQueue }: { address: string; namespace?: string; taskQueue?: string }): Promise<DeployerClient> {
-    const connection = await Connection.connect({ address });
+  /**
+   * Connects to Temporal at `address`, over TLS when `tls` is given (a private CA, a server name,
+   * a client certificate for mutual TLS) or with an `apiKey` (Temporal Cloud; implies TLS).
+   * Throws TemporalConnectError, saying how it tried and what to set, when Temporal cannot be reached.
+   */
+  static async connect({
+    namespace = 'default',
+    taskQueue,
+    connectTimeout,
+    ...endpoint
+  }: TemporalEndpoint & { namespace?: string; taskQueue?: string; /** how long to try (default 10 s) */ connectTimeout?: string | number }): Promise<DeployerClient> {
+    const connection = await connectToTemporal(endpoint, { connectTimeout });
     return new DeployerClient({ client: new Client({ connection, namespace }), taskQueue }, connection);
   }
 

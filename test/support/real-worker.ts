@@ -21,7 +21,7 @@ export async function startRealWorker(options: { taskQueue: string; pool: pg.Poo
   let workerConnection: NativeConnection;
   let workerClient: Client;
   ({ worker, connection: workerConnection, client: workerClient } = await createDeployerWorker({
-    temporalAddress: testEnv.temporalAddress,
+    temporal: { address: testEnv.temporalAddress },
     namespace: testEnv.temporalNamespace,
     taskQueue: options.taskQueue,
     workflowBundle: await workflowBundle(),

@@ -3,10 +3,12 @@
 // argument: how a test runs the real worker process on changed workflow code.
 import { readFile } from 'node:fs/promises';
 import { main } from '../../worker/main.js';
+import { exitOnStartFailure } from '../../src/system/exit-on-start-failure.js';
 
 const bundleFile = process.argv[2];
 if (!bundleFile) {
   console.error('usage: tsx test/support/worker-process.ts WORKFLOW_BUNDLE_FILE');
   process.exit(2);
 }
-await main({ workflowBundle: { code: await readFile(bundleFile, 'utf8') } });
+// As the entry point does: a Temporal that cannot be reached is one line naming what to set.
+await main({ workflowBundle: { code: await readFile(bundleFile, 'utf8') } }).catch(exitOnStartFailure);

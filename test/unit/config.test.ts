@@ -1,5 +1,9 @@
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { ConfigError, loadConfig } from '../../src/config.js';
+import { temporalConnectionOptions, TemporalConnectError } from '../../src/client/temporal-connection.js';
+import { ConfigError, loadConfig, loadTemporalConfig } from '../../src/config.js';
 
 const valid = { DATABASE_URL: 'postgres://u@127.0.0.1:5432/deployer' };
 
@@ -55,5 +59,71 @@ describe('the README', () => {
     const { configVariables } = await import('../../src/config.js');
     const missing = Object.keys(configVariables).filter((name) => !readme.includes(`| \`${name}\` |`));
     expect(missing).toEqual([]);
+  });
+});
+
+describe('the connection to Temporal', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'deployer-config-'));
+  const pem = (name: string, body: string) => {
+    const file = join(dir, name);
+    writeFileSync(file, body);
+    return file;
+  };
+  const cert = pem('cert.pem', '-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----\n');
+  const key = pem('key.pem', '-----BEGIN PRIVATE KEY-----\nMIIE\n-----END PRIVATE KEY-----\n');
+  const notPem = pem('not.pem', 'hello');
+  const temporalProblems = (env: Record<string, string>) => {
+    try {
+      loadTemporalConfig(env);
+      return [];
+    } catch (error) {
+      if (error instanceof ConfigError) return error.problems;
+      throw error;
+    }
+  };
+
+  it('is plaintext unless told otherwise, and needs no database to be read', () => {
+    expect(loadTemporalConfig({})).toEqual({ address: '127.0.0.1:7233', namespace: 'default', taskQueue: 'deployer', tls: undefined, apiKey: undefined });
+    expect(loadConfig(valid).temporal.tls).toBeUndefined();
+  });
+
+  it('reads the CA, the client certificate and key, and hands them to the connection as Temporal takes them', () => {
+    const config = loadTemporalConfig({ TEMPORAL_ADDRESS: 'temporal.internal:7233', TEMPORAL_TLS_CA: cert, TEMPORAL_TLS_SERVER_NAME: 'temporal', TEMPORAL_TLS_CERT: cert, TEMPORAL_TLS_KEY: key });
+    expect(config.tls).toEqual({ serverName: 'temporal', caCertificate: expect.any(Buffer), clientCert: { crt: expect.any(Buffer), key: expect.any(Buffer) } });
+    expect(temporalConnectionOptions(config)).toEqual({
+      address: 'temporal.internal:7233',
+      tls: { serverNameOverride: 'temporal', serverRootCACertificate: config.tls!.caCertificate, clientCertPair: config.tls!.clientCert },
+      apiKey: undefined,
+    });
+  });
+
+  it('turns TLS on for an API key or TEMPORAL_TLS=true alone, with the system roots', () => {
+    expect(temporalConnectionOptions(loadTemporalConfig({ TEMPORAL_API_KEY: 'secret-key' }))).toEqual({ address: '127.0.0.1:7233', tls: {}, apiKey: 'secret-key' });
+    expect(loadTemporalConfig({ TEMPORAL_TLS: 'true' }).tls).toEqual({});
+  });
+
+  it.each([
+    [{ TEMPORAL_TLS_CERT: cert }, 'TEMPORAL_TLS_CERT and TEMPORAL_TLS_KEY go together'],
+    [{ TEMPORAL_TLS_KEY: key }, 'TEMPORAL_TLS_CERT and TEMPORAL_TLS_KEY go together'],
+    [{ TEMPORAL_TLS_CA: join(dir, 'missing.pem') }, `TEMPORAL_TLS_CA="${join(dir, 'missing.pem')}" cannot be read: ENOENT`],
+    [{ TEMPORAL_TLS_CA: notPem }, 'does not hold a certificate in PEM form'],
+    [{ TEMPORAL_TLS_CERT: cert, TEMPORAL_TLS_KEY: cert }, 'TEMPORAL_TLS_KEY'],
+    [{ TEMPORAL_TLS: 'false', TEMPORAL_API_KEY: 'k' }, 'TEMPORAL_TLS=false contradicts'],
+    [{ TEMPORAL_TLS: 'maybe' }, 'TEMPORAL_TLS="maybe" is invalid'],
+  ])('refuses %j, naming the variable', (env, message) => {
+    const problems = temporalProblems(env as Record<string, string>);
+    expect(problems).toHaveLength(1);
+    expect(problems[0]).toContain(message);
+  });
+
+  it('says how it tried and what to set when the server refuses', () => {
+    const refused = new TemporalConnectError({ address: 't:7233', tls: {} }, new Error('transport error: received fatal alert: CertificateRequired'));
+    expect(refused.message).toBe(
+      'cannot connect to Temporal at t:7233 over TLS without a client certificate: transport error: received fatal alert: CertificateRequired. ' +
+        'The server requires a client certificate: set TEMPORAL_TLS_CERT and TEMPORAL_TLS_KEY to its PEM files.',
+    );
+    const untrusted = new TemporalConnectError({ address: 't:7233', tls: {} }, new Error('invalid peer certificate: UnknownIssuer'));
+    expect(untrusted.message).toContain('set TEMPORAL_TLS_CA to the CA that signed it');
+    expect(new TemporalConnectError({ address: 't:7233' }, new Error('Failed to connect before the deadline')).message).toContain('in plaintext');
   });
 });
