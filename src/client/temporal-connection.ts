@@ -37,8 +37,11 @@ function describeFailure(endpoint: TemporalEndpoint, cause: unknown): string {
     hint = "the server's certificate is not trusted for this name: set TEMPORAL_TLS_CA to the CA that signed it, and TEMPORAL_TLS_SERVER_NAME when the certificate names another host";
   } else if (!endpoint.tls) {
     hint = 'check TEMPORAL_ADDRESS; if the server requires TLS, set TEMPORAL_TLS=true (TEMPORAL_TLS_CA for a private CA, TEMPORAL_TLS_CERT and TEMPORAL_TLS_KEY for mutual TLS, TEMPORAL_API_KEY for Temporal Cloud)';
+  } else if (!endpoint.tls.clientCert) {
+    // A server that demands a certificate may say so (CertificateRequired) or just close the connection.
+    hint = 'check TEMPORAL_ADDRESS and that the server speaks TLS there; if it requires a client certificate, set TEMPORAL_TLS_CERT and TEMPORAL_TLS_KEY to its PEM files';
   } else {
-    hint = 'check TEMPORAL_ADDRESS and that the server speaks TLS there; a server that requires a client certificate needs TEMPORAL_TLS_CERT and TEMPORAL_TLS_KEY, and one that checks them must trust the CA that signed yours';
+    hint = 'check TEMPORAL_ADDRESS and that the server speaks TLS there, and that it trusts the CA that signed TEMPORAL_TLS_CERT';
   }
   return `cannot connect to Temporal at ${endpoint.address} ${how}: ${detail.split('\n')[0]}. ${hint[0]!.toUpperCase()}${hint.slice(1)}.`;
 }

@@ -67,7 +67,8 @@ describe('Temporal behind TLS with client certificates', () => {
     const worker = await startWorkerChild({ bundleFile, taskQueue, env: withoutCert, waitUntilServing: false });
     workers.push(worker);
     expect(await worker.exited).toBe(69);
-    expect(worker.stderr()).toMatch(/^deployer: cannot connect to Temporal at 127\.0\.0\.1:\d+ over TLS without a client certificate: .*CertificateRequired.*The server requires a client certificate: set TEMPORAL_TLS_CERT and TEMPORAL_TLS_KEY/m);
+    // The server may name the missing certificate (CertificateRequired) or just close the connection.
+    expect(worker.stderr()).toMatch(/^deployer: cannot connect to Temporal at 127\.0\.0\.1:\d+ over TLS without a client certificate: .*set TEMPORAL_TLS_CERT and TEMPORAL_TLS_KEY/m);
     expect(worker.stderr()).not.toMatch(/^\s+at /m); // one clear line, no stack trace
 
     const sdk = await DeployerClient.connect({ ...loadTemporalConfig(withoutCert), connectTimeout: 2_000 }).catch((error: Error) => error);

@@ -113,6 +113,20 @@ afterEach(async () => {
   test = undefined;
 });
 
+/** The next poll waits until released, then finds `first`; the one after finds `then`. */
+function holdNextPoll(t: PollerTest, first: string, then: string): () => void {
+  let release!: () => void;
+  const held = new Promise<void>((resolve) => (release = resolve));
+  t.script = [
+    async () => {
+      await held;
+      return moved(first, 60_000);
+    },
+    () => moved(then, 60_000),
+  ];
+  return release;
+}
+
 async function start(name: string): Promise<PollerTest> {
   testName = name;
   test = await PollerTest.create();
@@ -192,15 +206,7 @@ describe('the ops repo poller', () => {
     expect(t.polls.at(-1)!.input.trigger).toContain('sync asked by alice');
 
     // A sync arriving while a poll runs waits for the next poll, not the one already fetching.
-    let release!: () => void;
-    const held = new Promise<void>((resolve) => (release = resolve));
-    t.script = [
-      async () => {
-        await held;
-        return moved(sha(2), 60_000);
-      },
-      () => moved(sha(3), 60_000),
-    ];
+    const release = holdNextPoll(t, sha(2), sha(3));
     await pollOpsRepoNow(t.client, t.target, 'a push');
     await waitFor('the held poll', () => t.polls.length === 2, { timeoutMs: 10_000 });
     const during = syncOpsRepoNow(t.client, t.target, 'sync during a poll');
@@ -240,15 +246,7 @@ describe('the ops repo poller', () => {
       await waitFor(`poll ${before + 1}`, () => t.polls.length > before, { timeoutMs: 10_000, intervalMs: 10 });
     }
     // The run's last poll is held while a sync arrives: that sync is owed the poll after it.
-    let release!: () => void;
-    const held = new Promise<void>((resolve) => (release = resolve));
-    t.script = [
-      async () => {
-        await held;
-        return moved(sha(2), 60_000);
-      },
-      () => moved(sha(3), 60_000),
-    ];
+    const release = holdNextPoll(t, sha(2), sha(3));
     await pollOpsRepoNow(t.client, t.target, 'the last push of the run');
     await waitFor('the run\'s last poll', () => t.polls.length === POLLS_PER_RUN, { timeoutMs: 10_000 });
     const sync = syncOpsRepoNow(t.client, t.target, 'sync at the end of a run', { timeoutMs: 30_000 });
