@@ -1,5 +1,6 @@
 // `deployer <command>`: the command line for people and pipelines.
 import { UsageError } from './cli/args.js';
+import { InvalidRequestError } from './domain/request-rules.js';
 import { cancelCommand, deployCommand, historyCommand, rollbackCommand, statusCommand, stopCommand, type CliIo } from './cli/deploy-commands.js';
 import { adminCommands } from './cli/admin-commands.js';
 
@@ -13,6 +14,17 @@ export const commands: Record<string, { run: Command; usage: string }> = {
   status: { run: statusCommand, usage: 'status --project P --env E [--json]' },
   history: { run: historyCommand, usage: 'history --project P --env E [--json]' },
   ...adminCommands,
+};
+
+/** The SDK's request fields by the names the command line gives them. */
+const optionOf: Record<string, string> = {
+  project: '--project',
+  environment: '--env',
+  imageRef: '--image',
+  valuesOverride: '--values',
+  reason: '--reason',
+  requestId: '--request-id',
+  requestedBy: 'DEPLOYER_USER (or USER)',
 };
 
 export function usage(): string {
@@ -33,6 +45,11 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
   } catch (error) {
     if (error instanceof UsageError) {
       io.err(`deployer: ${error.message}\nusage: deployer ${command.usage}`);
+      return 2;
+    }
+    // The SDK refused the request by the rules the API applies too: name the options at fault.
+    if (error instanceof InvalidRequestError) {
+      io.err(`deployer: ${error.problems.map((p) => `${optionOf[p.field] ?? p.field} ${p.message}`).join('; ')}\nusage: deployer ${command.usage}`);
       return 2;
     }
     io.err(`deployer: ${(error as Error).message}`);

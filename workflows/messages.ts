@@ -49,10 +49,7 @@ export function backgroundTaskQueue(taskQueue: string): string {
   return `${taskQueue}-background`;
 }
 
-const slug = /^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/;
-export function isSlug(value: string): boolean {
-  return slug.test(value);
-}
+export { isSlug } from '../src/domain/request-rules.js';
 
 export function environmentWorkflowId(project: string, environment: string): string {
   return `deploy/${project}/${environment}`;

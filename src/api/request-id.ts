@@ -2,9 +2,10 @@
 // It becomes the signal's requestId, so a retried call with the same key is ignored by the workflow.
 import { randomUUID } from 'node:crypto';
 import type { FieldIssue } from './errors.js';
+import { REQUEST_ID_PATTERN, REQUEST_ID_RULE } from '../domain/request-rules.js';
 
 export const REQUEST_ID_HEADERS = ['Idempotency-Key', 'X-Request-Id'] as const;
-export const REQUEST_ID_PATTERN = /^[A-Za-z0-9][A-Za-z0-9._:\/-]{0,127}$/;
+export { REQUEST_ID_PATTERN } from '../domain/request-rules.js';
 
 export function chooseRequestId(header: (name: string) => string | undefined): { requestId: string } | { issue: FieldIssue } {
   for (const name of REQUEST_ID_HEADERS) {
@@ -14,7 +15,7 @@ export function chooseRequestId(header: (name: string) => string | undefined): {
       return {
         issue: {
           field: name,
-          message: `${name}: must be 1-128 characters of letters, digits and . _ : / -, starting with a letter or digit`,
+          message: `${name}: ${REQUEST_ID_RULE}`,
         },
       };
     }

@@ -17,7 +17,7 @@
 //   await deployer.close();
 import { Client, type Connection, WorkflowNotFoundError } from '@temporalio/client';
 import { connectToTemporal, type TemporalEndpoint } from './temporal-connection.js';
-import { jsonBoundsProblem, valuesBounds } from '../domain/json-bounds.js';
+import { checkRequest } from '../domain/request-rules.js';
 import { isTransientTemporalError, retryTransient } from './transient.js';
 import { pendingOutage } from './pending-outage.js';
 import { describeWedge, findWorkflowWedge } from './workflow-wedge.js';
@@ -127,17 +127,19 @@ export class DeployerClient {
     return { project: key.project, environment: key.environment, taskQueue: this.options.taskQueue };
   }
 
-  private meta(options: RequestOptions) {
-    return { requestId: options.requestId ?? randomUUID(), requestedBy: options.requestedBy, reason: options.reason };
+  /**
+   * The request's id and who asks, once its fields pass the rules every door applies (the API's
+   * too): an InvalidRequestError names each field at fault, and nothing is sent.
+   */
+  private meta(options: RequestOptions, release: Partial<Pick<DeployOptions, 'imageRef' | 'valuesOverride'>> = {}) {
+    const { project, environment, requestedBy, reason, requestId } = options;
+    checkRequest({ project, environment, requestedBy, reason, requestId, ...release });
+    return { requestId: requestId ?? randomUUID(), requestedBy, reason };
   }
 
-  /** Rejects with a TypeError naming the field when `valuesOverride` is too deep or too large; nothing is signalled then. */
+  /** Rejects with an InvalidRequestError naming each field at fault (image ref, values, …); nothing is signalled then. */
   async deploy(options: DeployOptions): Promise<Accepted> {
-    if (options.valuesOverride !== undefined) {
-      const problem = jsonBoundsProblem(options.valuesOverride, 'valuesOverride', valuesBounds);
-      if (problem !== undefined) throw new TypeError(problem);
-    }
-    const meta = this.meta(options);
+    const meta = this.meta(options, { imageRef: options.imageRef ?? '', valuesOverride: options.valuesOverride });
     const handle = await this.resend(() =>
       signalEnvironment(this.options.client, this.target(options), deploySignal, {
         ...meta,

@@ -4,7 +4,8 @@ import type { Client, WorkflowHandle } from '@temporalio/client';
 import type { SignalDefinition } from '@temporalio/common';
 import type { EnvironmentPolicy, EnvironmentRef } from '../domain/vocabulary.js';
 import { environmentWorkflow } from '../../workflows/environment.js';
-import { environmentWorkflowId, isSlug, TASK_QUEUE } from '../../workflows/messages.js';
+import { checkRequest } from '../domain/request-rules.js';
+import { environmentWorkflowId, TASK_QUEUE } from '../../workflows/messages.js';
 import { DeployEnvironment, DeployProject } from '../../workflows/search-attributes.js';
 
 /** An environment to signal, with what starting its workflow needs if it does not run yet. */
@@ -14,12 +15,9 @@ export interface EnvironmentTarget extends EnvironmentRef {
   taskQueue?: string;
 }
 
+/** Throws InvalidRequestError when the project or environment is not a slug: no workflow id is made of it. */
 export function assertEnvironmentTarget({ project, environment }: EnvironmentTarget): void {
-  for (const [field, value] of [['project', project], ['environment', environment]] as const) {
-    if (!isSlug(value)) {
-      throw new TypeError(`${field} "${value}" is not a slug: lower-case letters, digits and "-", 1-63 characters, starting and ending with a letter or digit`);
-    }
-  }
+  checkRequest({ project, environment });
 }
 
 export async function signalEnvironment<Payload>(

@@ -4,6 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { waitFor } from '../../scripts/stack/wait.js';
 import { runCli } from '../../src/cli.js';
 import { DeployerClient, ReleaseFailedError } from '../../src/client/deployer-client.js';
+import { InvalidRequestError } from '../../src/domain/request-rules.js';
 import { testEnv } from '../support/env.js';
 import { WorkflowHarness } from '../workflow/harness.js';
 
@@ -57,6 +58,25 @@ describe('the deployer command line', () => {
     });
     expect(await harness.client.workflow.getHandle(`deploy/${harness.project}/deep`).describe().catch((error: Error) => error.name)).toBe('WorkflowNotFoundError');
     expect(await cli('launch')).toMatchObject({ code: 2, err: [expect.stringContaining('usage: deployer <command>')] });
+  });
+
+  it('refuses the images, reasons and request ids the API refuses, naming the option, and starts no workflow', async () => {
+    const env = 'refused';
+    for (const image of ['nginx latest', 'NGINX:1', '$(id)', 'web:1\nkind: Secret']) {
+      const result = await cli('deploy', '--project', harness.project, '--env', env, '--image', image);
+      expect(result, image).toMatchObject({ code: 2, err: [expect.stringMatching(/^deployer: --image "/)] });
+    }
+    expect(await cli('deploy', '--project', harness.project, '--env', env, '--image', 'web:1', '--reason', 'line one\nline two')).toMatchObject({
+      code: 2,
+      err: [expect.stringContaining('--reason must be 1-500 characters without control characters')],
+    });
+    expect(await cli('stop', '--project', harness.project, '--env', env, '--request-id', '../../x')).toMatchObject({ code: 2, err: [expect.stringContaining('--request-id "../../x" must be')] });
+    // The SDK applies the same rules, before anything reaches Temporal.
+    const deployer = new DeployerClient({ client: harness.client, taskQueue: harness.taskQueue });
+    const refused = await deployer.deploy({ project: harness.project, environment: env, imageRef: '$(id)', requestedBy: 'sdk' }).catch((error: unknown) => error);
+    expect(refused).toBeInstanceOf(InvalidRequestError);
+    expect((refused as InvalidRequestError).problems).toEqual([{ field: 'imageRef', message: expect.stringContaining('"$(id)"') }]);
+    expect(await harness.client.workflow.getHandle(`deploy/${harness.project}/${env}`).describe().catch((error: Error) => error.name)).toBe('WorkflowNotFoundError');
   });
 
   it('says when the workflow is not running instead of passing its last state off as the present', async () => {

@@ -1,12 +1,11 @@
 // Schemas shared by the routes: path parameters, the error body, the accepted-request reply, and
 // the error responses each kind of route documents.
 import { z } from '@hono/zod-openapi';
-import { isSlug } from '../../../workflows/messages.js';
+import { isSlug, MAX_REASON_LENGTH, SLUG_RULE, textProblem } from '../../domain/request-rules.js';
 import { REQUEST_ID_PATTERN } from '../request-id.js';
-import { imageRefProblem } from '../validation/image-ref.js';
+import { imageRefProblem } from '../../domain/image-ref.js';
 import { jsonBoundsProblem, valuesBounds } from '../../domain/json-bounds.js';
 
-const SLUG_RULE = 'must be a slug: 1-63 lower-case letters, digits and "-", starting and ending with a letter or digit';
 
 export const slug = (example: string) =>
   z.string().refine(isSlug, { message: SLUG_RULE }).openapi({ example, pattern: '^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$' });
@@ -31,7 +30,13 @@ export const valuesOverride = z
   })
   .openapi({ description: 'values deep-merged over the ops repo values.yaml', example: { replicas: 3 } });
 
-export const reason = z.string().min(1).max(500).openapi({ description: 'why, recorded in history and audit' });
+export const reason = z
+  .string()
+  .superRefine((value, ctx) => {
+    const problem = textProblem(value);
+    if (problem) ctx.addIssue({ code: 'custom', message: problem });
+  })
+  .openapi({ description: 'why, recorded in history and audit', minLength: 1, maxLength: MAX_REASON_LENGTH });
 
 export const projectParams = z.object({
   project: slug('shop').openapi({ param: { name: 'project', in: 'path' } }),

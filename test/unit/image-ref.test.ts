@@ -1,6 +1,6 @@
 // The image reference rule on its own: what passes and why the rest does not.
 import { describe, expect, it } from 'vitest';
-import { imageRefProblem } from '../../src/api/validation/image-ref.js';
+import { imageRefProblem } from '../../src/domain/image-ref.js';
 
 const digest = `sha256:${'a1'.repeat(32)}`;
 

@@ -1,0 +1,80 @@
+// What every door (the HTTP API, the SDK, the CLI) accepts in a request to an environment: one set
+// of rules, so a request refused by one is refused by all, naming the same field. The API's
+// schemas, the SDK's methods and the CLI's options all check with these.
+import { imageRefProblem } from './image-ref.js';
+import { jsonBoundsProblem, valuesBounds } from './json-bounds.js';
+
+const SLUG = /^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/;
+export const SLUG_RULE = 'must be a slug: 1-63 lower-case letters, digits and "-", starting and ending with a letter or digit';
+/** reasons and requesters are recorded in history and audit, and shown: bounded and printable */
+export const MAX_REASON_LENGTH = 500;
+const CONTROL = /[\u0000-\u001f\u007f]/;
+/** a request id is a signal's de-duplication key and an Idempotency-Key header value */
+export const REQUEST_ID_PATTERN = /^[A-Za-z0-9][A-Za-z0-9._:\/-]{0,127}$/;
+export const REQUEST_ID_RULE = 'must be 1-128 characters of letters, digits and . _ : / -, starting with a letter or digit';
+export const TEXT_RULE = `must be 1-${MAX_REASON_LENGTH} characters without control characters (line breaks included)`;
+
+/** Why a reason or requester name cannot be recorded as it is, or undefined. */
+export function textProblem(value: unknown): string | undefined {
+  return typeof value !== 'string' || value.length === 0 || value.length > MAX_REASON_LENGTH || CONTROL.test(value) ? TEXT_RULE : undefined;
+}
+
+/** Project, environment and namespace names: DNS labels. */
+export function isSlug(value: string): boolean {
+  return SLUG.test(value);
+}
+
+/** One thing wrong with a request: the field as the caller named it, and why. */
+export interface RequestProblem {
+  field: string;
+  message: string;
+}
+
+/** What a request to an environment carries, by the SDK's field names. */
+export interface EnvironmentRequest {
+  project: string;
+  environment: string;
+  imageRef?: string;
+  valuesOverride?: Record<string, unknown>;
+  reason?: string;
+  requestedBy?: string;
+  requestId?: string;
+}
+
+/** Every problem of `request`, in field order; empty when it may be sent. */
+export function requestProblems(request: EnvironmentRequest): RequestProblem[] {
+  const problems: RequestProblem[] = [];
+  for (const field of ['project', 'environment'] as const) {
+    if (typeof request[field] !== 'string' || !isSlug(request[field])) problems.push({ field, message: `${JSON.stringify(request[field])} ${SLUG_RULE}` });
+  }
+  if (request.imageRef !== undefined) {
+    const problem = typeof request.imageRef === 'string' ? imageRefProblem(request.imageRef) : 'must be a string';
+    if (problem) problems.push({ field: 'imageRef', message: `${JSON.stringify(request.imageRef)} ${problem}` });
+  }
+  if (request.valuesOverride !== undefined) {
+    const problem = jsonBoundsProblem(request.valuesOverride, 'valuesOverride', valuesBounds);
+    if (problem) problems.push({ field: 'valuesOverride', message: problem });
+  }
+  for (const field of ['reason', 'requestedBy'] as const) {
+    const problem = request[field] === undefined ? undefined : textProblem(request[field]);
+    if (problem) problems.push({ field, message: problem });
+  }
+  if (request.requestId !== undefined && (typeof request.requestId !== 'string' || !REQUEST_ID_PATTERN.test(request.requestId))) {
+    problems.push({ field: 'requestId', message: `${JSON.stringify(request.requestId)} ${REQUEST_ID_RULE}` });
+  }
+  return problems;
+}
+
+/** A request refused before anything was sent: the workflow never heard of it. */
+export class InvalidRequestError extends Error {
+  constructor(readonly problems: RequestProblem[]) {
+    super(problems.map((p) => `${p.field}: ${p.message}`).join('; '));
+    this.name = 'InvalidRequestError';
+  }
+}
+
+/** Throws InvalidRequestError listing every problem of `request`, if it has any. */
+export function checkRequest(request: EnvironmentRequest): void {
+  const problems = requestProblems(request);
+  if (problems.length > 0) throw new InvalidRequestError(problems);
+}
