@@ -49,8 +49,6 @@ export function backgroundTaskQueue(taskQueue: string): string {
   return `${taskQueue}-background`;
 }
 
-export { isSlug } from '../src/domain/request-rules.js';
-
 export function environmentWorkflowId(project: string, environment: string): string {
   return `deploy/${project}/${environment}`;
 }

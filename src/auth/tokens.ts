@@ -3,7 +3,7 @@
 // returned once, to whoever creates it.
 import { createHash, randomBytes } from 'node:crypto';
 import type pg from 'pg';
-import { isSlug } from '../../workflows/messages.js';
+import { isSlug } from '../domain/request-rules.js';
 import { isScope, type Scope } from './scopes.js';
 
 const TOKEN_PREFIX = 'dpl_';

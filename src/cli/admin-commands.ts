@@ -16,7 +16,7 @@ import type { ServiceAccountRef } from '../domain/tenancy.js';
 import { policyFromApi } from '../api/policy.js';
 import { policyBody, projectPolicyBody } from '../api/schemas/environments.js';
 import { validateOpsRepoSource, validateRepoPath } from '../git/validate.js';
-import { isSlug } from '../../workflows/messages.js';
+import { isSlug } from '../domain/request-rules.js';
 import { createApiToken } from '../auth/tokens.js';
 import { isScope, SCOPES, type Scope } from '../auth/scopes.js';
 import { integer, jsonObject, parse, required, UsageError } from './args.js';

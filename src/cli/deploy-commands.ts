@@ -4,7 +4,7 @@ import { DeployerClient, ReleaseFailedError } from '../client/deployer-client.js
 import { loadTemporalConfig } from '../config.js';
 import type { EnvironmentRef } from '../domain/vocabulary.js';
 import type { EnvironmentState, Release } from '../../workflows/state.js';
-import { isSlug } from '../../workflows/messages.js';
+import { isSlug } from '../domain/request-rules.js';
 import { integer, jsonObject, parse, required, UsageError } from './args.js';
 
 export interface CliIo {

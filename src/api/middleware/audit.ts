@@ -5,7 +5,7 @@
 // that never did has no actor and is not recorded, like an unauthenticated one.
 import type { MiddlewareHandler } from 'hono';
 import { insertAuditEntry, type AuditOutcome } from '../../db/audit-log.js';
-import { isSlug } from '../../../workflows/messages.js';
+import { isSlug } from '../../domain/request-rules.js';
 import type { AppEnv } from '../app-env.js';
 import type { ResolvedApiDeps } from '../deps.js';
 
