@@ -1,6 +1,7 @@
 // loadEnvironment: what a deployment needs to know about its environment, read fresh from
 // Postgres for every deployment and drift pass, so policy and repo changes apply without restarts.
 import { ApplicationFailure } from '@temporalio/common';
+import { EnvironmentNotFound } from '../src/domain/errors.js';
 import { serviceAccountUser, type ServiceAccountRef } from '../src/domain/tenancy.js';
 import type { ActivityDeps } from './index.js';
 import { runStep } from './step.js';
@@ -35,7 +36,7 @@ export function createEnvironmentActivities({ pool, defaultPolicy: configured, d
     if (!row) {
       throw ApplicationFailure.nonRetryable(
         `environment ${ref.project}/${ref.environment} is not registered: register it (ops repo, manifest path, namespace) before deploying`,
-        'EnvironmentNotFound',
+        EnvironmentNotFound,
       );
     }
     return {

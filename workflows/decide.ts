@@ -2,6 +2,7 @@
 // clock (time comes in as `now`), so every rule is unit-tested directly.
 import { sameJson } from '../src/domain/canonical-json.js';
 import type { RecordedState } from '../src/domain/recorded-state.js';
+import { EnvironmentNotFound } from '../src/domain/errors.js';
 import type { PassKind } from '../src/domain/release-steps.js';
 import type { ReconcileRequest } from './messages.js';
 import type { CarriedState, InFlight, PendingRequest, ReconcileWanted, Release, ReleaseStatus, RequestLogEntry } from './state.js';
@@ -244,6 +245,20 @@ export function releaseOutcome(status: ReleaseStatus): 'healthy' | 'cancelled' |
 /** A release always waits for its rollout; a drift pass only when it changed something or the ops repo moved. */
 export function rolloutNeeded(pass: PassKind, applied: { changed: boolean }, sha: string, release: Pick<Release, 'opsSha'>): boolean {
   return pass === 'release' || applied.changed || sha !== release.opsSha;
+}
+
+/** Whether a step failed because it found no registration for the environment (loadEnvironment). */
+export function isUnregistered(errorType: string | undefined): boolean {
+  return errorType === EnvironmentNotFound;
+}
+
+/**
+ * A run ends, rather than idling, when its environment turned out not to be registered (a request
+ * for an unknown environment, or one deleted since) and no request waits: nothing it could do
+ * would succeed, and the next request starts a new run, which looks again.
+ */
+export function endsUnregistered(unregistered: boolean, state: Pick<CarriedState, 'pending'>): boolean {
+  return unregistered && state.pending === undefined;
 }
 
 /** A drift pass that keeps failing the same way is recorded once, not every interval. */

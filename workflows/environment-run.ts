@@ -1,10 +1,10 @@
 // What one run of an environment workflow holds while it runs: the carried state, the work in
 // flight, a stop or cancel that interrupts it, and what it last showed in the Temporal UI. The
 // handlers, the loop and the passes share it; the rules they apply live in decide.ts.
-import { ApplicationFailure, setCurrentDetails, upsertSearchAttributes, workflowInfo, type CancellationScope } from '@temporalio/workflow';
+import { ApplicationFailure, patched, setCurrentDetails, upsertSearchAttributes, workflowInfo, type CancellationScope } from '@temporalio/workflow';
 import type { EnvironmentConfig, HistoryRecord } from '../activities/types.js';
 import type { EnvironmentRef } from '../src/domain/vocabulary.js';
-import { interruptible, logRequest } from './decide.js';
+import { interruptible, isUnregistered, logRequest } from './decide.js';
 import { currentDetailsMarkdown, describeState } from './display.js';
 import type { RequestMeta } from './messages.js';
 import { DeployEnvironment, DeployImage, DeployProject, DeployStatus } from './search-attributes.js';
@@ -22,6 +22,8 @@ export class EnvironmentRun {
   private operation = 0;
   /** search attributes last upserted, to upsert only on change */
   private lastPublished = '';
+  /** a step of the current pass found the environment not registered (EnvironmentNotFound) */
+  unregistered = false;
 
   constructor(
     readonly ref: EnvironmentRef,
@@ -71,7 +73,12 @@ export class EnvironmentRun {
   async step<T>(name: Step, run: () => Promise<T>): Promise<T> {
     this.inFlight = { ...this.inFlight!, step: name };
     this.publish();
-    return run();
+    try {
+      return await run();
+    } catch (error) {
+      if (isUnregistered(errorType(error))) this.unregistered = true;
+      throw error;
+    }
   }
 
   /** Loads the environment's configuration for a pass; its policy applies from then on. */
@@ -85,11 +92,17 @@ export class EnvironmentRun {
     return recordHistory({ ...this.ref, ...row }, options);
   }
 
-  /** Writes the environment's current state (desired, current, status) to the record. */
-  recordState(options?: RecordOptions): Promise<void> {
+  /**
+   * Writes the environment's current state (desired, current, status) to the record, unless a step
+   * found the environment not registered: there is no row to write to, and the write would fail
+   * the run instead of letting it end.
+   */
+  async recordState(options?: RecordOptions): Promise<void> {
+    // Runs that started before this rule issued the write (and failed on it); they replay that.
+    if (this.unregistered && patched('no-state-record-when-unregistered')) return;
     const { state } = this;
     const current = state.current;
-    return recordCurrentState(
+    await recordCurrentState(
       {
         ...this.ref,
         desiredImage: state.desired?.imageRef,

@@ -5,7 +5,18 @@
 // decide.ts, text in display.ts, activity options in steps.ts.
 import { allHandlersFinished, condition, continueAsNew, log, patched, setHandler, sleep, workflowInfo } from '@temporalio/workflow';
 import { defaultPolicy, type EnvironmentPolicy } from '../activities/types.js';
-import { MAX_RECENT_RELEASES, acceptRequest, historyIsFull, nextDriftAt, planCancel, shouldContinueAsNew, startDelay, stateFromRecords, wantReconcile } from './decide.js';
+import {
+  MAX_RECENT_RELEASES,
+  acceptRequest,
+  endsUnregistered,
+  historyIsFull,
+  nextDriftAt,
+  planCancel,
+  shouldContinueAsNew,
+  startDelay,
+  stateFromRecords,
+  wantReconcile,
+} from './decide.js';
 import { driftPass } from './drift-pass.js';
 import { EnvironmentRun } from './environment-run.js';
 import { cancelSignal, deploySignal, reconcileSignal, rollbackSignal, stateQuery, stopSignal } from './messages.js';
@@ -84,13 +95,23 @@ export async function environmentWorkflow(input: EnvironmentWorkflowInput): Prom
         continue; // newer requests may have replaced the pending one meanwhile
       }
       run.update({ pending: undefined });
+      run.unregistered = false;
       await handleRequest(run, pending);
     } else {
       const untilDrift = Math.max(0, nextDriftAt(run.state, Date.now()) - Date.now());
       const woken = await condition(() => run.state.pending !== undefined || run.state.reconcile !== undefined, untilDrift, {
         summary: 'idle until a request, a change in the ops repo or the cluster, or the next safety-net drift pass',
       });
-      if (!woken || (run.state.pending === undefined && run.state.reconcile !== undefined)) await driftPass(run);
+      if (!woken || (run.state.pending === undefined && run.state.reconcile !== undefined)) {
+        run.unregistered = false;
+        await driftPass(run);
+      }
+    }
+    // Runs that started before this rule idled on after such a failure; they replay that here.
+    if (endsUnregistered(run.unregistered, run.state) && patched('end-when-unregistered')) {
+      log.warn('the environment is not registered; the run ends until the next request', { project, environment });
+      await condition(allHandlersFinished);
+      return;
     }
     const info = workflowInfo();
     // Runs that started before the history bound existed replay their old decision here.

@@ -32,6 +32,8 @@ export const TemplateMemory = 'TemplateMemory';
 export const ValuesInvalid = 'ValuesInvalid';
 /** The rendered text is not a list of Kubernetes objects. */
 export const InvalidManifest = 'InvalidManifest';
+/** No environment is registered under the name a request or a pass used. */
+export const EnvironmentNotFound = 'EnvironmentNotFound';
 /** A path names something that does not exist or leaves the repository path. */
 export const InvalidPath = 'InvalidPath';
 

@@ -5,6 +5,7 @@ import { mkdtemp } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { waitFor } from '../../scripts/stack/wait.js';
 import { runCli } from '../../src/cli.js';
 import { DeployerClient, ReleaseFailedError } from '../../src/client/deployer-client.js';
 import { loadTemporalConfig } from '../../src/config.js';
@@ -49,6 +50,8 @@ describe('Temporal behind TLS with client certificates', () => {
       const failure = await client.waitForRelease({ project, environment: 'prod' }, requestId, { timeoutMs: 60_000 }).catch((error: unknown) => error);
       expect(failure).toBeInstanceOf(ReleaseFailedError);
       expect((failure as ReleaseFailedError).reason).toContain(`${project}/prod is not registered`);
+      // Nothing is left running for an environment that does not exist.
+      await waitFor('the run to end', async () => (await client.workflowStatus({ project, environment: 'prod' }))?.status === 'COMPLETED', { timeoutMs: 30_000 });
 
       const out: string[] = [];
       const err: string[] = [];

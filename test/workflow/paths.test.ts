@@ -6,6 +6,7 @@ import { describe, expect, it } from 'vitest';
 import { waitFor } from '../../scripts/stack/wait.js';
 import type { HistoryRecord } from '../../activities/types.js';
 import { harnessPerTest, type WorkflowHarness } from './harness.js';
+import { stateQuery } from '../../workflows/messages.js';
 
 const fast = { minIntervalMs: 50, driftIntervalMs: 60_000 };
 const drifting = { minIntervalMs: 50, driftIntervalMs: 700 };
@@ -249,6 +250,25 @@ describe('the environment workflow, on its less travelled paths', () => {
     await h.waitForState('fresh', 'a drift pass after the failure', (s) => (s.lastDriftAt ?? 0) > started && !s.inFlight, 10_000);
     expect(h.recorder.callsOf('applyManifests', h.workflowId('fresh'))).toHaveLength(1);
     expect(rows(h, { action: 'drift' })).toEqual([]);
+  });
+
+  it('ends a run whose environment is not registered, leaving nothing running, and starts a new one on the next request', async () => {
+    const h = await start({ policy: drifting });
+    const notRegistered = { message: `environment ${h.project}/gone is not registered: register it (ops repo, manifest path, namespace) before deploying`, type: 'EnvironmentNotFound' };
+    h.recorder.failNext('loadEnvironment', notRegistered);
+    const first = await h.deploy('gone', 'web:1');
+    const { runId } = await h.handle('gone').describe();
+    await waitFor('the run to end', async () => (await h.handle('gone').describe()).status.name === 'COMPLETED', { timeoutMs: 10_000 });
+    const ended = await h.handle('gone').query(stateQuery);
+    expect(ended.requests.find((r) => r.requestId === first)).toMatchObject({ outcome: 'failed', detail: notRegistered.message });
+    expect(rows(h, { requestId: first }).map((r) => r.status)).toEqual(['failed']);
+    // No state row is written for an environment that has none (the real write would fail the run).
+    expect(h.recorder.callsOf('recordCurrentState', h.workflowId('gone'))).toEqual([]);
+    // Registered meanwhile: the next request starts a new run, which deploys.
+    await h.deploy('gone', 'web:2');
+    const healthy = await h.waitForState('gone', 'web:2 healthy in a new run', (s) => s.current?.imageRef === 'web:2' && !s.inFlight);
+    expect(healthy.current?.seq).toBe(1);
+    expect((await h.handle('gone').describe()).runId).not.toBe(runId);
   });
 
   it('rebuilds a run that starts blank from the record: the releases to roll back to, what runs, whether stopped', async () => {
