@@ -4,6 +4,8 @@ import {
   acceptRequest,
   autoRollbackPlan,
   driftErrorIsNew,
+  endsUnregistered,
+  isUnregistered,
   interruptible,
   planCancel,
   releaseOutcome,
@@ -242,5 +244,16 @@ describe('how a pass ends', () => {
     expect(driftErrorIsNew({ lastDriftError: undefined }, 'boom')).toBe(true);
     expect(driftErrorIsNew({ lastDriftError: 'boom' }, 'boom')).toBe(false);
     expect(driftErrorIsNew({ lastDriftError: 'boom' }, 'bang')).toBe(true);
+  });
+});
+
+describe('an environment that is not registered', () => {
+  it('is told by the failure type of its load, and ends the run only when no request waits', () => {
+    expect(isUnregistered('EnvironmentNotFound')).toBe(true);
+    expect(isUnregistered('TemplateError')).toBe(false);
+    expect(isUnregistered(undefined)).toBe(false);
+    expect(endsUnregistered(true, { pending: undefined })).toBe(true);
+    expect(endsUnregistered(true, { pending: deploy('next', 'web:2') })).toBe(false);
+    expect(endsUnregistered(false, { pending: undefined })).toBe(false);
   });
 });
