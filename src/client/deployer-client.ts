@@ -54,7 +54,8 @@ export interface Accepted {
 
 export interface ReleaseProgress {
   request?: RequestLogEntry;
-  state: EnvironmentState;
+  /** the workflow's whole state (DeployerClient; the HTTP client has only the summary) */
+  state?: EnvironmentState;
   /** the workloads' rollout counts while the wait for health runs */
   workloads: RolloutProgress[];
   /** one line for a log: step, replicas ready */
@@ -67,13 +68,43 @@ export interface WaitOptions {
   onProgress?: (progress: ReleaseProgress) => void;
 }
 
+/** What the workflow's state says of request `requestId`: its log entry and the release it made, if any. */
+export function requestIn(state: EnvironmentState | undefined, requestId: string): { request?: RequestLogEntry; release?: Release } {
+  const request = state?.requests.find((r) => r.requestId === requestId);
+  const release = request?.releaseSeq !== undefined ? state?.releases.find((r) => r.seq === request.releaseSeq) : undefined;
+  return { request, release };
+}
+
+/** Whether a request's outcome is its last: anything but waiting or running. */
+export function isFinal(outcome: RequestLogEntry['outcome']): boolean {
+  return outcome !== 'pending' && outcome !== 'running';
+}
+
+/** What both clients tell of a release: the HTTP API answers these fields, the workflow more. */
+export type ReleaseSummary = Pick<Release, 'seq' | 'imageRef' | 'opsSha' | 'status' | 'error'>;
+
+/**
+ * The calls a pipeline makes, the same through Temporal (DeployerClient) and through the HTTP API
+ * with a token (HttpDeployerClient). Both check a request by the rules every door applies and
+ * reject it with an InvalidRequestError before sending anything; waitForRelease rejects with a
+ * ReleaseFailedError saying why a request did not end healthy.
+ */
+export interface Deployer {
+  deploy(options: DeployOptions): Promise<Accepted>;
+  rollback(options: RollbackOptions): Promise<Accepted>;
+  stop(options: RequestOptions): Promise<Accepted>;
+  cancel(options: RequestOptions): Promise<Accepted>;
+  waitForRelease(key: EnvironmentRef, requestId: string, options?: WaitOptions): Promise<ReleaseSummary>;
+  close(): Promise<void>;
+}
+
 /** The request ended without a healthy release: `outcome` and `reason` say why. */
 export class ReleaseFailedError extends Error {
   constructor(
     readonly requestId: string,
     readonly outcome: string,
     readonly reason: string,
-    readonly release?: Release,
+    readonly release?: ReleaseSummary,
   ) {
     super(`request ${requestId} ${outcome}: ${reason}`);
     this.name = 'ReleaseFailedError';
@@ -94,7 +125,7 @@ export interface DeployerClientOptions {
 /** How often a wait checks that the workflow it polls is still running. */
 const STATUS_CHECK_MS = 5_000;
 
-export class DeployerClient {
+export class DeployerClient implements Deployer {
   private readonly ownedConnection?: Connection;
 
   constructor(
@@ -246,9 +277,8 @@ export class DeployerClient {
         await new Promise((resolve) => setTimeout(resolve, Math.max(pollIntervalMs, 500)));
         continue;
       }
-      const request = state?.requests.find((r) => r.requestId === requestId);
-      const release = request?.releaseSeq !== undefined ? state?.releases.find((r) => r.seq === request.releaseSeq) : undefined;
-      if (request && !['pending', 'running'].includes(request.outcome)) return { request, release };
+      const { request, release } = requestIn(state, requestId);
+      if (request && isFinal(request.outcome)) return { request, release };
       // A workflow that ended (failed, terminated) will never finish the request: say so now
       // instead of polling its last state until the timeout. Checked every few seconds.
       if (state && Date.now() - lastStatusCheck >= STATUS_CHECK_MS) {

@@ -85,6 +85,7 @@ describe('authentication and authorization', () => {
     { name: 'GET deployments', method: 'GET', path: () => `/api/projects/${test.project}/deployments`, lacksScope: 'promoteOnly', success: 200, audited: false },
     { name: 'GET deployment', method: 'GET', path: () => env('m-patch'), lacksScope: 'promoteOnly', success: 200, audited: false },
     { name: 'GET history', method: 'GET', path: () => `${env('m-patch')}/history`, lacksScope: 'promoteOnly', success: 200, audited: false },
+    { name: 'GET request', method: 'GET', path: () => `${env('m-patch')}/requests/build-1`, lacksScope: 'promoteOnly', success: 200, audited: false },
     { name: 'GET ops repos', method: 'GET', path: () => '/api/admin/ops-repos', lacksScope: 'readOnly', success: 200, audited: false },
     { name: 'GET ops repo', method: 'GET', path: () => `/api/admin/ops-repos/${fixtures.repoToEdit}`, lacksScope: 'readOnly', success: 200, audited: false },
   ];

@@ -1,5 +1,5 @@
-// Read routes of deployments: the environments of a project, one environment in detail, and its
-// history page by page.
+// Read routes of deployments: the environments of a project, one environment in detail, its
+// history page by page, and what became of one request (waiting for its outcome, if asked).
 import { createRoute } from '@hono/zod-openapi';
 import { findDeploymentState, listHistory, listProjectEnvironments, projectExists } from '../../db/deployment-reads.js';
 import { environmentWorkflowId } from '../../../workflows/messages.js';
@@ -11,9 +11,12 @@ import { presentDeploymentState, presentEnvironment, presentHistoryRow } from '.
 import { requireEnvironment } from '../require-environment.js';
 import { createRouter } from '../router.js';
 import { bearerSecurity, environmentParams, projectParams, readErrors } from '../schemas/common.js';
-import { deploymentDetail, deploymentList, historyPage, historyQuery } from '../schemas/deployments.js';
+import { deploymentDetail, deploymentList, historyPage, historyQuery, requestOutcome, requestParams, requestQuery } from '../schemas/deployments.js';
+import { DeployerClient, isFinal, requestIn } from '../../client/deployer-client.js';
 
 const DETAIL_HISTORY_ROWS = 20;
+/** How often a waiting request is looked at again: one state query, answered by the worker's cache. */
+const REQUEST_POLL_MS = 250;
 
 export function deploymentReadRoutes(deps: ResolvedApiDeps, guards: Guards) {
   const router = createRouter();
@@ -94,6 +97,50 @@ export function deploymentReadRoutes(deps: ResolvedApiDeps, guards: Guards) {
     const rows = await listHistory(deps.pool, project, env, { limit: limit + 1, before });
     const page = rows.slice(0, limit);
     return c.json({ items: page.map(presentHistoryRow), next_before: rows.length > limit ? page.at(-1)!.id : null }, 200);
+  });
+
+  const request = createRoute({
+    method: 'get',
+    path: '/{project}/deployments/{env}/requests/{request_id}',
+    tags: ['deployments'],
+    summary: 'What became of one request: answers at once, or holds until its final outcome (wait_s)',
+    security: bearerSecurity,
+    middleware: guards.read('deploy:read'),
+    request: { params: requestParams, query: requestQuery },
+    responses: { 200: { description: 'where the request stands', content: { 'application/json': { schema: requestOutcome } } }, ...readErrors },
+  });
+  router.openapi(request, async (c) => {
+    const { project, env, request_id: requestId } = c.req.valid('param');
+    const { wait_s: waitS } = c.req.valid('query');
+    await requireEnvironment(deps.pool, project, env);
+    const key = { project, environment: env };
+    const client = new DeployerClient({ client: deps.temporalClient, taskQueue: deps.taskQueue });
+    const deadline = Date.now() + waitS * 1000;
+    for (;;) {
+      const live = await client.workflowStatus(key);
+      const state = live ? await client.state(key).catch(() => undefined) : undefined;
+      const { request: entry, release } = requestIn(state, requestId);
+      // A workflow that is not running will not move the request any further: its word is final.
+      const final = (entry !== undefined && isFinal(entry.outcome)) || (live !== undefined && !live.running);
+      if (final || Date.now() >= deadline) {
+        return c.json(
+          {
+            request_id: requestId,
+            outcome: entry?.outcome ?? 'unknown',
+            final,
+            detail: entry?.detail ?? null,
+            release: release
+              ? { seq: release.seq, image_ref: release.imageRef, ops_sha: release.opsSha ?? null, status: release.status, error: release.error ?? null }
+              : null,
+            waiting_for: state?.waitingFor ?? null,
+            step: state?.inFlight?.requestId === requestId ? state.inFlight.step : null,
+            workflow_status: live?.status ?? 'NONE',
+          },
+          200,
+        );
+      }
+      await new Promise((resolve) => setTimeout(resolve, Math.min(REQUEST_POLL_MS, Math.max(0, deadline - Date.now()))));
+    }
   });
 
   return router;

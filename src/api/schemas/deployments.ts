@@ -1,6 +1,7 @@
 // Request and response bodies of the deployment routes.
 import { z } from '@hono/zod-openapi';
-import { imageRef, reason, valuesOverride } from './common.js';
+import { REQUEST_ID_PATTERN, REQUEST_ID_RULE } from '../../domain/request-rules.js';
+import { environmentParams, imageRef, reason, valuesOverride } from './common.js';
 
 export const patchDeploymentBody = z
   .strictObject({
@@ -137,3 +138,41 @@ export const historyPage = z
     next_before: z.number().int().nullable().openapi({ description: 'pass as `before` for the next page; null on the last page' }),
   })
   .openapi('HistoryPage');
+
+export const requestParams = environmentParams.extend({
+  request_id: z
+    .string()
+    .regex(REQUEST_ID_PATTERN, { message: REQUEST_ID_RULE })
+    .openapi({ param: { name: 'request_id', in: 'path' }, example: 'build-42', description: 'the request_id a mutation answered (its Idempotency-Key)' }),
+});
+
+/** Longest a request may be waited for in one call; a client waiting longer calls again. */
+export const MAX_REQUEST_WAIT_S = 60;
+
+export const requestQuery = z.strictObject({
+  wait_s: z.coerce
+    .number()
+    .int()
+    .min(0)
+    .max(MAX_REQUEST_WAIT_S)
+    .default(0)
+    .openapi({ param: { name: 'wait_s', in: 'query' }, example: 20, description: `answer as soon as the request has its final outcome, or after this many seconds (0-${MAX_REQUEST_WAIT_S}) with where it stands` }),
+});
+
+export const requestOutcome = z
+  .object({
+    request_id: z.string(),
+    outcome: z.string().openapi({
+      description:
+        'pending, running; final: healthy, failed, cancelled, superseded, stopped, ignored; unknown: the workflow has no word of it (not arrived yet, no workflow, or older than its last 50 requests)',
+    }),
+    final: z.boolean(),
+    detail: z.string().nullable(),
+    release: z
+      .object({ seq: z.number(), image_ref: z.string(), ops_sha: z.string().nullable(), status: z.string(), error: z.string().nullable() })
+      .nullable(),
+    waiting_for: z.string().nullable().openapi({ description: 'what the workflow waits for now, in words' }),
+    step: z.string().nullable().openapi({ description: 'the step of the deployment in flight, if any' }),
+    workflow_status: z.string().openapi({ description: 'RUNNING, COMPLETED, FAILED, TERMINATED, …, or NONE' }),
+  })
+  .openapi('RequestOutcome');

@@ -1,0 +1,152 @@
+// The SDK for pipelines that hold an API token rather than access to Temporal: the calls of
+// DeployerClient (deploy, rollback, stop, cancel, waitForRelease) through the HTTP API, so every
+// request meets the API's checks and scopes and is audited under the token's name.
+//
+//   const deployer = new HttpDeployerClient({ url: 'https://deployer.example', token: process.env.DEPLOYER_TOKEN! });
+//   const { requestId } = await deployer.deploy({ project: 'shop', environment: 'staging', imageRef, requestedBy: 'ci' });
+//   const release = await deployer.waitForRelease({ project: 'shop', environment: 'staging' }, requestId);
+import { randomUUID } from 'node:crypto';
+import { checkRequest } from '../domain/request-rules.js';
+import type { EnvironmentRef } from '../domain/vocabulary.js';
+import {
+  ReleaseFailedError,
+  type Accepted,
+  type DeployOptions,
+  type Deployer,
+  type ReleaseSummary,
+  type RequestOptions,
+  type RollbackOptions,
+  type WaitOptions,
+} from './deployer-client.js';
+
+export interface HttpDeployerClientOptions {
+  /** the API's base URL, e.g. https://deployer.example */
+  url: string;
+  /** an API token: deploy:promote to send requests, deploy:read to wait for them */
+  token: string;
+}
+
+/** The API refused a call: its HTTP status and the error body's code, message and details. */
+export class ApiRequestError extends Error {
+  constructor(
+    readonly status: number,
+    readonly code: string,
+    message: string,
+    readonly details?: unknown,
+  ) {
+    super(`${status} ${code}: ${message}`);
+    this.name = 'ApiRequestError';
+  }
+}
+
+/** The API's answer to GET …/requests/{id} (RequestOutcome in /openapi.json). */
+interface RequestOutcomeBody {
+  request_id: string;
+  outcome: string;
+  final: boolean;
+  detail: string | null;
+  release: { seq: number; image_ref: string; ops_sha: string | null; status: ReleaseSummary['status']; error: string | null } | null;
+  waiting_for: string | null;
+  step: string | null;
+  workflow_status: string;
+}
+
+/** One long poll holds this long at most, so a proxy's idle timeout never cuts it. */
+const LONG_POLL_S = 20;
+
+export class HttpDeployerClient implements Deployer {
+  constructor(private readonly options: HttpDeployerClientOptions) {}
+
+  /** The API records the token's name as the requester: `requestedBy` is checked, not sent. */
+  async deploy(options: DeployOptions): Promise<Accepted> {
+    const requestId = this.checked(options, { imageRef: options.imageRef ?? '', valuesOverride: options.valuesOverride });
+    return this.send('PATCH', options, '', requestId, { image_ref: options.imageRef, values_override: options.valuesOverride, reason: options.reason });
+  }
+
+  async rollback(options: RollbackOptions): Promise<Accepted> {
+    return this.send('POST', options, '/rollback', this.checked(options), { to_release: options.toRelease, reason: options.reason });
+  }
+
+  async stop(options: RequestOptions): Promise<Accepted> {
+    return this.send('POST', options, '/stop', this.checked(options), { reason: options.reason });
+  }
+
+  async cancel(options: RequestOptions): Promise<Accepted> {
+    return this.send('POST', options, '/cancel', this.checked(options), { reason: options.reason });
+  }
+
+  /**
+   * Follows request `requestId` through the API's long poll until it has its final outcome, and
+   * returns where it ended. Times out with the workflow's account of what it waits for.
+   */
+  async waitForRequest(key: EnvironmentRef, requestId: string, { timeoutMs = 10 * 60_000, onProgress }: WaitOptions = {}): Promise<RequestOutcomeBody> {
+    checkRequest({ ...key, requestId });
+    const deadline = Date.now() + timeoutMs;
+    let lastSummary = '';
+    for (;;) {
+      const waitS = Math.max(0, Math.min(LONG_POLL_S, Math.ceil((deadline - Date.now()) / 1000)));
+      const answer = (await this.call('GET', `${this.path(key)}/requests/${encodeURIComponent(requestId)}?wait_s=${waitS}`)) as RequestOutcomeBody;
+      if (answer.final) return answer;
+      const summary = `${answer.outcome}: ${answer.step ? `step ${answer.step}` : (answer.waiting_for ?? 'the environment has no workflow yet')}`;
+      if (onProgress && summary !== lastSummary) {
+        lastSummary = summary;
+        onProgress({ summary, workloads: [] });
+      }
+      if (Date.now() >= deadline) {
+        throw new Error(`timed out after ${timeoutMs} ms waiting for request ${requestId}: ${answer.waiting_for ?? `outcome ${answer.outcome}`}`);
+      }
+    }
+  }
+
+  /**
+   * Resolves with the release once request `requestId` made it healthy; rejects with a
+   * ReleaseFailedError when it failed, was cancelled, superseded or refused, or its workflow ended.
+   */
+  async waitForRelease(key: EnvironmentRef, requestId: string, options: WaitOptions = {}): Promise<ReleaseSummary> {
+    const answer = await this.waitForRequest(key, requestId, options);
+    const release: ReleaseSummary | undefined = answer.release
+      ? { seq: answer.release.seq, imageRef: answer.release.image_ref, opsSha: answer.release.ops_sha ?? undefined, status: answer.release.status, error: answer.release.error ?? undefined }
+      : undefined;
+    if (answer.outcome === 'healthy' && release) return release;
+    const reason =
+      answer.detail ??
+      release?.error ??
+      (answer.workflow_status !== 'RUNNING' ? `the environment's workflow is ${answer.workflow_status.toLowerCase()}, not running; send the request again to start a new run` : 'no reason given');
+    throw new ReleaseFailedError(requestId, answer.outcome === 'unknown' ? 'failed' : answer.outcome, reason, release);
+  }
+
+  async close(): Promise<void> {
+    // Nothing is held open between calls.
+  }
+
+  /** The request id to send, once the request passes the rules the API applies too. */
+  private checked(options: RequestOptions, release: Pick<DeployOptions, 'imageRef' | 'valuesOverride'> | Record<string, never> = {}): string {
+    const { project, environment, requestedBy, reason, requestId } = options;
+    checkRequest({ project, environment, requestedBy, reason, requestId, ...release });
+    return requestId ?? randomUUID();
+  }
+
+  private path(key: EnvironmentRef): string {
+    return `/api/projects/${encodeURIComponent(key.project)}/deployments/${encodeURIComponent(key.environment)}`;
+  }
+
+  private async send(method: string, key: EnvironmentRef, suffix: string, requestId: string, body: Record<string, unknown>): Promise<Accepted> {
+    const accepted = (await this.call(method, `${this.path(key)}${suffix}`, body, requestId)) as { request_id: string; workflow_id: string };
+    return { requestId: accepted.request_id, workflowId: accepted.workflow_id };
+  }
+
+  private async call(method: string, path: string, body?: Record<string, unknown>, requestId?: string): Promise<unknown> {
+    const headers: Record<string, string> = { Authorization: `Bearer ${this.options.token}` };
+    if (body !== undefined) headers['Content-Type'] = 'application/json';
+    // The same key makes a retried call harmless: the workflow ignores a request id it has seen.
+    if (requestId !== undefined) headers['Idempotency-Key'] = requestId;
+    const response = await fetch(new URL(path, this.options.url), { method, headers, body: body === undefined ? undefined : JSON.stringify(body) });
+    const text = await response.text();
+    const parsed = text === '' ? undefined : (JSON.parse(text) as { error?: { code: string; message: string; details?: unknown } });
+    if (!response.ok) {
+      const error = parsed?.error;
+      throw new ApiRequestError(response.status, error?.code ?? 'http_error', error?.message ?? (text.slice(0, 200) || response.statusText), error?.details);
+    }
+    return parsed;
+  }
+}

@@ -1,0 +1,74 @@
+// The HTTP SDK against the real API server and a worker: a pipeline with only a token deploys,
+// waits through the API's long poll, hears why a release failed, and is refused what the API
+// refuses — with the request audited under the token's name.
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startApiServer, type ApiServer } from '../../src/api/listen.js';
+import { ReleaseFailedError } from '../../src/client/deployer-client.js';
+import { ApiRequestError, HttpDeployerClient } from '../../src/client/http-deployer-client.js';
+import { InvalidRequestError } from '../../src/domain/request-rules.js';
+import { WorkflowHarness } from '../workflow/harness.js';
+import { auditRows, call, registerTestEnvironment, setUpApiTest, type ApiTest } from './support.js';
+
+describe('HttpDeployerClient', () => {
+  let harness: WorkflowHarness;
+  let test: ApiTest;
+  let server: ApiServer;
+  let deployer: HttpDeployerClient;
+  let url: string;
+
+  beforeAll(async () => {
+    harness = await WorkflowHarness.create({ policy: { minIntervalMs: 50, driftIntervalMs: 60_000, autoRollback: false }, failingImages: ['web:broken'] });
+    await harness.startWorker();
+    test = await setUpApiTest('httpsdk', { temporalClient: harness.client, taskQueue: harness.taskQueue });
+    await registerTestEnvironment(test, test.project, 'prod');
+    server = await startApiServer({ app: test.app, port: 0, host: '127.0.0.1' });
+    url = `http://127.0.0.1:${server.port}`;
+    deployer = new HttpDeployerClient({ url, token: test.tokens.promoter });
+  });
+  afterAll(async () => {
+    await server?.close();
+    await harness?.close();
+    await test?.close();
+  });
+
+  const key = () => ({ project: test.project, environment: 'prod' });
+
+  it('deploys through the API and waits for the release by long poll, audited under the token', async () => {
+    const { requestId, workflowId } = await deployer.deploy({ ...key(), imageRef: 'registry.example/web:1', requestedBy: 'ci', reason: 'build 1' });
+    expect(workflowId).toBe(`deploy/${test.project}/prod`);
+    const progress: string[] = [];
+    const release = await deployer.waitForRelease(key(), requestId, { timeoutMs: 60_000, onProgress: (p) => progress.push(p.summary) });
+    expect(release).toMatchObject({ seq: 1, imageRef: 'registry.example/web:1', status: 'healthy', opsSha: 'sha-1' });
+    const [audit] = await auditRows(test, { requestId });
+    expect(audit).toMatchObject({ action: 'deployment.update', actor: `${test.prefix}-promoter`, outcome: 'accepted' });
+
+    // The long poll answers at once for a request that has its outcome, and holds for one that does not.
+    const answered = await call(test.app, 'GET', `/api/projects/${test.project}/deployments/prod/requests/${requestId}?wait_s=30`, { token: test.tokens.reader });
+    expect(answered.body).toMatchObject({ request_id: requestId, outcome: 'healthy', final: true, release: { image_ref: 'registry.example/web:1' }, workflow_status: 'RUNNING' });
+    const startedAt = Date.now();
+    const unknown = await call(test.app, 'GET', `/api/projects/${test.project}/deployments/prod/requests/not-sent-yet?wait_s=1`, { token: test.tokens.reader });
+    expect(unknown.body).toMatchObject({ outcome: 'unknown', final: false });
+    expect(Date.now() - startedAt).toBeGreaterThanOrEqual(1_000);
+  });
+
+  it('rejects with the reason when the release fails, and with the API\'s answer when it refuses', async () => {
+    const { requestId } = await deployer.deploy({ ...key(), imageRef: 'web:broken', requestedBy: 'ci' });
+    const failure = await deployer.waitForRelease(key(), requestId, { timeoutMs: 60_000 }).catch((error: unknown) => error);
+    expect(failure).toBeInstanceOf(ReleaseFailedError);
+    expect(failure).toMatchObject({ outcome: 'failed', reason: expect.stringContaining('ProgressDeadlineExceeded'), release: { imageRef: 'web:broken', status: 'failed' } });
+
+    const reader = new HttpDeployerClient({ url, token: test.tokens.reader });
+    await expect(reader.stop({ ...key(), requestedBy: 'ci' })).rejects.toMatchObject({ name: 'ApiRequestError', status: 403 });
+    const missing = await deployer.deploy({ project: test.project, environment: 'nowhere', imageRef: 'web:1', requestedBy: 'ci' }).catch((error: unknown) => error);
+    expect(missing).toBeInstanceOf(ApiRequestError);
+    expect(missing).toMatchObject({ status: 404 });
+  });
+
+  it('checks a request by the rules every door applies before sending it', async () => {
+    const before = (await auditRows(test)).length;
+    const refused = await deployer.deploy({ ...key(), imageRef: 'NGINX:1', requestedBy: 'ci', reason: 'two\nlines' }).catch((error: unknown) => error);
+    expect(refused).toBeInstanceOf(InvalidRequestError);
+    expect((refused as InvalidRequestError).problems.map((p) => p.field)).toEqual(['imageRef', 'reason']);
+    expect((await auditRows(test)).length).toBe(before);
+  });
+});
