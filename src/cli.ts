@@ -49,7 +49,8 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
     }
     // The SDK refused the request by the rules the API applies too: name the options at fault.
     if (error instanceof InvalidRequestError) {
-      io.err(`deployer: ${error.problems.map((p) => `${optionOf[p.field] ?? p.field} ${p.message}`).join('; ')}\nusage: deployer ${command.usage}`);
+      const option = (field: string) => optionOf[field] ?? (field.startsWith('valuesOverride.') ? `--values${field.slice('valuesOverride'.length)}` : field);
+      io.err(`deployer: ${error.problems.map((p) => `${option(p.field)} ${p.message}`).join('; ')}\nusage: deployer ${command.usage}`);
       return 2;
     }
     io.err(`deployer: ${(error as Error).message}`);

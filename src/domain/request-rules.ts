@@ -52,8 +52,12 @@ export function requestProblems(request: EnvironmentRequest): RequestProblem[] {
     if (problem) problems.push({ field: 'imageRef', message: `${JSON.stringify(request.imageRef)} ${problem}` });
   }
   if (request.valuesOverride !== undefined) {
+    // "valuesOverride.a.b: nested deeper than 32 levels": the path inside the values is the field.
     const problem = jsonBoundsProblem(request.valuesOverride, 'valuesOverride', valuesBounds);
-    if (problem) problems.push({ field: 'valuesOverride', message: problem });
+    if (problem) {
+      const at = problem.indexOf(': ');
+      problems.push(at === -1 ? { field: 'valuesOverride', message: problem } : { field: problem.slice(0, at), message: problem.slice(at + 2) });
+    }
   }
   for (const field of ['reason', 'requestedBy'] as const) {
     const problem = request[field] === undefined ? undefined : textProblem(request[field]);

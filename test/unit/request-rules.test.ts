@@ -24,8 +24,8 @@ describe('requestProblems', () => {
     let deep: Record<string, unknown> = { leaf: 1 };
     for (let i = 0; i < 40; i++) deep = { a: deep };
     const problems = requestProblems({ project: 'Shop', environment: 'prod.', reason: 'a\nb', requestedBy: 'x'.repeat(501), requestId: '-x', valuesOverride: deep });
-    expect(problems.map((p) => p.field)).toEqual(['project', 'environment', 'valuesOverride', 'reason', 'requestedBy', 'requestId']);
-    expect(problems.find((p) => p.field === 'valuesOverride')!.message).toMatch(/nested deeper than 32 levels/);
+    expect(problems.map((p) => p.field.split('.')[0])).toEqual(['project', 'environment', 'valuesOverride', 'reason', 'requestedBy', 'requestId']);
+    expect(problems[2]).toEqual({ field: `valuesOverride${'.a'.repeat(32)}`, message: 'nested deeper than 32 levels' });
   });
 
   it('throws one InvalidRequestError listing them', () => {
