@@ -4,7 +4,7 @@ import type { RecordedState, RecordedStateQuery } from '../src/domain/recorded-s
 import type { WatchManagedObjectsInput, WatchManagedObjectsResult } from './cluster-watch.js';
 import type { Impersonation } from '../src/domain/tenancy.js';
 import type { ApplyInput, EnvironmentConfig, ReleaseSource, RenderInput, SyncOpsRepoInput } from '../src/domain/release-steps.js';
-import type { ChangeAction, EnvironmentPolicy, EnvironmentRef, ObjectRef, OpsRepoSource, RolloutProgress } from '../src/domain/vocabulary.js';
+import type { ChangeAction, EnvironmentRef, ObjectRef, RolloutProgress } from '../src/domain/vocabulary.js';
 
 export type { Impersonation } from '../src/domain/tenancy.js';
 export { defaultPolicy } from '../src/domain/vocabulary.js';

@@ -15,8 +15,8 @@ import { deploymentDetail, deploymentList, historyPage, historyQuery, requestOut
 import { DeployerClient, isFinal, requestIn } from '../../client/deployer-client.js';
 
 const DETAIL_HISTORY_ROWS = 20;
-/** How often a waiting request is looked at again: one state query, answered by the worker's cache. */
-const REQUEST_POLL_MS = 250;
+/** How often a waiting request is looked at again (a describe and a state query), as the SDK does: a minute of waiting costs 120 of each. */
+const REQUEST_POLL_MS = 500;
 
 export function deploymentReadRoutes(deps: ResolvedApiDeps, guards: Guards) {
   const router = createRouter();
