@@ -92,6 +92,10 @@ const catalogue: BadInput[] = [
   { name: 'empty ops repo update', method: 'PATCH', path: '/api/admin/ops-repos/OPSREPO', request: { json: {} }, status: 400, field: 'body' },
   { name: 'ops repo id that is not a number', method: 'PATCH', path: '/api/admin/ops-repos/abc', request: { json: { branch: 'main' } }, status: 400, field: 'id' },
   { name: 'sync of an unknown ops repo', method: 'POST', path: '/api/admin/ops-repos/999999999/sync', status: 404, field: '999999999' },
+  { name: 'request id with spaces in the long poll', method: 'GET', path: '/deployments/target/requests/not%20an%20id', status: 400, field: 'request_id' },
+  { name: 'request id walking up the path', method: 'GET', path: '/deployments/target/requests/..%2F..%2Fmetrics', status: 400, field: 'request_id' },
+  { name: 'long poll past its 60 s bound', method: 'GET', path: '/deployments/target/requests/build-1?wait_s=3600', status: 400, field: 'wait_s' },
+  { name: 'negative long poll', method: 'GET', path: '/deployments/target/requests/build-1?wait_s=-1', status: 400, field: 'wait_s' },
 ];
 
 describe('bad inputs', () => {
