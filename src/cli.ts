@@ -3,6 +3,7 @@ import { UsageError } from './cli/args.js';
 import { InvalidRequestError } from './domain/request-rules.js';
 import { cancelCommand, deployCommand, historyCommand, rollbackCommand, statusCommand, stopCommand, type CliIo } from './cli/deploy-commands.js';
 import { adminCommands } from './cli/admin-commands.js';
+import { loginCommand } from './cli/login-command.js';
 
 type Command = (args: string[], io: CliIo) => Promise<number>;
 
@@ -13,6 +14,7 @@ export const commands: Record<string, { run: Command; usage: string }> = {
   cancel: { run: cancelCommand, usage: 'cancel --project P --env E' },
   status: { run: statusCommand, usage: 'status --project P --env E [--json]' },
   history: { run: historyCommand, usage: 'history --project P --env E [--json]' },
+  login: { run: loginCommand, usage: 'login --url URL --token TOKEN   (or DEPLOYER_URL, DEPLOYER_TOKEN)' },
   ...adminCommands,
 };
 

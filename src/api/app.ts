@@ -8,6 +8,7 @@ import { createGuards } from './middleware/guards.js';
 import { createRouter } from './router.js';
 import { deploymentActionRoutes } from './routes/deployment-actions.js';
 import { deploymentReadRoutes } from './routes/deployment-reads.js';
+import { whoamiRoutes } from './routes/whoami.js';
 import { docsRoutes } from './routes/docs.js';
 import { environmentRoutes } from './routes/environments.js';
 import { gitWebhookRoutes } from './routes/git-webhooks.js';
@@ -31,6 +32,7 @@ export function createApp(input: ApiDeps): OpenAPIHono<AppEnv> {
 
   app.route('/', healthRoutes(deps));
   app.route('/', metricsRoutes(deps));
+  app.route('/api', whoamiRoutes(deps));
   app.route('/api/projects', deploymentReadRoutes(deps, guards));
   app.route('/api/projects', deploymentActionRoutes(deps, guards));
   app.route('/api/projects', environmentRoutes(deps, guards));

@@ -1,6 +1,10 @@
-// deploy, rollback, stop, cancel, status, history: requests to an environment's workflow through
-// the SDK, with live progress and an exit code that says how the request ended.
-import { DeployerClient, ReleaseFailedError } from '../client/deployer-client.js';
+// deploy, rollback, stop, cancel, status, history: requests to an environment's workflow, with live
+// progress and an exit code that says how the request ended. After `deployer login` (or with
+// DEPLOYER_URL and DEPLOYER_TOKEN) they go through the HTTP API with that token, its checks and
+// scopes, audited under the token's name; otherwise straight to Temporal.
+import { DeployerClient, ReleaseFailedError, type Deployer, type ReleaseSummary } from '../client/deployer-client.js';
+import { HttpDeployerClient } from '../client/http-deployer-client.js';
+import { loadCredentials } from './credentials.js';
 import { loadTemporalConfig } from '../config.js';
 import type { EnvironmentRef } from '../domain/vocabulary.js';
 import type { EnvironmentState, Release } from '../../workflows/state.js';
@@ -21,8 +25,18 @@ export interface CliIo {
 const target = { project: { type: 'string' }, env: { type: 'string' } } as const;
 const request = { reason: { type: 'string' }, 'request-id': { type: 'string' }, wait: { type: 'boolean' }, timeout: { type: 'string' } } as const;
 
-async function connect(io: CliIo): Promise<DeployerClient> {
-  return DeployerClient.connect(loadTemporalConfig(io.env));
+type Door = { api: HttpDeployerClient; temporal?: undefined } | { temporal: DeployerClient; api?: undefined };
+
+/** The API when logged in, else Temporal. */
+async function open(io: CliIo): Promise<Door> {
+  const credentials = await loadCredentials(io.env);
+  if (credentials) return { api: new HttpDeployerClient(credentials) };
+  return { temporal: await DeployerClient.connect(loadTemporalConfig(io.env)) };
+}
+
+async function connect(io: CliIo): Promise<Deployer> {
+  const door = await open(io);
+  return door.api ?? door.temporal;
 }
 
 function keyOf(values: Record<string, unknown>): EnvironmentRef {
@@ -37,29 +51,29 @@ function who(io: CliIo): string {
   return io.env.DEPLOYER_USER ?? io.env.USER ?? 'cli';
 }
 
-function describeRelease(release: Release): string {
+function describeRelease(release: ReleaseSummary): string {
   return `#${release.seq} ${release.imageRef} (${release.status}${release.opsSha ? `, ops ${release.opsSha.slice(0, 12)}` : ''})`;
 }
 
 /** Follows the request when --wait is given: 0 when healthy (or stopped), 1 otherwise. */
-async function finish(io: CliIo, client: DeployerClient, key: EnvironmentRef, requestId: string, values: Record<string, unknown>): Promise<number> {
+async function finish(io: CliIo, client: Deployer, key: EnvironmentRef, requestId: string, values: Record<string, unknown>): Promise<number> {
   io.out(`accepted: request ${requestId} for ${key.project}/${key.environment}`);
   if (!values.wait) return 0;
   const timeoutSeconds = integer(values, 'timeout') ?? 600;
   try {
-    const { request, release } = await client.waitForRequest(key, requestId, {
+    const { outcome, detail, release } = await client.waitForOutcome(key, requestId, {
       timeoutMs: timeoutSeconds * 1000,
       onProgress: (progress) => io.out(`  ${progress.summary}`),
     });
-    if (request.outcome === 'healthy' && release) {
+    if (outcome === 'healthy' && release) {
       io.out(`healthy: ${describeRelease(release)}`);
       return 0;
     }
-    if (request.outcome === 'stopped') {
+    if (outcome === 'stopped') {
       io.out(`stopped: ${key.project}/${key.environment} is scaled to zero`);
       return 0;
     }
-    io.err(`${request.outcome}: ${request.detail ?? release?.error ?? 'no reason given'}`);
+    io.err(`${outcome}: ${detail ?? release?.error ?? 'no reason given'}`);
     return 1;
   } catch (error) {
     io.err(error instanceof ReleaseFailedError ? error.message : `error: ${(error as Error).message}`);
@@ -130,23 +144,41 @@ function formatState(state: EnvironmentState, waitingOn?: string): string[] {
   ];
 }
 
+/** What the workflow is and says, through whichever door the command line uses. */
+async function liveState(door: Door, key: EnvironmentRef): Promise<{ live?: { running: boolean; status: string; wedged?: string; waitingOn?: string }; state?: EnvironmentState }> {
+  if (door.temporal) {
+    const live = await door.temporal.workflowStatus(key);
+    // A wedged workflow answers no query: say why before asking it anything.
+    return { live, state: live?.wedged ? undefined : await door.temporal.state(key) };
+  }
+  const workflow = await door.api.liveWorkflow(key);
+  if (!workflow) return {};
+  const running = workflow.status === 'RUNNING';
+  return {
+    live: { running, status: workflow.status, waitingOn: workflow.waiting_on ?? undefined, wedged: running && !workflow.state ? (workflow.state_error ?? undefined) : undefined },
+    state: (workflow.state ?? undefined) as EnvironmentState | undefined,
+  };
+}
+
+async function closeDoor(door: Door): Promise<void> {
+  await (door.api ?? door.temporal).close();
+}
+
 export async function statusCommand(args: string[], io: CliIo): Promise<number> {
   const values = parse(args, { ...target, json: { type: 'boolean' } });
   const key = keyOf(values);
-  const client = await connect(io);
+  const door = await open(io);
   try {
-    // A wedged workflow answers no query: say why before asking it anything.
-    const live = await client.workflowStatus(key);
+    const { live, state } = await liveState(door, key);
     if (live?.wedged) {
       io.err(`${key.project}/${key.environment}: ${live.wedged}`);
       return 1;
     }
-    const state = await client.state(key);
+    const ended = live !== undefined && !live.running;
     if (!state) {
-      io.err(`${key.project}/${key.environment} has received no request yet`);
+      io.err(ended ? `${key.project}/${key.environment}: the workflow is ${live.status.toLowerCase()}, not running; the next request starts a new run` : `${key.project}/${key.environment} has received no request yet`);
       return 1;
     }
-    const ended = live !== undefined && !live.running;
     if (values.json) io.out(JSON.stringify({ ...state, workflowStatus: live?.status ?? null, waitingOn: live?.waitingOn ?? null }, null, 2));
     else {
       if (ended) io.out(`${key.project}/${key.environment}: the workflow is ${live.status.toLowerCase()}, not running — below is its last state, not the present; the next request starts a new run`);
@@ -154,20 +186,20 @@ export async function statusCommand(args: string[], io: CliIo): Promise<number> 
     }
     return ended ? 1 : 0;
   } finally {
-    await client.close();
+    await closeDoor(door);
   }
 }
 
 export async function historyCommand(args: string[], io: CliIo): Promise<number> {
   const values = parse(args, { ...target, json: { type: 'boolean' } });
   const key = keyOf(values);
-  const client = await connect(io);
+  const door = await open(io);
   try {
-    const releases = await client.history(key);
+    const releases = (await liveState(door, key)).state?.releases ?? [];
     if (values.json) io.out(JSON.stringify(releases, null, 2));
     else for (const r of releases) io.out(`${new Date(r.startedAt).toISOString()}  ${r.action.padEnd(13)} ${describeRelease(r)}${r.error ? `  — ${r.error}` : ''}`);
     return 0;
   } finally {
-    await client.close();
+    await closeDoor(door);
   }
 }

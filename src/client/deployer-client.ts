@@ -94,8 +94,17 @@ export interface Deployer {
   rollback(options: RollbackOptions): Promise<Accepted>;
   stop(options: RequestOptions): Promise<Accepted>;
   cancel(options: RequestOptions): Promise<Accepted>;
+  /** Where request `requestId` ended (healthy, failed, stopped, superseded, …), whatever it was. */
+  waitForOutcome(key: EnvironmentRef, requestId: string, options?: WaitOptions): Promise<RequestOutcome>;
   waitForRelease(key: EnvironmentRef, requestId: string, options?: WaitOptions): Promise<ReleaseSummary>;
   close(): Promise<void>;
+}
+
+/** How a request ended: its outcome, why, and the release it made, if any. */
+export interface RequestOutcome {
+  outcome: string;
+  detail?: string;
+  release?: ReleaseSummary;
 }
 
 /** The request ended without a healthy release: `outcome` and `reason` say why. */
@@ -302,6 +311,11 @@ export class DeployerClient implements Deployer {
       }
       await new Promise((resolve) => setTimeout(resolve, pollIntervalMs));
     }
+  }
+
+  async waitForOutcome(key: EnvironmentRef, requestId: string, options: WaitOptions = {}): Promise<RequestOutcome> {
+    const { request, release } = await this.waitForRequest(key, requestId, options);
+    return { outcome: request.outcome, detail: request.detail, release };
   }
 
   /**

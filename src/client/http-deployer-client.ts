@@ -15,6 +15,7 @@ import {
   type Deployer,
   type ReleaseSummary,
   type RequestOptions,
+  type RequestOutcome,
   type RollbackOptions,
   type WaitOptions,
 } from './deployer-client.js';
@@ -49,6 +50,14 @@ interface RequestOutcomeBody {
   waiting_for: string | null;
   step: string | null;
   workflow_status: string;
+}
+
+/** The `workflow` of GET …/deployments/{env}: its status and, when it answers, its state. */
+export interface LiveWorkflowBody {
+  status: string;
+  state: Record<string, unknown> | null;
+  state_error: string | null;
+  waiting_on?: string | null;
 }
 
 /** One long poll holds this long at most, so a proxy's idle timeout never cuts it. */
@@ -98,21 +107,41 @@ export class HttpDeployerClient implements Deployer {
     }
   }
 
+  async waitForOutcome(key: EnvironmentRef, requestId: string, options: WaitOptions = {}): Promise<RequestOutcome> {
+    const answer = await this.waitForRequest(key, requestId, options);
+    const release: ReleaseSummary | undefined = answer.release
+      ? { seq: answer.release.seq, imageRef: answer.release.image_ref, opsSha: answer.release.ops_sha ?? undefined, status: answer.release.status, error: answer.release.error ?? undefined }
+      : undefined;
+    const ended = answer.workflow_status !== 'RUNNING' && answer.outcome === 'unknown';
+    return {
+      outcome: ended ? 'failed' : answer.outcome,
+      detail:
+        answer.detail ??
+        release?.error ??
+        (answer.workflow_status !== 'RUNNING' ? `the environment's workflow is ${answer.workflow_status.toLowerCase()}, not running; send the request again to start a new run` : undefined),
+      release,
+    };
+  }
+
   /**
    * Resolves with the release once request `requestId` made it healthy; rejects with a
    * ReleaseFailedError when it failed, was cancelled, superseded or refused, or its workflow ended.
    */
   async waitForRelease(key: EnvironmentRef, requestId: string, options: WaitOptions = {}): Promise<ReleaseSummary> {
-    const answer = await this.waitForRequest(key, requestId, options);
-    const release: ReleaseSummary | undefined = answer.release
-      ? { seq: answer.release.seq, imageRef: answer.release.image_ref, opsSha: answer.release.ops_sha ?? undefined, status: answer.release.status, error: answer.release.error ?? undefined }
-      : undefined;
-    if (answer.outcome === 'healthy' && release) return release;
-    const reason =
-      answer.detail ??
-      release?.error ??
-      (answer.workflow_status !== 'RUNNING' ? `the environment's workflow is ${answer.workflow_status.toLowerCase()}, not running; send the request again to start a new run` : 'no reason given');
-    throw new ReleaseFailedError(requestId, answer.outcome === 'unknown' ? 'failed' : answer.outcome, reason, release);
+    const { outcome, detail, release } = await this.waitForOutcome(key, requestId, options);
+    if (outcome === 'healthy' && release) return release;
+    throw new ReleaseFailedError(requestId, outcome, detail ?? 'no reason given', release);
+  }
+
+  /** The token's own identity: name, scopes, project (GET /api/whoami). */
+  async whoami(): Promise<{ name: string; scopes: string[]; project: string | null }> {
+    return (await this.call('GET', '/api/whoami')) as { name: string; scopes: string[]; project: string | null };
+  }
+
+  /** The environment's workflow as the API sees it (GET …/deployments/{env}): null when it never ran. */
+  async liveWorkflow(key: EnvironmentRef): Promise<LiveWorkflowBody | null> {
+    checkRequest(key);
+    return ((await this.call('GET', this.path(key))) as { workflow: LiveWorkflowBody | null }).workflow;
   }
 
   async close(): Promise<void> {

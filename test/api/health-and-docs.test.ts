@@ -78,7 +78,7 @@ describe('health, readiness and documentation', () => {
       .sort();
     const served = [...new Set(test.app.routes.filter((route) => route.method !== 'ALL').map((route) => `${route.method} ${route.path}`))].sort();
     expect(documented).toEqual(served);
-    expect(served).toHaveLength(24);
+    expect(served).toHaveLength(25);
     // The push webhook's signature is its authentication: no bearer token.
     expect(served).toContain('POST /api/hooks/git/:repo');
     expect(document.paths['/api/hooks/git/{repo}'].post.security).toBeUndefined();

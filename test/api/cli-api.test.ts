@@ -1,0 +1,85 @@
+// The command line through the HTTP API after `deployer login`: the token is checked and stored
+// for its owner only, and deploy, status and history go through the API with it — its checks,
+// its scopes, and audit rows under the token's name.
+import { mkdtemp, readFile, stat } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startApiServer, type ApiServer } from '../../src/api/listen.js';
+import { runCli } from '../../src/cli.js';
+import { credentialsFile } from '../../src/cli/credentials.js';
+import { WorkflowHarness } from '../workflow/harness.js';
+import { auditRows, registerTestEnvironment, setUpApiTest, type ApiTest } from './support.js';
+
+describe('the command line through the API', () => {
+  let harness: WorkflowHarness;
+  let test: ApiTest;
+  let server: ApiServer;
+  let url: string;
+  let home: string;
+
+  beforeAll(async () => {
+    harness = await WorkflowHarness.create({ policy: { minIntervalMs: 50, driftIntervalMs: 60_000 } });
+    await harness.startWorker();
+    test = await setUpApiTest('cliapi', { temporalClient: harness.client, taskQueue: harness.taskQueue });
+    await registerTestEnvironment(test, test.project, 'prod');
+    server = await startApiServer({ app: test.app, port: 0, host: '127.0.0.1' });
+    url = `http://127.0.0.1:${server.port}`;
+    home = await mkdtemp(join(tmpdir(), 'deployer-cli-home-'));
+  });
+  afterAll(async () => {
+    await server?.close();
+    await harness?.close();
+    await test?.close();
+  });
+
+  // No Temporal address at all: whatever works here went through the API.
+  async function cli(env: Record<string, string>, ...args: string[]) {
+    const out: string[] = [];
+    const err: string[] = [];
+    const code = await runCli(args, { out: (l) => out.push(l), err: (l) => err.push(l), env: { XDG_CONFIG_HOME: home, TEMPORAL_ADDRESS: '127.0.0.1:9', ...env } });
+    return { code, out, err };
+  }
+
+  it('logs in only with a token the API accepts, and keeps it readable by its owner alone', async () => {
+    const refused = await cli({}, 'login', '--url', url, '--token', 'dpl_not-a-real-token');
+    expect(refused.code).toBe(1);
+    expect(refused.err.join('\n')).toContain('401');
+    await expect(stat(credentialsFile({ XDG_CONFIG_HOME: home }))).rejects.toMatchObject({ code: 'ENOENT' });
+
+    const done = await cli({ DEPLOYER_TOKEN: test.tokens.promoter }, 'login', '--url', url);
+    expect(done.code).toBe(0);
+    expect(done.out[0]).toMatch(new RegExp(`^logged in to ${url.replace(/\./g, '\\.')} as ${test.prefix}-promoter \\(deploy:promote, deploy:read\\)`));
+    const file = credentialsFile({ XDG_CONFIG_HOME: home });
+    expect((await stat(file)).mode & 0o777).toBe(0o600);
+    expect((await stat(join(home, 'deployer'))).mode & 0o777).toBe(0o700);
+    expect(JSON.parse(await readFile(file, 'utf8'))).toEqual({ url, token: test.tokens.promoter });
+  });
+
+  it('deploys, waits, shows status and history through the API, audited under the token', async () => {
+    const deploy = await cli({}, 'deploy', '--project', test.project, '--env', 'prod', '--image', 'registry.example/web:7', '--wait', '--reason', 'through the API');
+    expect(deploy.err).toEqual([]);
+    expect(deploy.code).toBe(0);
+    expect(deploy.out.at(-1)).toBe('healthy: #1 registry.example/web:7 (healthy, ops sha-1)');
+    const requestId = /request (\S+) for/.exec(deploy.out[0]!)![1]!;
+    expect((await auditRows(test, { requestId }))[0]).toMatchObject({ actor: `${test.prefix}-promoter`, action: 'deployment.update' });
+
+    const status = await cli({}, 'status', '--project', test.project, '--env', 'prod');
+    expect(status).toMatchObject({ code: 0, out: expect.arrayContaining([`${test.project}/prod: healthy`]) });
+    const history = await cli({}, 'history', '--project', test.project, '--env', 'prod');
+    expect(history.code).toBe(0);
+    expect(history.out.join('\n')).toContain('registry.example/web:7 (healthy');
+  });
+
+  it('takes DEPLOYER_URL and DEPLOYER_TOKEN over the stored login, and meets the API\'s scopes and rules', async () => {
+    const reader = await cli({ DEPLOYER_URL: url, DEPLOYER_TOKEN: test.tokens.reader }, 'stop', '--project', test.project, '--env', 'prod');
+    expect(reader.code).toBe(1);
+    expect(reader.err.join('\n')).toContain('403');
+    const bad = await cli({}, 'deploy', '--project', test.project, '--env', 'prod', '--image', 'NGINX:1');
+    expect(bad.code).toBe(2);
+    expect(bad.err[0]).toContain('--image "NGINX:1"');
+    const unknown = await cli({}, 'deploy', '--project', test.project, '--env', 'nowhere', '--image', 'web:1');
+    expect(unknown.code).toBe(1);
+    expect(unknown.err.join('\n')).toContain('404');
+  });
+});
