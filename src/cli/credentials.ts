@@ -24,8 +24,13 @@ export async function loadCredentials(env: NodeJS.ProcessEnv): Promise<Credentia
     if ((error as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
     throw error;
   }
-  const parsed = JSON.parse(text) as Partial<Credentials>;
-  if (typeof parsed.url !== 'string' || typeof parsed.token !== 'string') {
+  let parsed: Partial<Credentials> | null = null;
+  try {
+    parsed = JSON.parse(text) as Partial<Credentials> | null;
+  } catch {
+    // reported below, with what to do
+  }
+  if (typeof parsed?.url !== 'string' || typeof parsed.token !== 'string') {
     throw new Error(`${credentialsFile(env)} holds no url and token: run \`deployer login --url URL --token TOKEN\` again`);
   }
   return { url: parsed.url, token: parsed.token };

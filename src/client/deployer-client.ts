@@ -101,10 +101,16 @@ export interface Deployer {
 }
 
 /** How a request ended: its outcome, why, and the release it made, if any. */
-export interface RequestOutcome {
+export interface RequestOutcome<R extends ReleaseSummary = ReleaseSummary> {
   outcome: string;
   detail?: string;
-  release?: ReleaseSummary;
+  release?: R;
+}
+
+/** The healthy release a request ended with, or a ReleaseFailedError saying why there is none: waitForRelease of both clients. */
+export function healthyRelease<R extends ReleaseSummary>(requestId: string, { outcome, detail, release }: RequestOutcome<R>): R {
+  if (outcome === 'healthy' && release) return release;
+  throw new ReleaseFailedError(requestId, outcome, detail ?? release?.error ?? 'no reason given', release);
 }
 
 /** The request ended without a healthy release: `outcome` and `reason` say why. */
@@ -313,7 +319,7 @@ export class DeployerClient implements Deployer {
     }
   }
 
-  async waitForOutcome(key: EnvironmentRef, requestId: string, options: WaitOptions = {}): Promise<RequestOutcome> {
+  async waitForOutcome(key: EnvironmentRef, requestId: string, options: WaitOptions = {}): Promise<RequestOutcome<Release>> {
     const { request, release } = await this.waitForRequest(key, requestId, options);
     return { outcome: request.outcome, detail: request.detail, release };
   }
@@ -324,9 +330,7 @@ export class DeployerClient implements Deployer {
    * request or was refused.
    */
   async waitForRelease(key: EnvironmentRef, requestId: string, options: WaitOptions = {}): Promise<Release> {
-    const { request, release } = await this.waitForRequest(key, requestId, options);
-    if (request.outcome === 'healthy' && release) return release;
-    throw new ReleaseFailedError(requestId, request.outcome, request.detail ?? release?.error ?? 'no reason given', release);
+    return healthyRelease(requestId, await this.waitForOutcome(key, requestId, options));
   }
 
   /** Sends a request again while Temporal is unreachable; the same request id makes a duplicate harmless. */

@@ -9,7 +9,7 @@ import { randomUUID } from 'node:crypto';
 import { checkRequest } from '../domain/request-rules.js';
 import type { EnvironmentRef } from '../domain/vocabulary.js';
 import {
-  ReleaseFailedError,
+  healthyRelease,
   type Accepted,
   type DeployOptions,
   type Deployer,
@@ -128,9 +128,7 @@ export class HttpDeployerClient implements Deployer {
    * ReleaseFailedError when it failed, was cancelled, superseded or refused, or its workflow ended.
    */
   async waitForRelease(key: EnvironmentRef, requestId: string, options: WaitOptions = {}): Promise<ReleaseSummary> {
-    const { outcome, detail, release } = await this.waitForOutcome(key, requestId, options);
-    if (outcome === 'healthy' && release) return release;
-    throw new ReleaseFailedError(requestId, outcome, detail ?? 'no reason given', release);
+    return healthyRelease(requestId, await this.waitForOutcome(key, requestId, options));
   }
 
   /** The token's own identity: name, scopes, project (GET /api/whoami). */

@@ -1,7 +1,7 @@
 // The command line through the HTTP API after `deployer login`: the token is checked and stored
 // for its owner only, and deploy, status and history go through the API with it — its checks,
 // its scopes, and audit rows under the token's name.
-import { mkdtemp, readFile, stat } from 'node:fs/promises';
+import { mkdir, mkdtemp, readFile, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -81,5 +81,13 @@ describe('the command line through the API', () => {
     const unknown = await cli({}, 'deploy', '--project', test.project, '--env', 'nowhere', '--image', 'web:1');
     expect(unknown.code).toBe(1);
     expect(unknown.err.join('\n')).toContain('404');
+
+    // A damaged credentials file is named, with what to do; nothing is sent anywhere.
+    const damaged = await mkdtemp(join(tmpdir(), 'deployer-cli-damaged-'));
+    await mkdir(join(damaged, 'deployer'), { recursive: true });
+    await writeFile(join(damaged, 'deployer', 'credentials.json'), '{"url": ');
+    const broken = await cli({ XDG_CONFIG_HOME: damaged }, 'status', '--project', test.project, '--env', 'prod');
+    expect(broken.code).toBe(1);
+    expect(broken.err[0]).toBe(`deployer: ${join(damaged, 'deployer', 'credentials.json')} holds no url and token: run \`deployer login --url URL --token TOKEN\` again`);
   });
 });
