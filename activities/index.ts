@@ -9,6 +9,7 @@ import { createEnvironmentActivities } from './environment.js';
 import { createHealthActivities } from './health.js';
 import { createOpsRepoActivities } from './ops-repo.js';
 import { createOpsRepoPollActivities } from './ops-repo-poll.js';
+import { createPrepareReleaseActivities } from './prepare-release.js';
 import { createRecordActivities } from './record.js';
 import { createRecordedStateActivities } from './recorded-state.js';
 import { createRenderActivities } from './render.js';
@@ -42,12 +43,14 @@ export function createActivities(deps: ActivityDeps): DeployerActivities & Clust
     ...createApplyActivities(deps),
     ...createScaleActivities(deps),
   };
+  const records = createRecordActivities(deps);
   return {
     ...steps,
     ...createDriftCheckActivities(steps),
+    ...createPrepareReleaseActivities({ ...steps, ...records }),
     ...createOpsRepoPollActivities(deps),
     ...createHealthActivities(deps),
-    ...createRecordActivities(deps),
+    ...records,
     ...createRecordedStateActivities(deps),
     ...createClusterWatchActivities(deps),
   };

@@ -47,12 +47,20 @@ async function kubectlVersion(): Promise<string> {
  * kubectl reads JSON exactly, where the stored YAML (1.1, with its directive) could be misread.
  */
 async function renderedObjects(fleet: Fleet, environment: string): Promise<string> {
-  const { rows } = await fleet.pool.query<{ yaml: string }>(
-    `SELECT m.yaml FROM deployments d JOIN rendered_manifests m ON m.sha256 = d.manifest_hash WHERE d.project = $1 AND d.environment = $2`,
-    [fleet.project, environment],
-  );
-  if (!rows[0]) throw new Error(`no rendered manifest recorded for ${environment}`);
-  const items = YAML.parseAllDocuments(rows[0].yaml, kubeParseOptions)
+  // The environment's state row is written just after the release's healthy history row, which is
+  // what the fleet's deploy waited for: give it a moment to land.
+  const deadline = Date.now() + 10_000;
+  let yaml: string | undefined;
+  while (yaml === undefined) {
+    const { rows } = await fleet.pool.query<{ yaml: string }>(
+      `SELECT m.yaml FROM deployments d JOIN rendered_manifests m ON m.sha256 = d.manifest_hash WHERE d.project = $1 AND d.environment = $2`,
+      [fleet.project, environment],
+    );
+    yaml = rows[0]?.yaml;
+    if (yaml === undefined && Date.now() > deadline) throw new Error(`no rendered manifest recorded for ${environment} within 10 s of its healthy release`);
+    if (yaml === undefined) await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+  const items = YAML.parseAllDocuments(yaml, kubeParseOptions)
     .map((document) => document.toJS() as unknown)
     .filter((object) => object !== null);
   return JSON.stringify({ apiVersion: 'v1', kind: 'List', items }, null, 2);

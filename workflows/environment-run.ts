@@ -2,7 +2,7 @@
 // flight, a stop or cancel that interrupts it, and what it last showed in the Temporal UI. The
 // handlers, the loop and the passes share it; the rules they apply live in decide.ts.
 import { ApplicationFailure, patched, setCurrentDetails, upsertSearchAttributes, workflowInfo, type CancellationScope } from '@temporalio/workflow';
-import type { EnvironmentConfig, HistoryRecord } from '../activities/types.js';
+import type { EnvironmentConfig, HistoryRecord, ReachedCommit } from '../activities/types.js';
 import type { EnvironmentRef } from '../src/domain/vocabulary.js';
 import { interruptible, isUnregistered, logRequest } from './decide.js';
 import { currentDetailsMarkdown, describeState } from './display.js';
@@ -137,11 +137,21 @@ export function errorMessage(error: unknown): string {
   return (cause?.message ?? (error as Error).message ?? String(error)).slice(0, 2000);
 }
 
+/** The activity's own failure (ActivityFailure wraps it), when it raised one. */
+function activityFailure(error: unknown): ApplicationFailure | undefined {
+  const cause = (error as { cause?: unknown }).cause ?? error;
+  return cause instanceof ApplicationFailure ? cause : undefined;
+}
+
 /** The error type the activity raised (TemplateError, RolloutFailed, …), when it said one. */
 export function errorType(error: unknown): string | undefined {
   if (error === undefined) return undefined;
-  const cause = (error as { cause?: unknown }).cause ?? error;
-  return cause instanceof ApplicationFailure ? (cause.type ?? undefined) : undefined;
+  return activityFailure(error)?.type ?? undefined;
+}
+
+/** The ops commit a failed release got to, when its activity said (prepareRelease, after its sync). */
+export function reachedCommit(error: unknown): ReachedCommit | undefined {
+  return activityFailure(error)?.details?.find((detail): detail is ReachedCommit => typeof (detail as ReachedCommit | null)?.opsSha === 'string');
 }
 
 /** The wait for health ended because stop or cancel asked it to. */

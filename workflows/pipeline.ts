@@ -1,7 +1,10 @@
 // The one release pipeline: sync the ops repo → render → apply → (resume) → wait healthy. It serves
 // deploys and rollbacks (a rollback is pinned to the ops commit it ran with) and drift passes (in
 // the background, applying only what drifted); each caller loads the environment before and
-// records the outcome after, in its own words.
+// records the outcome after, in its own words. A release runs load, sync and render as one
+// activity (prepareRelease) and joins at applyAndRollOut; a drift pass runs up to its apply as
+// one activity (checkDrift) and joins at awaitRollout. runPipeline, a step per activity, is what
+// runs that started before those activities replay.
 import { CancellationScope, isCancellation } from '@temporalio/workflow';
 import type { ApplyResult, EnvironmentConfig, ObjectRef, RenderResult } from '../activities/types.js';
 import { applyInput, renderInput, syncInput, type PassKind } from '../src/domain/release-steps.js';
@@ -28,7 +31,8 @@ export interface PipelineResult extends Applied {
 }
 
 /**
- * Runs `release` through the pipeline, one activity a step. `progress` hears the ops commit once
+ * Runs `release` through the pipeline, one activity a step (a release of a run that started
+ * before its first steps became one activity; drift passes of such runs). `progress` hears the ops commit once
  * synced and the manifest once rendered, so a release that fails later still records what it got to.
  */
 export async function runPipeline(
@@ -52,6 +56,13 @@ export async function runPipeline(
     renderManifests(drift ? `drift: render ${config.manifestPath}` : `render ${config.manifestPath} for ${release.imageRef}`, renderInput(config, release, sha), queue),
   );
   progress({ manifestHash: rendered.manifestHash });
+  return applyAndRollOut(run, config, release, pass, sha, rendered);
+}
+
+/** The pipeline from the apply on: apply what `sha` rendered, resume a stopped environment, wait for the rollout. */
+export async function applyAndRollOut(run: EnvironmentRun, config: EnvironmentConfig, release: Release, pass: Pass, sha: string, rendered: RenderResult): Promise<PipelineResult> {
+  const drift = pass.kind === 'drift';
+  const queue = drift ? pass.queue : {};
   const applied = await run.step('apply', () =>
     applyManifests(`${drift ? 'drift: re-apply' : 'apply'} ${rendered.objects.length} objects to ns ${config.namespace}`, applyInput(pass.kind, config, rendered.manifestHash), queue),
   );

@@ -4,10 +4,11 @@
 import { log, patched } from '@temporalio/workflow';
 import type { HistoryAction, HistoryRecord, HistoryStatus } from '../activities/types.js';
 import { recordRelease, releaseOutcome, type ReleasePlan } from './decide.js';
-import { CancelledByRequest, errorMessage, type EnvironmentRun } from './environment-run.js';
+import { CancelledByRequest, errorMessage, reachedCommit, type EnvironmentRun } from './environment-run.js';
 import type { RequestMeta } from './messages.js';
-import { runPipeline } from './pipeline.js';
+import { applyAndRollOut, runPipeline } from './pipeline.js';
 import type { Release } from './state.js';
+import { prepareRelease } from './steps.js';
 
 export async function runRelease(run: EnvironmentRun, plan: ReleasePlan, meta: RequestMeta): Promise<Release> {
   const now = Date.now();
@@ -26,28 +27,45 @@ export async function runRelease(run: EnvironmentRun, plan: ReleasePlan, meta: R
   const key = run.historyKey();
   // Releases of workflows that started before the bookkeeping ran locally keep their commands on replay.
   const local = patched('release-records-as-local-activities');
-  const history = (status: HistoryStatus, extra: Partial<HistoryRecord> = {}) =>
-    run.recordHistory(
-      {
-        idempotencyKey: key,
-        action: plan.action as HistoryAction,
-        status,
-        imageRef: release.imageRef,
-        sha: release.opsSha,
-        manifestHash: release.manifestHash,
-        valuesOverride: release.valuesOverride,
-        requestId: meta.requestId,
-        requestedBy: meta.requestedBy,
-        reason: meta.reason,
-        startedAt: new Date(release.startedAt).toISOString(),
-        ...extra,
-      },
-      { local },
-    );
+  const row = (status: HistoryStatus, extra: Partial<HistoryRecord> = {}) => ({
+    idempotencyKey: key,
+    action: plan.action as HistoryAction,
+    status,
+    imageRef: release.imageRef,
+    sha: release.opsSha,
+    manifestHash: release.manifestHash,
+    valuesOverride: release.valuesOverride,
+    requestId: meta.requestId,
+    requestedBy: meta.requestedBy,
+    reason: meta.reason,
+    startedAt: new Date(release.startedAt).toISOString(),
+    ...extra,
+  });
+  const history = (status: HistoryStatus, extra: Partial<HistoryRecord> = {}) => run.recordHistory(row(status, extra), { local });
   try {
-    const config = await run.step('load', () => run.load());
-    await run.step('record', () => history('in-progress'));
-    await runPipeline(run, config, release, { kind: 'release' }, save);
+    // Releases of workflows that started before the first steps were one activity keep their
+    // commands on replay: load, the in-progress row, sync and render one by one.
+    if (patched('release-prepare-in-one-activity')) {
+      const prepared = await run.step('prepare', () =>
+        prepareRelease(`load ${run.ref.project}/${run.ref.environment}, sync its ops repo, render for ${release.imageRef}`, {
+          ref: run.ref,
+          release: { imageRef: release.imageRef, opsSha: release.opsSha, valuesOverride: release.valuesOverride, pinned: release.pinned },
+          started: { ...run.ref, ...row('in-progress') },
+        }).catch((error: unknown) => {
+          // A render that failed still records the commit it rendered.
+          const reached = reachedCommit(error);
+          if (reached) save({ opsSha: reached.opsSha });
+          throw error;
+        }),
+      );
+      run.update({ policy: prepared.config.policy });
+      save({ opsSha: prepared.sha, manifestHash: prepared.rendered.manifestHash });
+      await applyAndRollOut(run, prepared.config, release, { kind: 'release' }, prepared.sha, prepared.rendered);
+    } else {
+      const config = await run.step('load', () => run.load());
+      await run.step('record', () => history('in-progress'));
+      await runPipeline(run, config, release, { kind: 'release' }, save);
+    }
     save({ status: 'healthy', finishedAt: Date.now() });
     run.update({ current: release, status: 'healthy' });
   } catch (error) {

@@ -8,6 +8,8 @@ import * as k8s from '@kubernetes/client-node';
 import { Client, Connection } from '@temporalio/client';
 import { chmod, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { existsSync } from 'node:fs';
+import { execFile } from 'node:child_process';
+import { promisify } from 'node:util';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type pg from 'pg';
@@ -28,10 +30,14 @@ import { registerSampleEnvironment, type SampleEnvironment } from '../support/sa
 import { installQuietRuntime } from '../support/temporal-runtime.js';
 import { startWorkerChild, writeWorkflowBundle, type WorkerChild } from '../support/worker-child.js';
 
+const execFileAsync = promisify(execFile);
+
 /** Holds one step of a deployment open until released, so the worker can be killed inside it. */
 interface Hold {
   engage(): Promise<void>;
   release(): Promise<void>;
+  /** whether the release has reached the hold and waits at it (when the hold can tell) */
+  reached?(): Promise<boolean>;
 }
 
 describe('the fault matrix', () => {
@@ -102,6 +108,10 @@ describe('the fault matrix', () => {
         client?.release();
         client = undefined;
       },
+      async reached() {
+        const { rows } = await pool().query(`SELECT 1 FROM pg_locks l JOIN pg_class c ON c.oid = l.relation WHERE c.relname = $1 AND NOT l.granted`, [table]);
+        return rows.length > 0;
+      },
     };
   }
 
@@ -120,6 +130,9 @@ describe('the fault matrix', () => {
       },
       async release() {
         await rm(holdFile, { force: true });
+      },
+      async reached() {
+        return (await execFileAsync('ps', ['-eo', 'args'])).stdout.includes('held-upload-pack.sh');
       },
     };
   }
@@ -172,27 +185,30 @@ describe('the fault matrix', () => {
     await Promise.all(dirs.map((dir) => rm(dir, { recursive: true, force: true })));
   });
 
-  const steps: Array<{ step: Step; hold: () => Hold & { values?: Record<string, unknown> } }> = [
-    { step: 'load', hold: () => tableLock('environments', 'ACCESS EXCLUSIVE') },
-    // the in-progress row is written in the step after load
-    { step: 'record', hold: () => tableLock('deployment_history', 'EXCLUSIVE') },
-    { step: 'sync', hold: gitHold },
+  // A release's load, in-progress row, sync and render are one activity (step prepare); each of
+  // its parts is held in turn.
+  const steps: Array<{ step: Step; part: string; hold: () => Hold & { values?: Record<string, unknown> } }> = [
+    { step: 'prepare', part: 'load', hold: () => tableLock('environments', 'ACCESS EXCLUSIVE') },
+    // the in-progress row is written after the load
+    { step: 'prepare', part: 'record', hold: () => tableLock('deployment_history', 'EXCLUSIVE') },
+    { step: 'prepare', part: 'sync', hold: gitHold },
     // render ends by storing the manifest
-    { step: 'render', hold: () => tableLock('rendered_manifests', 'EXCLUSIVE') },
+    { step: 'prepare', part: 'render', hold: () => tableLock('rendered_manifests', 'EXCLUSIVE') },
     // apply checks the project's policy before it applies anything
-    { step: 'apply', hold: () => tableLock('project_policies', 'ACCESS EXCLUSIVE') },
-    { step: 'health', hold: () => nodeHold(`h-${suffix}`) },
+    { step: 'apply', part: 'apply', hold: () => tableLock('project_policies', 'ACCESS EXCLUSIVE') },
+    { step: 'health', part: 'health', hold: () => nodeHold(`h-${suffix}`) },
   ];
 
-  it.each(steps)('kill -9 of the worker during $step: another worker finishes the release, once', async ({ step, hold: makeHold }) => {
+  it.each(steps)('kill -9 of the worker during $step ($part): another worker finishes the release, once', async ({ step, part, hold: makeHold }) => {
     const hold = makeHold();
     await hold.engage();
-    const request = await deploy(`kill-${step}`, hold.values);
+    const request = await deploy(`kill-${part}`, hold.values);
     let killedAt = 0;
     try {
-      await waitFor(`the release to be held in step ${step}`, async () => {
+      await waitFor(`the release to be held in step ${step} (${part})`, async () => {
         const state = await deployer.state(key);
-        return state?.inFlight?.requestId === request.requestId && state.inFlight.step === step ? true : undefined;
+        const inStep = state?.inFlight?.requestId === request.requestId && state.inFlight.step === step;
+        return inStep && (await hold.reached?.()) !== false ? true : undefined;
       }, { timeoutMs: 60_000, intervalMs: 50 });
     } finally {
       killedAt = Date.now();
@@ -201,7 +217,7 @@ describe('the fault matrix', () => {
     }
     worker = await startWorker();
     await healthy(request);
-    recovery.push({ fault: `worker killed in ${step}`, recoveredMs: Date.now() - killedAt, note: 'kill -9 to healthy, new worker process' });
+    recovery.push({ fault: `worker killed in ${step} (${part})`, recoveredMs: Date.now() - killedAt, note: 'kill -9 to healthy, new worker process' });
     await assertBooksBalance();
   });
 
@@ -215,7 +231,7 @@ describe('the fault matrix', () => {
       const said = (await deployer.workflowStatus(key))?.waitingOn;
       return said?.includes('PostgreSQL') ? said : undefined;
     }, { timeoutMs: 60_000, intervalMs: 500 });
-    expect(waitingOn).toMatch(/^loadEnvironment waits for PostgreSQL: unreachable since \S+ \(.*\)$/);
+    expect(waitingOn).toMatch(/^prepareRelease waits for PostgreSQL: unreachable since \S+ \(.*\)$/);
     expect((await app.request('/readyz')).status).toBe(503);
     // The outage itself: two minutes of Postgres being gone, whatever else happens meanwhile.
     await new Promise((resolve) => setTimeout(resolve, Math.max(0, 120_000 - (Date.now() - stoppedAt))));

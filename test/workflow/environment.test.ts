@@ -236,6 +236,6 @@ describe('the environment workflow', () => {
       .map((event) => event.userMetadata?.summary?.data)
       .filter((data): data is Uint8Array => data instanceof Uint8Array)
       .map((data) => JSON.parse(Buffer.from(data).toString('utf8')) as string);
-    expect(summaries).toEqual(expect.arrayContaining(['apply 1 objects to ns ' + `${h.project}-prod`, 'render app.yaml.njk for web:ui']));
+    expect(summaries).toEqual(expect.arrayContaining(['apply 1 objects to ns ' + `${h.project}-prod`, `load ${h.project}/prod, sync its ops repo, render for web:ui`]));
   });
 });

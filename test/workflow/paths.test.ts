@@ -359,11 +359,48 @@ describe('the environment workflow, on its less travelled paths', () => {
     const { events } = await h.handle('local').fetchHistory();
     const scheduled = events!.flatMap((e) => (e.activityTaskScheduledEventAttributes ? [e.activityTaskScheduledEventAttributes.activityType?.name] : []));
     const markers = events!.filter((e) => e.markerRecordedEventAttributes?.markerName === 'core_local_activity');
-    // Reading the record (once per run), load, sync, render, apply and the wait for health go
-    // through the task queue; the release's bookkeeping does not.
-    expect(scheduled).toEqual(['loadRecordedState', 'loadEnvironment', 'syncOpsRepo', 'renderManifests', 'applyManifests', 'waitForRollout']);
-    expect(markers).toHaveLength(3);
+    // Reading the record (once per run), the release's first steps (load, its in-progress row,
+    // sync, render) as one activity, the apply and the wait for health go through the task queue;
+    // the release's closing bookkeeping (its row and the state) does not.
+    expect(scheduled).toEqual(['loadRecordedState', 'prepareRelease', 'applyManifests', 'waitForRollout']);
+    expect(markers).toHaveLength(2);
     expect(h.recorder.callsOf('recordHistory').map((c) => c.input.status)).toEqual(['in-progress', 'healthy']);
+    expect(h.recorder.calls.filter((c) => c.workflowId === h.workflowId('local')).map((c) => c.name)).toEqual([
+      'loadRecordedState',
+      'prepareRelease',
+      'loadEnvironment',
+      'recordHistory',
+      'syncOpsRepo',
+      'renderManifests',
+      'applyManifests',
+      'waitForRollout',
+      'recordHistory',
+      'recordCurrentState',
+    ]);
     expect(h.recorder.callsOf('recordCurrentState').at(-1)!.input).toMatchObject({ currentStatus: 'healthy', currentImage: 'web:1' });
+  });
+
+  it('records the ops commit a release rendered when its render fails, and keeps the release failed, not retried', async () => {
+    const h = await start({ policy: fast });
+    h.recorder.branchHead = 'sha-7';
+    // A sync that fails reaches no commit: nothing to record of one.
+    h.recorder.failNext('syncOpsRepo', { message: 'git: the remote hung up', type: 'GitUnavailable' });
+    await h.deploy('broken', 'web:0');
+    const unsynced = await h.waitForState('broken', 'the unsynced release failed', (s) => s.desired?.status === 'failed' && !s.inFlight);
+    expect(unsynced.desired).toMatchObject({ imageRef: 'web:0', error: 'git: the remote hung up' });
+    expect(unsynced.desired?.opsSha).toBeUndefined();
+    const templateError = { message: 'app.yaml.njk:3: unexpected end of template', type: 'TemplateError' };
+    h.recorder.failNext('renderManifests', templateError);
+    const requestId = await h.deploy('broken', 'web:1');
+    const failed = await h.waitForState('broken', 'the failed release', (s) => s.desired?.imageRef === 'web:1' && s.desired.status === 'failed' && !s.inFlight);
+    expect(failed.desired).toMatchObject({ imageRef: 'web:1', opsSha: 'sha-7', error: templateError.message });
+    expect(failed.desired?.manifestHash).toBeUndefined();
+    expect(h.recorder.callsOf('prepareRelease', h.workflowId('broken'))).toHaveLength(2);
+    const row = await waitFor('the failed row', () => rows(h, { requestId, status: 'failed' })[0]);
+    expect(row).toMatchObject({ sha: 'sha-7', error: templateError.message, imageRef: 'web:1' });
+    // The next release prepares, applies and rolls out as usual.
+    const fixed = await healthy(h, 'broken', 'web:2');
+    expect(fixed.current).toMatchObject({ imageRef: 'web:2', opsSha: 'sha-7', manifestHash: 'sha-7:web:2:[{},{}]' });
+    expect(rows(h, { imageRef: 'web:2' }).map((r) => r.status)).toEqual(['healthy']);
   });
 });

@@ -3,6 +3,7 @@
 import { activityInfo, ApplicationFailure, Context } from '@temporalio/activity';
 import type { RecordedState } from '../../src/domain/recorded-state.js';
 import { createDriftCheckActivities } from '../../activities/drift-check.js';
+import { createPrepareReleaseActivities } from '../../activities/prepare-release.js';
 import { defaultPolicy, type DeployerActivities, type EnvironmentPolicy, type HistoryRecord } from '../../activities/types.js';
 
 export interface RecordedCall {
@@ -114,7 +115,7 @@ export class RecordingActivities {
   }
 
   activities(): DeployerActivities {
-    const steps: Omit<DeployerActivities, 'checkDrift'> = {
+    const steps: Omit<DeployerActivities, 'checkDrift' | 'prepareRelease'> = {
       loadEnvironment: async (ref) => {
         await this.step('loadEnvironment', ref);
         return {
@@ -189,13 +190,18 @@ export class RecordingActivities {
         return this.recordedState ?? { releases: [], releaseCount: 0, stopped: false, closedInProgress: 0 };
       },
     };
-    // A drift pass's one activity runs the steps above, as the worker's runs the real ones.
+    // A drift pass's and a release's composite activities run the steps above, as the worker's run the real ones.
     const drift = createDriftCheckActivities(steps);
+    const prepare = createPrepareReleaseActivities(steps);
     return {
       ...steps,
       checkDrift: async (input) => {
         await this.step('checkDrift', input);
         return drift.checkDrift(input);
+      },
+      prepareRelease: async (input) => {
+        await this.step('prepareRelease', input);
+        return prepare.prepareRelease(input);
       },
     };
   }

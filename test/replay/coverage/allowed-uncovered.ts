@@ -36,7 +36,6 @@ export const allowedUncovered: Allowed[] = [
     why: 'errors the workflow raises itself, not a step: a step fails as an ActivityFailure whose cause is a Temporal failure with a message, and an activity error always has a type',
     at: [
       ['workflows/environment-run.ts', 'errorMessage', '?? String(error)'],
-      ['workflows/environment-run.ts', 'errorType', 'cause.type ?? undefined'],
     ],
   },
 ];
