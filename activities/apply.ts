@@ -27,7 +27,7 @@ import { prepareForApply } from '../src/k8s/prepare.js';
 import { deleteObject, findPruneCandidates } from '../src/k8s/prune.js';
 import type { ActivityDeps } from './index.js';
 import { runStep } from './step.js';
-import type { ApplyInput, ApplyResult, ChangeSetEntry } from './types.js';
+import type { ApplyInput, ApplyResult, ChangeSetEntry, ObjectRef } from './types.js';
 
 /** What one applyManifests call works with. */
 interface ApplyRun {
@@ -84,8 +84,12 @@ export function createApplyActivities(deps: Pick<ActivityDeps, 'pool' | 'kubeCon
       return { changes, changed: changes.some((change) => change.action !== 'unchanged') };
     }
     const namespaceCreated = await ensureEnvironmentNamespace(run, rendered);
+    // The last inventory is read while the objects are applied: only this environment's apply
+    // writes it, after its prune. A failed read fails the prune, where it is awaited.
+    const previous = readInventory(client, input.namespace, input.project, input.environment);
+    previous.catch(() => undefined);
     const applied = await applyRender(run, rendered, planned);
-    const pruned = await pruneDropped(run, applied);
+    const pruned = await pruneDropped(run, applied, await previous);
     // The namespace made for the environment stays out of the inventory: it is never pruned
     // with everything in it.
     const appliedRefs = applied.changes.map((change) => change.ref);
@@ -259,12 +263,12 @@ async function mapConcurrently<T, R>(items: readonly T[], limit: number, work: (
 }
 
 /** Deletes (or, in a dry run, only reports) what this environment owns and the render dropped. */
-async function pruneDropped({ input, tenant, dryRun, client, discovery, context }: ApplyRun, applied: AppliedRender): Promise<ChangeSetEntry[]> {
+async function pruneDropped({ input, tenant, dryRun, client, discovery, context }: ApplyRun, applied: AppliedRender, previous: ObjectRef[]): Promise<ChangeSetEntry[]> {
   const candidates = await findPruneCandidates(client, discovery, {
     namespace: input.namespace,
     tenant,
     keep: applied.keys,
-    previous: await readInventory(client, input.namespace, input.project, input.environment),
+    previous,
     renderedKinds: applied.namespacedKinds,
   });
   const pruned: ChangeSetEntry[] = [];
