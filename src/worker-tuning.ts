@@ -1,9 +1,12 @@
 // Worker options shared by the real worker and the tests' workers.
 import type { WorkerOptions } from '@temporalio/worker';
+import { pendingRequestsTracker } from './observability/pending-requests.js';
 
 export const workerTuning = {
   // Heartbeats carry cancellation back to an activity: flush them at least every second so a
   // stop or cancel reaches the wait for health within about a second, not 80 % of its timeout.
   maxHeartbeatThrottleInterval: '1 second',
   defaultHeartbeatThrottleInterval: '1 second',
+  // What the environment workflows report to the process they run on (the pending-requests gauge).
+  sinks: pendingRequestsTracker.sinks(),
 } satisfies Partial<WorkerOptions>;

@@ -8,6 +8,7 @@ import { interruptible, isUnregistered, logRequest } from './decide.js';
 import { currentDetailsMarkdown, describeState } from './display.js';
 import type { RequestMeta } from './messages.js';
 import { DeployEnvironment, DeployImage, DeployProject, DeployStatus } from './search-attributes.js';
+import { environmentSink } from './sinks.js';
 import type { CarriedState, InFlight, RequestLogEntry, Step } from './state.js';
 import { loadEnvironment, recordCurrentState, recordHistory, type Queue, type RecordOptions } from './steps.js';
 
@@ -24,6 +25,8 @@ export class EnvironmentRun {
   private lastPublished = '';
   /** a step of the current pass found the environment not registered (EnvironmentNotFound) */
   unregistered = false;
+  /** whether the worker was last told a request waits in the pending slot */
+  private reportedPending = false;
 
   constructor(
     readonly ref: EnvironmentRef,
@@ -41,7 +44,10 @@ export class EnvironmentRun {
     this.update({ requests: logRequest(this.state.requests, entry) });
   }
 
-  /** Search attributes (when they changed) and the UI's current details from the state now. */
+  /**
+   * Search attributes (when they changed) and the UI's current details from the state now; and
+   * to the worker, whether a request waits (the pending-requests gauge).
+   */
   publish(): void {
     const { project, environment } = this.ref;
     const image = this.state.desired?.imageRef ?? '';
@@ -56,6 +62,11 @@ export class EnvironmentRun {
       ]);
     }
     setCurrentDetails(currentDetailsMarkdown(this.describe()));
+    const waiting = this.state.pending !== undefined;
+    if (waiting !== this.reportedPending) {
+      this.reportedPending = waiting;
+      environmentSink.pending(waiting);
+    }
   }
 
   describe() {

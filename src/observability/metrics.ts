@@ -35,10 +35,11 @@ export const rollbacksTotal = new client.Counter({
   registers: [registry],
 });
 
+/** Registered by the worker's PendingRequests (pending-requests.ts), which keeps it. */
 export const pendingRequests = new client.Gauge({
   name: 'deployer_pending_requests',
-  help: 'Requests waiting in environments\' pending slots (latest wins), as last observed.',
-  registers: [registry],
+  help: 'Environments whose workflow, last run on this worker, has a request waiting in its pending slot (latest wins).',
+  registers: [],
 });
 
 export const activityFailuresTotal = new client.Counter({

@@ -1,19 +1,34 @@
-// deployer_pending_requests at scrape time: how many registered environments have a request
-// waiting in their workflow's pending slot. Queries run in parallel with a short timeout, so a
-// slow or missing workflow never stalls a scrape.
-import type { Client } from '@temporalio/client';
-import type pg from 'pg';
-import { environmentWorkflowId, stateQuery } from '../../workflows/messages.js';
-import { pendingRequests } from './metrics.js';
+// deployer_pending_requests: environments with a request waiting in their pending slot. The
+// workflows report each change through a sink (workflows/sinks.ts) to the worker process they run
+// on, and a scrape reads the count from memory: no query to any workflow, however many there are.
+// The gauge joins the process's registry once a workflow reports to it, so an API server without a
+// worker does not show a count it cannot know. One tracker per process, whatever its workers.
+import type { InjectedSinks } from '@temporalio/worker';
+import type { EnvironmentSinks } from '../../workflows/sinks.js';
+import { pendingRequests, registry } from './metrics.js';
 
-export async function observePendingRequests(pool: pg.Pool, client: Client, timeoutMs = 1_000): Promise<void> {
-  const { rows } = await pool.query<{ project: string; name: string }>('SELECT project, name FROM environments');
-  const answers = await Promise.all(
-    rows.map(async ({ project, name }) => {
-      const query = client.workflow.getHandle(environmentWorkflowId(project, name)).query(stateQuery);
-      const timeout = new Promise<undefined>((resolve) => setTimeout(() => resolve(undefined), timeoutMs).unref());
-      return Promise.race([query.catch(() => undefined), timeout]);
-    }),
-  );
-  pendingRequests.set(answers.filter((state) => state?.pending !== undefined).length);
+export class PendingRequests {
+  private readonly waiting = new Set<string>();
+  private registered = false;
+
+  report(workflowId: string, waiting: boolean): void {
+    if (!this.registered) {
+      registry.registerMetric(pendingRequests);
+      this.registered = true;
+    }
+    if (waiting) this.waiting.add(workflowId);
+    else this.waiting.delete(workflowId);
+    pendingRequests.set(this.waiting.size);
+  }
+
+  /**
+   * The sink the worker injects. Replays report too: a worker that takes over a workflow (after a
+   * restart, or from another worker) learns its slot from the replay, not only from its next change.
+   */
+  sinks(): InjectedSinks<EnvironmentSinks> {
+    return { environments: { pending: { fn: (info, waiting) => this.report(info.workflowId, waiting), callDuringReplay: true } } };
+  }
 }
+
+/** The process's tracker: every worker of the process reports to it (src/worker-tuning.ts). */
+export const pendingRequestsTracker = new PendingRequests();

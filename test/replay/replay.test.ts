@@ -13,6 +13,7 @@ import { allowedUncovered, isAllowed } from './coverage/allowed-uncovered.js';
 import { CoverageCollector } from './coverage/coverage-collector.js';
 import { instrumentedWorkflowBundle } from './coverage/instrumented-bundle.js';
 import { formatUncovered, uncoveredCode } from './coverage/uncovered-code.js';
+import { workerTuning } from '../../src/worker-tuning.js';
 
 const repoRoot = fileURLToPath(new URL('../../', import.meta.url));
 /** the files whose every path must be on a recorded history */
@@ -42,7 +43,7 @@ describe('replay of recorded histories', () => {
     expect(histories.length).toBeGreaterThanOrEqual(9);
     const failures: string[] = [];
     let replayed = 0;
-    for await (const result of Worker.runReplayHistories({ workflowBundle: await workflowBundle() }, histories)) {
+    for await (const result of Worker.runReplayHistories({ workflowBundle: await workflowBundle(), sinks: workerTuning.sinks }, histories)) {
       replayed += 1;
       if (result.error) failures.push(`${result.workflowId}: ${result.error.message}`);
     }
@@ -53,7 +54,7 @@ describe('replay of recorded histories', () => {
   it('passes through every statement and branch of the workflow on some recorded history', async () => {
     const histories = await recordedHistories();
     const collector = new CoverageCollector();
-    for await (const result of Worker.runReplayHistories({ workflowBundle: await instrumentedWorkflowBundle(), sinks: collector.sinks() }, histories)) {
+    for await (const result of Worker.runReplayHistories({ workflowBundle: await instrumentedWorkflowBundle(), sinks: { ...workerTuning.sinks, ...collector.sinks() } }, histories)) {
       if (result.error) throw new Error(`${result.workflowId} does not replay: ${result.error.message}`);
     }
     const reached = checkedFiles.filter((file) => collector.files.has(join(repoRoot, file)));

@@ -1,7 +1,7 @@
 // Prometheus scrape endpoint. In one process with the worker (npm start) it shows the worker's
-// deployment counters too; the pending-requests gauge is refreshed at scrape time.
+// deployment counters and pending-requests gauge too. A scrape only reads memory: it asks no
+// workflow and no database anything.
 import { createRoute, z } from '@hono/zod-openapi';
-import { observePendingRequests } from '../../observability/pending-requests.js';
 import { registry } from '../../observability/metrics.js';
 import type { ResolvedApiDeps } from '../deps.js';
 import { createRouter } from '../router.js';
@@ -17,7 +17,6 @@ export function metricsRoutes(deps: ResolvedApiDeps) {
       responses: { 200: { description: 'Prometheus text exposition format', content: { 'text/plain': { schema: z.string() } } } },
     }),
     async (c) => {
-      await observePendingRequests(deps.pool, deps.temporalClient).catch((error) => deps.logger.error({ err: error }, 'could not observe pending requests'));
       return c.text(await registry.metrics(), 200, { 'Content-Type': registry.contentType });
     },
   );
