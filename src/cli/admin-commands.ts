@@ -1,10 +1,13 @@
-// Commands that work on the database and the processes: environments, ops repos, tokens,
-// migrations, and running the worker or the API server.
+// Commands that administer the deployer: environments, ops repos and policies (through the API
+// when logged in, else on the database), tokens and migrations (on the database: bootstrap), and
+// running the worker or the API server.
 import { readFile } from 'node:fs/promises';
 import { Client } from '@temporalio/client';
 import { connectToTemporal } from '../client/temporal-connection.js';
 import { DEFAULT_SYNC_TIMEOUT_MS, startOpsRepoPoller, SyncNotAnswered, syncOpsRepoNow } from '../client/ops-repo-poller.js';
 import { loadConfig } from '../config.js';
+import { HttpAdminClient } from '../client/http-admin-client.js';
+import { loadCredentials } from './credentials.js';
 import { OpsRepoNotFound, saveEnvironment } from '../db/environment-settings.js';
 import { migrate } from '../db/migrate.js';
 import { listOpsRepoRecords } from '../db/ops-repo-admin.js';
@@ -21,6 +24,16 @@ import { createApiToken } from '../auth/tokens.js';
 import { isScope, SCOPES, type Scope } from '../auth/scopes.js';
 import { integer, jsonObject, parse, required, UsageError } from './args.js';
 import type { CliIo } from './deploy-commands.js';
+
+/**
+ * Logged in (`deployer login`, or DEPLOYER_URL and DEPLOYER_TOKEN), administration goes through
+ * the HTTP API, with its checks and scopes, audited under the token's name; otherwise straight to
+ * the database, as bootstrapping an installation needs.
+ */
+async function adminClient(io: CliIo): Promise<HttpAdminClient | undefined> {
+  const credentials = await loadCredentials(io.env);
+  return credentials ? new HttpAdminClient(credentials) : undefined;
+}
 
 async function withDatabase<T>(io: CliIo, run: (pool: ReturnType<typeof getPool>, config: ReturnType<typeof loadConfig>) => Promise<T>): Promise<T> {
   const config = loadConfig(io.env);
@@ -63,8 +76,24 @@ async function envRegister(args: string[], io: CliIo): Promise<number> {
     throw new UsageError(`--service-account must be in the environment's namespace ${namespace}, not ${impersonate.namespace}`);
   }
   const shareNamespace = values['share-namespace'] ?? false;
+  const repoName = required(values, 'ops-repo');
+  const as = impersonate ? ` as service account ${impersonate.namespace}/${impersonate.name}` : '';
+  const registered = `registered ${project}/${environment}: ${repoName}:${manifestPath} → namespace ${namespace}${shareNamespace ? ' (shared)' : ''}${as}`;
+  const admin = await adminClient(io);
+  if (admin) {
+    await admin.registerEnvironment(project, environment, {
+      ops_repo: repoName,
+      manifest_path: manifestPath,
+      namespace,
+      ...(policy ? { policy: jsonObject(values, 'policy') } : {}),
+      ...(valuesOverride ? { values_override: valuesOverride } : {}),
+      share_namespace: shareNamespace,
+      ...(impersonate ? { impersonate: { namespace: impersonate.namespace, service_account: impersonate.name } } : {}),
+    });
+    io.out(registered);
+    return 0;
+  }
   return withDatabase(io, async (pool) => {
-    const repoName = required(values, 'ops-repo');
     // The API's registration: the ops repo must exist, the namespace must be free for the project.
     try {
       await saveEnvironment(pool, { project, environment, namespace, manifestPath, policy: policy ?? {}, valuesOverride: valuesOverride ?? {}, opsRepo: { name: repoName }, shareNamespace, impersonate });
@@ -72,8 +101,7 @@ async function envRegister(args: string[], io: CliIo): Promise<number> {
       if (error instanceof OpsRepoNotFound) throw new UsageError(`ops repo "${repoName}" is not registered: add it with \`deployer ops-repo add\``);
       throw error;
     }
-    const as = impersonate ? ` as service account ${impersonate.namespace}/${impersonate.name}` : '';
-    io.out(`registered ${project}/${environment}: ${repoName}:${manifestPath} → namespace ${namespace}${shareNamespace ? ' (shared)' : ''}${as}`);
+    io.out(registered);
     return 0;
   });
 }
@@ -101,6 +129,11 @@ function serviceAccountOption(value: string | undefined): ServiceAccountRef | un
 async function policyGet(args: string[], io: CliIo): Promise<number> {
   const values = parse(args, { project: { type: 'string' } });
   const project = slug(values, 'project');
+  const admin = await adminClient(io);
+  if (admin) {
+    io.out(JSON.stringify(await admin.projectPolicy(project), null, 2));
+    return 0;
+  }
   return withDatabase(io, async (pool) => {
     io.out(JSON.stringify({ project, ...projectPolicyToApi(await loadProjectPolicy(pool, project)) }, null, 2));
     return 0;
@@ -113,6 +146,11 @@ async function policySet(args: string[], io: CliIo): Promise<number> {
   const parsed = projectPolicyBody.safeParse(jsonObject(values, 'policy') ?? {});
   if (!parsed.success) {
     throw new UsageError(`--policy: ${parsed.error.issues.map((issue) => `${issue.path.join('.') || 'policy'}: ${issue.message}`).join('; ')}`);
+  }
+  const admin = await adminClient(io);
+  if (admin) {
+    io.out(JSON.stringify(await admin.setProjectPolicy(project, parsed.data), null, 2));
+    return 0;
   }
   const policy = projectPolicyFromApi(parsed.data);
   return withDatabase(io, async (pool) => {
@@ -173,10 +211,18 @@ async function opsRepoAdd(args: string[], io: CliIo): Promise<number> {
   });
   const name = slug(values, 'name');
   const webhookSecret = await webhookSecretOption(values);
+  const secret = webhookSecret === undefined ? '' : webhookSecret === null ? ', webhook secret removed' : ', webhook secret set';
+  const admin = await adminClient(io);
+  if (admin) {
+    // The API checks the URL against its own policy (file:// only where it allows them).
+    const { repo } = await admin.saveOpsRepo({ name, url: required(values, 'url'), branch: values.branch!, path: values.path!, webhook_secret: webhookSecret });
+    io.out(`ops repo ${repo.name} (#${repo.id}): ${repo.url} branch ${repo.branch} path ${repo.path}${secret}`);
+    io.out(`the API started the poller of ${repo.branch}`);
+    return 0;
+  }
   return withDatabase(io, async (pool, config) => {
     const source = validated(() => validateOpsRepoSource({ url: required(values, 'url'), branch: values.branch!, path: values.path! }, { allowFileUrls: config.allowFileUrls }));
     const repo = await upsertOpsRepo(pool, { name, ...source, webhookSecret });
-    const secret = webhookSecret === undefined ? '' : webhookSecret === null ? ', webhook secret removed' : ', webhook secret set';
     io.out(`ops repo ${repo.name} (#${repo.id}): ${repo.url} branch ${repo.branch} path ${repo.path}${secret}`);
     await startPoller(config, repo, io);
     return 0;
@@ -185,11 +231,17 @@ async function opsRepoAdd(args: string[], io: CliIo): Promise<number> {
 
 async function opsRepoList(args: string[], io: CliIo): Promise<number> {
   parse(args, {});
+  const line = (repo: { name: string; url: string; branch: string; path: string; lastSha: string | null; webhookSecretSet: boolean }) => {
+    const webhook = repo.webhookSecretSet ? 'webhook secret set' : 'no webhook secret';
+    io.out(`${repo.name.padEnd(24)} ${repo.url} ${repo.branch}:${repo.path} ${repo.lastSha ? `at ${repo.lastSha.slice(0, 12)}` : 'never synced'}, ${webhook}`);
+  };
+  const admin = await adminClient(io);
+  if (admin) {
+    for (const repo of await admin.opsRepos()) line({ ...repo, lastSha: repo.last_sha, webhookSecretSet: repo.webhook_secret_set });
+    return 0;
+  }
   return withDatabase(io, async (pool) => {
-    for (const repo of await listOpsRepoRecords(pool)) {
-      const webhook = repo.webhookSecretSet ? 'webhook secret set' : 'no webhook secret';
-      io.out(`${repo.name.padEnd(24)} ${repo.url} ${repo.branch}:${repo.path} ${repo.lastSha ? `at ${repo.lastSha.slice(0, 12)}` : 'never synced'}, ${webhook}`);
-    }
+    for (const repo of await listOpsRepoRecords(pool)) line(repo);
     return 0;
   });
 }
@@ -201,6 +253,15 @@ async function opsRepoSync(args: string[], io: CliIo): Promise<number> {
   const timeoutS = integer(values, 'timeout') ?? DEFAULT_SYNC_TIMEOUT_MS / 1000;
   if (timeoutS === 0) throw new UsageError('--timeout must be at least 1 (seconds): the poll needs time to fetch');
   const timeoutMs = timeoutS * 1000;
+  const admin = await adminClient(io);
+  if (admin) {
+    if (values.timeout !== undefined) throw new UsageError('--timeout applies without login: through the API, the server waits for the fetch up to its own limit (60 s)');
+    const repo = await admin.opsRepo(name);
+    if (!repo) throw new UsageError(`ops repo "${name}" is not registered`);
+    const { sha } = await admin.syncOpsRepo(repo.id);
+    io.out(`${repo.name}: ${repo.branch} is at ${sha}`);
+    return 0;
+  }
   return withDatabase(io, async (pool, config) => {
     const repo = await findOpsRepo(pool, name);
     if (!repo) throw new UsageError(`ops repo "${name}" is not registered`);

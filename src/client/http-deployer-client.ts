@@ -7,6 +7,7 @@
 //   const release = await deployer.waitForRelease({ project: 'shop', environment: 'staging' }, requestId);
 import { randomUUID } from 'node:crypto';
 import { checkRequest } from '../domain/request-rules.js';
+import { ApiRequestError, callApi, type ApiCredentials } from './api-call.js';
 import type { EnvironmentRef } from '../domain/vocabulary.js';
 import {
   healthyRelease,
@@ -20,25 +21,10 @@ import {
   type WaitOptions,
 } from './deployer-client.js';
 
-export interface HttpDeployerClientOptions {
-  /** the API's base URL, e.g. https://deployer.example */
-  url: string;
-  /** an API token: deploy:promote to send requests, deploy:read to wait for them */
-  token: string;
-}
+/** The API's base URL and a token: deploy:promote to send requests, deploy:read to wait for them. */
+export type HttpDeployerClientOptions = ApiCredentials;
 
-/** The API refused a call: its HTTP status and the error body's code, message and details. */
-export class ApiRequestError extends Error {
-  constructor(
-    readonly status: number,
-    readonly code: string,
-    message: string,
-    readonly details?: unknown,
-  ) {
-    super(`${status} ${code}: ${message}`);
-    this.name = 'ApiRequestError';
-  }
-}
+export { ApiRequestError };
 
 /** The API's answer to GET …/requests/{id} (RequestOutcome in /openapi.json). */
 interface RequestOutcomeBody {
@@ -163,17 +149,6 @@ export class HttpDeployerClient implements Deployer {
   }
 
   private async call(method: string, path: string, body?: Record<string, unknown>, requestId?: string): Promise<unknown> {
-    const headers: Record<string, string> = { Authorization: `Bearer ${this.options.token}` };
-    if (body !== undefined) headers['Content-Type'] = 'application/json';
-    // The same key makes a retried call harmless: the workflow ignores a request id it has seen.
-    if (requestId !== undefined) headers['Idempotency-Key'] = requestId;
-    const response = await fetch(new URL(path, this.options.url), { method, headers, body: body === undefined ? undefined : JSON.stringify(body) });
-    const text = await response.text();
-    const parsed = text === '' ? undefined : (JSON.parse(text) as { error?: { code: string; message: string; details?: unknown } });
-    if (!response.ok) {
-      const error = parsed?.error;
-      throw new ApiRequestError(response.status, error?.code ?? 'http_error', error?.message ?? (text.slice(0, 200) || response.statusText), error?.details);
-    }
-    return parsed;
+    return (await callApi(this.options, method, path, body, requestId)).body;
   }
 }

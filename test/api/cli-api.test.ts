@@ -1,6 +1,7 @@
 // The command line through the HTTP API after `deployer login`: the token is checked and stored
-// for its owner only, and deploy, status and history go through the API with it — its checks,
-// its scopes, and audit rows under the token's name.
+// for its owner only, and deploy, status, history and the administration of ops repos,
+// environments and policies go through the API with it — its checks, its scopes, and audit rows
+// under the token's name.
 import { mkdir, mkdtemp, readFile, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -89,5 +90,47 @@ describe('the command line through the API', () => {
     const broken = await cli({ XDG_CONFIG_HOME: damaged }, 'status', '--project', test.project, '--env', 'prod');
     expect(broken.code).toBe(1);
     expect(broken.err[0]).toBe(`deployer: ${join(damaged, 'deployer', 'credentials.json')} holds no url and token: run \`deployer login --url URL --token TOKEN\` again`);
+  });
+
+  it('administers ops repos, environments and policies through the API, audited under the token, and refuses without the admin scope', async () => {
+    const admin = { DEPLOYER_URL: url, DEPLOYER_TOKEN: test.tokens.admin };
+    const promoter = { DEPLOYER_URL: url, DEPLOYER_TOKEN: test.tokens.promoter };
+    const repo = `${test.prefix}-cli-ops`;
+    const refused = await cli(promoter, 'ops-repo', 'add', '--name', repo, '--url', 'https://git.example.com/cli.git');
+    expect(refused.code).toBe(1);
+    expect(refused.err.join('\n')).toContain('403');
+
+    const added = await cli(admin, 'ops-repo', 'add', '--name', repo, '--url', 'https://git.example.com/cli.git', '--path', 'envs');
+    expect(added.err).toEqual([]);
+    expect(added.out[0]).toMatch(new RegExp(`^ops repo ${repo} \\(#\\d+\\): https://git\\.example\\.com/cli\\.git branch main path envs$`));
+    const moved = await cli(admin, 'ops-repo', 'add', '--name', repo, '--url', 'https://git.example.com/cli.git', '--branch', 'release');
+    expect(moved.out[0]).toMatch(/branch release path \.$/);
+    const listed = await cli(admin, 'ops-repo', 'list');
+    expect(listed.out.find((line) => line.startsWith(repo))).toMatch(/ https:\/\/git\.example\.com\/cli\.git release:\. never synced, no webhook secret$/);
+    // A URL the API refuses (a token in it) is refused naming the field, and nothing is written.
+    const leaky = await cli(admin, 'ops-repo', 'add', '--name', `${repo}-2`, '--url', 'https://TOKEN@git.example.com/cli.git');
+    expect(leaky.code).toBe(1);
+    expect(leaky.err.join('\n')).toMatch(/400 .*url/);
+    expect((await cli(admin, 'ops-repo', 'list')).out.some((line) => line.startsWith(`${repo}-2`))).toBe(false);
+
+    const env = ['env', 'register', '--project', test.project, '--env', 'cli', '--ops-repo', repo, '--manifest-path', 'app.yaml.njk', '--namespace', `${test.project}-cli`.slice(0, 63), '--policy', '{"min_interval_ms": 5000}'];
+    expect((await cli(promoter, ...env)).code).toBe(1);
+    const registered = await cli(admin, ...env);
+    expect(registered.err).toEqual([]);
+    expect(registered.out).toEqual([`registered ${test.project}/cli: ${repo}:app.yaml.njk → namespace ${`${test.project}-cli`.slice(0, 63)}`]);
+    const { rows } = await test.pool.query('SELECT namespace, policy FROM environments WHERE project = $1 AND name = $2', [test.project, 'cli']);
+    expect(rows[0]).toMatchObject({ namespace: `${test.project}-cli`.slice(0, 63), policy: { minIntervalMs: 5000 } });
+
+    const policy = await cli(admin, 'policy', 'set', '--project', test.project, '--policy', '{"allow_cluster_rbac": false, "allowed_namespaces": ["shared-tools"]}');
+    expect(policy.code).toBe(0);
+    expect(JSON.parse(policy.out.join('\n'))).toMatchObject({ project: test.project, allowed_namespaces: ['shared-tools'], allow_cluster_rbac: false });
+    const read = await cli(promoter, 'policy', 'get', '--project', test.project);
+    expect(JSON.parse(read.out.join('\n'))).toEqual(JSON.parse(policy.out.join('\n')));
+
+    expect((await cli(admin, 'ops-repo', 'sync', '--name', repo, '--timeout', '5')).code).toBe(2);
+    expect((await cli(admin, 'ops-repo', 'sync', '--name', `${repo}-none`)).err[0]).toBe(`deployer: ops repo "${repo}-none" is not registered\nusage: deployer ops-repo sync --name NAME [--timeout S]`);
+
+    const actions = (await auditRows(test)).filter((row) => row.actor === `${test.prefix}-admin`).map((row) => `${row.action} ${row.outcome}`);
+    expect(actions).toEqual(expect.arrayContaining(['ops_repo.create accepted', 'ops_repo.update accepted', 'environment.register accepted', 'project.policy accepted']));
   });
 });

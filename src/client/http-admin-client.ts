@@ -1,0 +1,65 @@
+// Administration through the HTTP API with a token (scope admin; deploy:read to read a policy):
+// registering environments, ops repositories and project policies, with the API's checks, and
+// audited under the token's name. The bodies are the API's own (snake_case, /openapi.json).
+import { callApi, type ApiCredentials } from './api-call.js';
+
+/** An ops repo as the API shows it (OpsRepo in /openapi.json). */
+export interface OpsRepoBody {
+  id: number;
+  name: string;
+  url: string;
+  branch: string;
+  path: string;
+  last_sha: string | null;
+  webhook_secret_set: boolean;
+}
+
+export interface OpsRepoChange {
+  name: string;
+  url: string;
+  branch: string;
+  path: string;
+  /** set it; null removes it; absent leaves it */
+  webhook_secret?: string | null;
+}
+
+export class HttpAdminClient {
+  constructor(private readonly credentials: ApiCredentials) {}
+
+  /** PUT /api/projects/{p}/environments/{e}: registers or replaces the environment. */
+  async registerEnvironment(project: string, environment: string, body: Record<string, unknown>): Promise<{ created: boolean }> {
+    const { status } = await callApi(this.credentials, 'PUT', `/api/projects/${encodeURIComponent(project)}/environments/${encodeURIComponent(environment)}`, body);
+    return { created: status === 201 };
+  }
+
+  async opsRepos(): Promise<OpsRepoBody[]> {
+    return ((await callApi(this.credentials, 'GET', '/api/admin/ops-repos')).body as { items: OpsRepoBody[] }).items;
+  }
+
+  /** Creates the ops repo named `change.name`, or changes the one of that name (as `ops-repo add` does on the database). */
+  async saveOpsRepo(change: OpsRepoChange): Promise<{ repo: OpsRepoBody; created: boolean }> {
+    const existing = (await this.opsRepos()).find((repo) => repo.name === change.name);
+    if (existing) return { repo: (await callApi(this.credentials, 'PATCH', `/api/admin/ops-repos/${existing.id}`, { ...change })).body as OpsRepoBody, created: false };
+    const { webhook_secret: secret, ...rest } = change;
+    const body = secret === null || secret === undefined ? rest : { ...rest, webhook_secret: secret };
+    return { repo: (await callApi(this.credentials, 'POST', '/api/admin/ops-repos', body)).body as OpsRepoBody, created: true };
+  }
+
+  /** The named ops repo, or undefined when none has that name. */
+  async opsRepo(name: string): Promise<OpsRepoBody | undefined> {
+    return (await this.opsRepos()).find((repo) => repo.name === name);
+  }
+
+  /** POST …/ops-repos/{id}/sync: the worker's poller fetches the branch; answers its head. */
+  async syncOpsRepo(id: number): Promise<{ sha: string }> {
+    return (await callApi(this.credentials, 'POST', `/api/admin/ops-repos/${id}/sync`)).body as { sha: string };
+  }
+
+  async projectPolicy(project: string): Promise<Record<string, unknown>> {
+    return (await callApi(this.credentials, 'GET', `/api/projects/${encodeURIComponent(project)}/policy`)).body as Record<string, unknown>;
+  }
+
+  async setProjectPolicy(project: string, body: Record<string, unknown>): Promise<Record<string, unknown>> {
+    return (await callApi(this.credentials, 'PUT', `/api/projects/${encodeURIComponent(project)}/policy`, body)).body as Record<string, unknown>;
+  }
+}
