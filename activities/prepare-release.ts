@@ -34,9 +34,9 @@ export function createPrepareReleaseActivities(steps: Steps): { prepareRelease(i
   return {
     async prepareRelease({ ref, release, started }: PrepareReleaseInput): Promise<PrepareReleaseResult> {
       const config = await steps.loadEnvironment(ref);
-      // After the load, as before: an environment that is not registered gets no in-progress row.
-      await runStep(() => steps.recordHistory(started));
-      const { sha } = await steps.syncOpsRepo(syncInput(config, release));
+      // After the load: an environment that is not registered gets no in-progress row. The row
+      // and the sync need nothing of each other, so they run side by side.
+      const [, { sha }] = await Promise.all([runStep(() => steps.recordHistory(started)), steps.syncOpsRepo(syncInput(config, release))]);
       try {
         const rendered = await steps.renderManifests(renderInput(config, release, sha));
         return { config, sha, rendered };
