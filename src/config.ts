@@ -44,6 +44,21 @@ export const configVariables = {
     doc: 'environment workflows a worker keeps in memory (about 0.5 MiB each); the others are replayed from their short history when they next run (sizing table below)',
   },
   DEPLOYER_ACTIVITY_SLOTS: { schema: z.coerce.number().int().min(1).max(10_000), default: '100', doc: 'deployment steps one worker runs at once' },
+  DEPLOYER_WORKFLOW_TASK_SLOTS: {
+    schema: z.coerce.number().int().min(2).max(10_000),
+    default: '40',
+    doc: 'workflow tasks (the environment workflows deciding their next step) one worker runs at once',
+  },
+  DEPLOYER_WORKFLOW_TASK_POLLERS: {
+    schema: z.coerce.number().int().min(2).max(1_000),
+    default: '10',
+    doc: 'workflow task polls one worker keeps open; at most the workflow task slots',
+  },
+  DEPLOYER_NEW_WORKFLOW_POLL_SHARE: {
+    schema: z.coerce.number().min(0.1).max(0.9),
+    default: '0.2',
+    doc: 'share of those polls that take the first task of a workflow new to this worker (the rest continue the workflows it has cached); more starts a burst of new environments sooner',
+  },
   DEPLOYER_BACKGROUND_ACTIVITY_SLOTS: {
     schema: z.coerce.number().int().min(2).max(10_000),
     default: '16',
@@ -98,6 +113,9 @@ export interface WorkerSizing {
   maxCachedWorkflows: number;
   activitySlots: number;
   backgroundActivitySlots: number;
+  workflowTaskSlots: number;
+  workflowTaskPollers: number;
+  newWorkflowPollShare: number;
 }
 
 export class ConfigError extends Error {
@@ -192,6 +210,9 @@ function configFrom(v: Parsed, problems: string[]): Config {
       maxCachedWorkflows: v.DEPLOYER_MAX_CACHED_WORKFLOWS,
       activitySlots: v.DEPLOYER_ACTIVITY_SLOTS,
       backgroundActivitySlots: v.DEPLOYER_BACKGROUND_ACTIVITY_SLOTS,
+      workflowTaskSlots: v.DEPLOYER_WORKFLOW_TASK_SLOTS,
+      workflowTaskPollers: v.DEPLOYER_WORKFLOW_TASK_POLLERS,
+      newWorkflowPollShare: v.DEPLOYER_NEW_WORKFLOW_POLL_SHARE,
     },
     repoCacheDir: v.DEPLOYER_REPO_CACHE_DIR,
     allowFileUrls: v.DEPLOYER_ALLOW_FILE_URLS,

@@ -68,6 +68,11 @@ export async function createDeployerWorker(options: DeployerWorkerOptions): Prom
     interceptors,
     ...(options.sizing?.maxCachedWorkflows ? { maxCachedWorkflows: options.sizing.maxCachedWorkflows } : {}),
     ...(options.sizing?.activitySlots ? { maxConcurrentActivityTaskExecutions: options.sizing.activitySlots } : {}),
+    ...(options.sizing?.workflowTaskSlots ? { maxConcurrentWorkflowTaskExecutions: options.sizing.workflowTaskSlots } : {}),
+    ...(options.sizing?.workflowTaskPollers
+      ? { maxConcurrentWorkflowTaskPolls: Math.min(options.sizing.workflowTaskPollers, options.sizing.workflowTaskSlots ?? 40) }
+      : {}),
+    ...(options.sizing?.newWorkflowPollShare ? { nonStickyToStickyPollRatio: options.sizing.newWorkflowPollShare } : {}),
     ...workerTuning,
   });
   const background = await Worker.create({
