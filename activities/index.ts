@@ -9,7 +9,7 @@ import { createEnvironmentActivities } from './environment.js';
 import { createHealthActivities } from './health.js';
 import { createOpsRepoActivities } from './ops-repo.js';
 import { createOpsRepoPollActivities } from './ops-repo-poll.js';
-import { createPrepareReleaseActivities } from './prepare-release.js';
+import { createApplyReleaseActivities } from './apply-release.js';
 import { createRecordActivities } from './record.js';
 import { createRecordedStateActivities } from './recorded-state.js';
 import { createRenderActivities } from './render.js';
@@ -47,7 +47,7 @@ export function createActivities(deps: ActivityDeps): DeployerActivities & Clust
   return {
     ...steps,
     ...createDriftCheckActivities(steps),
-    ...createPrepareReleaseActivities({ ...steps, ...records }),
+    ...createApplyReleaseActivities({ ...steps, ...records }),
     ...createOpsRepoPollActivities(deps),
     ...createHealthActivities(deps),
     ...records,

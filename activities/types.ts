@@ -2,7 +2,7 @@
 // Temporal boundary as a payload, so it stays small: hashes and references, never manifests.
 import type { RecordedState, RecordedStateQuery } from '../src/domain/recorded-state.js';
 import type { WatchManagedObjectsInput, WatchManagedObjectsResult } from './cluster-watch.js';
-import type { PrepareReleaseInput, PrepareReleaseResult } from './prepare-release.js';
+import type { ApplyReleaseInput, ApplyReleaseResult } from './apply-release.js';
 import type { Impersonation } from '../src/domain/tenancy.js';
 import type { ApplyInput, EnvironmentConfig, ReleaseSource, RenderInput, SyncOpsRepoInput } from '../src/domain/release-steps.js';
 import type { ChangeAction, EnvironmentRef, ObjectRef, RolloutProgress } from '../src/domain/vocabulary.js';
@@ -12,7 +12,7 @@ export { defaultPolicy } from '../src/domain/vocabulary.js';
 export type { ChangeAction, EnvironmentPolicy, EnvironmentRef, ObjectRef, OpsRepoSource, RolloutProgress } from '../src/domain/vocabulary.js';
 
 export type { ApplyInput, EnvironmentConfig, RenderInput, SyncOpsRepoInput } from '../src/domain/release-steps.js';
-export type { PrepareReleaseInput, PrepareReleaseResult, ReachedCommit } from './prepare-release.js';
+export type { ApplyReleaseInput, ApplyReleaseResult, ReachedRelease } from './apply-release.js';
 
 export interface SyncOpsRepoResult {
   sha: string;
@@ -159,7 +159,7 @@ export interface DeployerActivities {
   waitForRollout(input: WaitForRolloutInput): Promise<WaitForRolloutResult>;
   scaleWorkloads(input: ScaleInput): Promise<ScaleResult>;
   checkDrift(input: CheckDriftInput): Promise<CheckDriftResult>;
-  prepareRelease(input: PrepareReleaseInput): Promise<PrepareReleaseResult>;
+  applyRelease(input: ApplyReleaseInput): Promise<ApplyReleaseResult>;
   recordHistory(record: HistoryRecord): Promise<void>;
   recordCurrentState(record: CurrentStateRecord): Promise<void>;
   loadRecordedState(query: RecordedStateQuery): Promise<RecordedState>;

@@ -2,7 +2,7 @@
 // flight, a stop or cancel that interrupts it, and what it last showed in the Temporal UI. The
 // handlers, the loop and the passes share it; the rules they apply live in decide.ts.
 import { ApplicationFailure, patched, setCurrentDetails, upsertSearchAttributes, workflowInfo, type CancellationScope } from '@temporalio/workflow';
-import type { EnvironmentConfig, HistoryRecord, ReachedCommit } from '../activities/types.js';
+import type { EnvironmentConfig, HistoryRecord, ReachedRelease } from '../activities/types.js';
 import type { EnvironmentRef } from '../src/domain/vocabulary.js';
 import { interruptible, isUnregistered, logRequest } from './decide.js';
 import { currentDetailsMarkdown, describeState } from './display.js';
@@ -160,9 +160,9 @@ export function errorType(error: unknown): string | undefined {
   return activityFailure(error)?.type ?? undefined;
 }
 
-/** The ops commit a failed release got to, when its activity said (prepareRelease, after its sync). */
-export function reachedCommit(error: unknown): ReachedCommit | undefined {
-  return activityFailure(error)?.details?.find((detail): detail is ReachedCommit => typeof (detail as ReachedCommit | null)?.opsSha === 'string');
+/** The ops commit (and manifest) a failed release got to, when its activity said (applyRelease, after its sync). */
+export function reachedRelease(error: unknown): ReachedRelease | undefined {
+  return activityFailure(error)?.details?.find((detail): detail is ReachedRelease => typeof (detail as ReachedRelease | null)?.opsSha === 'string');
 }
 
 /** The wait for health ended because stop or cancel asked it to. */

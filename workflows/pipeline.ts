@@ -1,10 +1,10 @@
 // The one release pipeline: sync the ops repo → render → apply → (resume) → wait healthy. It serves
 // deploys and rollbacks (a rollback is pinned to the ops commit it ran with) and drift passes (in
 // the background, applying only what drifted); each caller loads the environment before and
-// records the outcome after, in its own words. A release runs load, sync and render as one
-// activity (prepareRelease) and joins at applyAndRollOut; a drift pass runs up to its apply as
-// one activity (checkDrift) and joins at awaitRollout. runPipeline, a step per activity, is what
-// runs that started before those activities replay.
+// records the outcome after, in its own words. A release runs load, sync, render and apply as one
+// activity (applyRelease) and joins at resumeAndRollOut; a drift pass runs up to its apply as one
+// activity (checkDrift) and joins at awaitRollout. runPipeline, a step per activity, is what runs
+// that started before those activities replay.
 import { CancellationScope, isCancellation } from '@temporalio/workflow';
 import type { ApplyResult, EnvironmentConfig, ObjectRef, RenderResult } from '../activities/types.js';
 import { applyInput, renderInput, syncInput, type PassKind } from '../src/domain/release-steps.js';
@@ -31,9 +31,10 @@ export interface PipelineResult extends Applied {
 }
 
 /**
- * Runs `release` through the pipeline, one activity a step (a release of a run that started
- * before its first steps became one activity; drift passes of such runs). `progress` hears the ops commit once
- * synced and the manifest once rendered, so a release that fails later still records what it got to.
+ * Runs `release` through the pipeline, one activity a step: releases of runs that started before a
+ * release applied in one activity, and drift passes of runs from before checkDrift. `progress`
+ * hears the ops commit once synced and the manifest once rendered, so a release that fails later
+ * still records what it got to.
  */
 export async function runPipeline(
   run: EnvironmentRun,
@@ -56,16 +57,15 @@ export async function runPipeline(
     renderManifests(drift ? `drift: render ${config.manifestPath}` : `render ${config.manifestPath} for ${release.imageRef}`, renderInput(config, release, sha), queue),
   );
   progress({ manifestHash: rendered.manifestHash });
-  return applyAndRollOut(run, config, release, pass, sha, rendered);
-}
-
-/** The pipeline from the apply on: apply what `sha` rendered, resume a stopped environment, wait for the rollout. */
-export async function applyAndRollOut(run: EnvironmentRun, config: EnvironmentConfig, release: Release, pass: Pass, sha: string, rendered: RenderResult): Promise<PipelineResult> {
-  const drift = pass.kind === 'drift';
-  const queue = drift ? pass.queue : {};
   const applied = await run.step('apply', () =>
     applyManifests(`${drift ? 'drift: re-apply' : 'apply'} ${rendered.objects.length} objects to ns ${config.namespace}`, applyInput(pass.kind, config, rendered.manifestHash), queue),
   );
+  return resumeAndRollOut(run, config, release, pass, { sha, rendered, applied });
+}
+
+/** After the apply: resume a stopped environment's workloads, then wait for the rollout. */
+export async function resumeAndRollOut(run: EnvironmentRun, config: EnvironmentConfig, release: Release, pass: Pass, done: Applied): Promise<PipelineResult> {
+  const queue = pass.kind === 'drift' ? pass.queue : {};
   if (run.state.stopped) {
     const { project, environment } = run.ref;
     await run.step('scale', () =>
@@ -73,7 +73,7 @@ export async function applyAndRollOut(run: EnvironmentRun, config: EnvironmentCo
     );
     run.update({ stopped: false });
   }
-  return awaitRollout(run, config, release, pass, { sha, rendered, applied });
+  return awaitRollout(run, config, release, pass, done);
 }
 
 /** The pipeline's end: a release always waits for its rollout, a drift pass only when it changed something. */

@@ -4,11 +4,11 @@
 import { log, patched } from '@temporalio/workflow';
 import type { HistoryAction, HistoryRecord, HistoryStatus } from '../activities/types.js';
 import { recordRelease, releaseOutcome, type ReleasePlan } from './decide.js';
-import { CancelledByRequest, errorMessage, reachedCommit, type EnvironmentRun } from './environment-run.js';
+import { CancelledByRequest, errorMessage, reachedRelease, type EnvironmentRun } from './environment-run.js';
 import type { RequestMeta } from './messages.js';
-import { applyAndRollOut, runPipeline } from './pipeline.js';
+import { resumeAndRollOut, runPipeline } from './pipeline.js';
 import type { Release } from './state.js';
-import { prepareRelease } from './steps.js';
+import { applyRelease } from './steps.js';
 
 export async function runRelease(run: EnvironmentRun, plan: ReleasePlan, meta: RequestMeta): Promise<Release> {
   const now = Date.now();
@@ -43,24 +43,24 @@ export async function runRelease(run: EnvironmentRun, plan: ReleasePlan, meta: R
   });
   const history = (status: HistoryStatus, extra: Partial<HistoryRecord> = {}) => run.recordHistory(row(status, extra), { local });
   try {
-    // Releases of workflows that started before the first steps were one activity keep their
-    // commands on replay: load, the in-progress row, sync and render one by one.
-    if (patched('release-prepare-in-one-activity')) {
-      const prepared = await run.step('prepare', () =>
-        prepareRelease(`load ${run.ref.project}/${run.ref.environment}, sync its ops repo, render for ${release.imageRef}`, {
+    // Releases of workflows that started before a release applied in one activity keep their
+    // commands on replay: load, the in-progress row, sync, render and apply one by one.
+    if (patched('release-applies-in-one-activity')) {
+      const done = await run.step('apply', () =>
+        applyRelease(`load ${run.ref.project}/${run.ref.environment}, sync its ops repo, render and apply ${release.imageRef}`, {
           ref: run.ref,
           release: { imageRef: release.imageRef, opsSha: release.opsSha, valuesOverride: release.valuesOverride, pinned: release.pinned },
           started: { ...run.ref, ...row('in-progress') },
         }).catch((error: unknown) => {
-          // A render that failed still records the commit it rendered.
-          const reached = reachedCommit(error);
-          if (reached) save({ opsSha: reached.opsSha });
+          // A release that failed after its sync still records the commit (and manifest) it got to.
+          const reached = reachedRelease(error);
+          if (reached) save(reached.manifestHash ? { opsSha: reached.opsSha, manifestHash: reached.manifestHash } : { opsSha: reached.opsSha });
           throw error;
         }),
       );
-      run.update({ policy: prepared.config.policy });
-      save({ opsSha: prepared.sha, manifestHash: prepared.rendered.manifestHash });
-      await applyAndRollOut(run, prepared.config, release, { kind: 'release' }, prepared.sha, prepared.rendered);
+      run.update({ policy: done.config.policy });
+      save({ opsSha: done.sha, manifestHash: done.rendered.manifestHash });
+      await resumeAndRollOut(run, done.config, release, { kind: 'release' }, done);
     } else {
       const config = await run.step('load', () => run.load());
       await run.step('record', () => history('in-progress'));

@@ -59,7 +59,7 @@ export interface ReconcileWanted {
 }
 
 /** `check`: a drift pass's load, sync, render and apply in one activity */
-export type Step = 'load' | 'prepare' | 'sync' | 'render' | 'apply' | 'check' | 'health' | 'scale' | 'record';
+export type Step = 'load' | 'sync' | 'render' | 'apply' | 'check' | 'health' | 'scale' | 'record';
 
 export interface InFlight {
   requestId: string;

@@ -10,7 +10,7 @@ import {
   type EnvironmentConfig,
   type HistoryRecord,
   type ObjectRef,
-  type PrepareReleaseInput,
+  type ApplyReleaseInput,
   type RenderInput,
   type ScaleInput,
   type SyncOpsRepoInput,
@@ -37,7 +37,7 @@ const STEP_HEARTBEAT_TIMEOUT = '15 seconds';
 // in activities/outages.ts) before it fails; its start-to-close leaves room for that and the work.
 const STEP_TIMEOUT = '10 minutes';
 
-/** The options every pipeline step (load, sync, render, apply, scale, a release's prepare, a drift pass's check) runs with. */
+/** The options every pipeline step (load, sync, render, apply, scale, a release's apply, a drift pass's check) runs with. */
 function stepOptions(summary: string, queue: Queue) {
   return { startToCloseTimeout: STEP_TIMEOUT, heartbeatTimeout: STEP_HEARTBEAT_TIMEOUT, retry, ...queue, summary };
 }
@@ -83,9 +83,9 @@ export function scaleWorkloads(summary: string, input: ScaleInput, queue: Queue)
   return steps.scaleWorkloads.executeWithOptions(stepOptions(summary, queue), [input]);
 }
 
-/** A release's load, in-progress history row, sync and render as one activity. */
-export function prepareRelease(summary: string, input: PrepareReleaseInput) {
-  return steps.prepareRelease.executeWithOptions(stepOptions(summary, {}), [input]);
+/** A release's load, in-progress history row, sync, render and apply as one activity. */
+export function applyRelease(summary: string, input: ApplyReleaseInput) {
+  return steps.applyRelease.executeWithOptions(stepOptions(summary, {}), [input]);
 }
 
 /** A drift pass's load, sync, render and apply (or keep-stopped scale) as one activity. */

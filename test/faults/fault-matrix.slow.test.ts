@@ -185,15 +185,15 @@ describe('the fault matrix', () => {
     await Promise.all(dirs.map((dir) => rm(dir, { recursive: true, force: true })));
   });
 
-  // A release's load, in-progress row, sync and render are one activity (step prepare); each of
-  // its parts is held in turn.
+  // A release's load, in-progress row, sync, render and apply are one activity (step apply); each
+  // of its parts is held in turn.
   const steps: Array<{ step: Step; part: string; hold: () => Hold & { values?: Record<string, unknown> } }> = [
-    { step: 'prepare', part: 'load', hold: () => tableLock('environments', 'ACCESS EXCLUSIVE') },
+    { step: 'apply', part: 'load', hold: () => tableLock('environments', 'ACCESS EXCLUSIVE') },
     // the in-progress row is written after the load
-    { step: 'prepare', part: 'record', hold: () => tableLock('deployment_history', 'EXCLUSIVE') },
-    { step: 'prepare', part: 'sync', hold: gitHold },
+    { step: 'apply', part: 'record', hold: () => tableLock('deployment_history', 'EXCLUSIVE') },
+    { step: 'apply', part: 'sync', hold: gitHold },
     // render ends by storing the manifest
-    { step: 'prepare', part: 'render', hold: () => tableLock('rendered_manifests', 'EXCLUSIVE') },
+    { step: 'apply', part: 'render', hold: () => tableLock('rendered_manifests', 'EXCLUSIVE') },
     // apply checks the project's policy before it applies anything
     { step: 'apply', part: 'apply', hold: () => tableLock('project_policies', 'ACCESS EXCLUSIVE') },
     { step: 'health', part: 'health', hold: () => nodeHold(`h-${suffix}`) },
@@ -231,7 +231,7 @@ describe('the fault matrix', () => {
       const said = (await deployer.workflowStatus(key))?.waitingOn;
       return said?.includes('PostgreSQL') ? said : undefined;
     }, { timeoutMs: 60_000, intervalMs: 500 });
-    expect(waitingOn).toMatch(/^prepareRelease waits for PostgreSQL: unreachable since \S+ \(.*\)$/);
+    expect(waitingOn).toMatch(/^applyRelease waits for PostgreSQL: unreachable since \S+ \(.*\)$/);
     expect((await app.request('/readyz')).status).toBe(503);
     // The outage itself: two minutes of Postgres being gone, whatever else happens meanwhile.
     await new Promise((resolve) => setTimeout(resolve, Math.max(0, 120_000 - (Date.now() - stoppedAt))));

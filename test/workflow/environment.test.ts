@@ -210,10 +210,10 @@ describe('the environment workflow', () => {
 
     await h.waitForState('prod', 'web:1 healthy', (s) => s.current?.imageRef === 'web:1' && !s.inFlight, 60_000);
     expect(h.recorder.callsOf('applyManifests').map((c) => c.attempt)).toEqual([1, 2]);
-    // Scheduled with a 15 s heartbeat timeout: a dead worker's apply is retried after that, not
-    // after the 5-minute start-to-close timeout.
+    // The release's apply (its load, sync and render with it) is scheduled with a 15 s heartbeat
+    // timeout: a dead worker's apply is retried after that, not after the 10-minute start-to-close.
     const history = await h.handle('prod').fetchHistory();
-    const scheduled = (history.events ?? []).find((e) => e.activityTaskScheduledEventAttributes?.activityType?.name === 'applyManifests');
+    const scheduled = (history.events ?? []).find((e) => e.activityTaskScheduledEventAttributes?.activityType?.name === 'applyRelease');
     expect(scheduled?.activityTaskScheduledEventAttributes?.heartbeatTimeout?.seconds?.toString()).toBe('15');
   });
 
@@ -236,6 +236,6 @@ describe('the environment workflow', () => {
       .map((event) => event.userMetadata?.summary?.data)
       .filter((data): data is Uint8Array => data instanceof Uint8Array)
       .map((data) => JSON.parse(Buffer.from(data).toString('utf8')) as string);
-    expect(summaries).toEqual(expect.arrayContaining(['apply 1 objects to ns ' + `${h.project}-prod`, `load ${h.project}/prod, sync its ops repo, render for web:ui`]));
+    expect(summaries).toEqual(expect.arrayContaining([`load ${h.project}/prod, sync its ops repo, render and apply web:ui`, `wait for 1 objects in ns ${h.project}-prod to be healthy`]));
   });
 });

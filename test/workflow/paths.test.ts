@@ -301,8 +301,8 @@ describe('the environment workflow, on its less travelled paths', () => {
     const h = await start({ policy: fast });
     const sent: string[] = [];
     let state = await healthy(h, 'busy', 'web:0');
-    // One deploy after another (each ~50 events) until the run hands over.
-    for (let i = 1; state.run === 1 && i <= 80; i++) {
+    // One deploy after another (each ~25 events) until the run hands over.
+    for (let i = 1; state.run === 1 && i <= 160; i++) {
       sent.push(await h.deploy('busy', `web:${i}`));
       state = await h.waitForState('busy', `web:${i} healthy`, (s) => (s.current?.imageRef === `web:${i}` && !s.inFlight) || s.run > 1);
     }
@@ -359,15 +359,15 @@ describe('the environment workflow, on its less travelled paths', () => {
     const { events } = await h.handle('local').fetchHistory();
     const scheduled = events!.flatMap((e) => (e.activityTaskScheduledEventAttributes ? [e.activityTaskScheduledEventAttributes.activityType?.name] : []));
     const markers = events!.filter((e) => e.markerRecordedEventAttributes?.markerName === 'core_local_activity');
-    // Reading the record (once per run), the release's first steps (load, its in-progress row,
-    // sync, render) as one activity, the apply and the wait for health go through the task queue;
-    // the release's closing bookkeeping (its row and the state) does not.
-    expect(scheduled).toEqual(['loadRecordedState', 'prepareRelease', 'applyManifests', 'waitForRollout']);
+    // Reading the record (once per run), the release up to its apply (load, its in-progress row,
+    // sync, render, apply) as one activity and the wait for health go through the task queue; the
+    // release's closing bookkeeping (its row and the state) does not.
+    expect(scheduled).toEqual(['loadRecordedState', 'applyRelease', 'waitForRollout']);
     expect(markers).toHaveLength(2);
     expect(h.recorder.callsOf('recordHistory').map((c) => c.input.status)).toEqual(['in-progress', 'healthy']);
     expect(h.recorder.calls.filter((c) => c.workflowId === h.workflowId('local')).map((c) => c.name)).toEqual([
       'loadRecordedState',
-      'prepareRelease',
+      'applyRelease',
       'loadEnvironment',
       'recordHistory',
       'syncOpsRepo',
@@ -380,7 +380,7 @@ describe('the environment workflow, on its less travelled paths', () => {
     expect(h.recorder.callsOf('recordCurrentState').at(-1)!.input).toMatchObject({ currentStatus: 'healthy', currentImage: 'web:1' });
   });
 
-  it('records the ops commit a release rendered when its render fails, and keeps the release failed, not retried', async () => {
+  it('records the ops commit and manifest a release reached when its render or apply fails, and keeps the release failed, not retried', async () => {
     const h = await start({ policy: fast });
     h.recorder.branchHead = 'sha-7';
     // A sync that fails reaches no commit: nothing to record of one.
@@ -395,10 +395,16 @@ describe('the environment workflow, on its less travelled paths', () => {
     const failed = await h.waitForState('broken', 'the failed release', (s) => s.desired?.imageRef === 'web:1' && s.desired.status === 'failed' && !s.inFlight);
     expect(failed.desired).toMatchObject({ imageRef: 'web:1', opsSha: 'sha-7', error: templateError.message });
     expect(failed.desired?.manifestHash).toBeUndefined();
-    expect(h.recorder.callsOf('prepareRelease', h.workflowId('broken'))).toHaveLength(2);
+    expect(h.recorder.callsOf('applyRelease', h.workflowId('broken'))).toHaveLength(2); // not retried
     const row = await waitFor('the failed row', () => rows(h, { requestId, status: 'failed' })[0]);
     expect(row).toMatchObject({ sha: 'sha-7', error: templateError.message, imageRef: 'web:1' });
-    // The next release prepares, applies and rolls out as usual.
+    // An apply that fails has a manifest too: both are recorded.
+    const conflict = { message: 'Deployment web: field .spec.replicas is managed by hpa-controller', type: 'FieldConflict' };
+    h.recorder.failNext('applyManifests', conflict);
+    await h.deploy('broken', 'web:1b');
+    const refused = await h.waitForState('broken', 'the refused apply', (s) => s.desired?.imageRef === 'web:1b' && s.desired.status === 'failed' && !s.inFlight);
+    expect(refused.desired).toMatchObject({ opsSha: 'sha-7', manifestHash: 'sha-7:web:1b:[{},{}]', error: conflict.message });
+    // The next release applies and rolls out as usual.
     const fixed = await healthy(h, 'broken', 'web:2');
     expect(fixed.current).toMatchObject({ imageRef: 'web:2', opsSha: 'sha-7', manifestHash: 'sha-7:web:2:[{},{}]' });
     expect(rows(h, { imageRef: 'web:2' }).map((r) => r.status)).toEqual(['healthy']);

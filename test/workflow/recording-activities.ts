@@ -3,7 +3,7 @@
 import { activityInfo, ApplicationFailure, Context } from '@temporalio/activity';
 import type { RecordedState } from '../../src/domain/recorded-state.js';
 import { createDriftCheckActivities } from '../../activities/drift-check.js';
-import { createPrepareReleaseActivities } from '../../activities/prepare-release.js';
+import { createApplyReleaseActivities } from '../../activities/apply-release.js';
 import { defaultPolicy, type DeployerActivities, type EnvironmentPolicy, type HistoryRecord } from '../../activities/types.js';
 
 export interface RecordedCall {
@@ -115,7 +115,7 @@ export class RecordingActivities {
   }
 
   activities(): DeployerActivities {
-    const steps: Omit<DeployerActivities, 'checkDrift' | 'prepareRelease'> = {
+    const steps: Omit<DeployerActivities, 'checkDrift' | 'applyRelease'> = {
       loadEnvironment: async (ref) => {
         await this.step('loadEnvironment', ref);
         return {
@@ -192,16 +192,16 @@ export class RecordingActivities {
     };
     // A drift pass's and a release's composite activities run the steps above, as the worker's run the real ones.
     const drift = createDriftCheckActivities(steps);
-    const prepare = createPrepareReleaseActivities(steps);
+    const release = createApplyReleaseActivities(steps);
     return {
       ...steps,
       checkDrift: async (input) => {
         await this.step('checkDrift', input);
         return drift.checkDrift(input);
       },
-      prepareRelease: async (input) => {
-        await this.step('prepareRelease', input);
-        return prepare.prepareRelease(input);
+      applyRelease: async (input) => {
+        await this.step('applyRelease', input);
+        return release.applyRelease(input);
       },
     };
   }
