@@ -10,6 +10,7 @@ import { createHealthActivities } from './health.js';
 import { createOpsRepoActivities } from './ops-repo.js';
 import { createOpsRepoPollActivities } from './ops-repo-poll.js';
 import { createApplyReleaseActivities } from './apply-release.js';
+import { createRollOutReleaseActivities } from './roll-out-release.js';
 import { createRecordActivities } from './record.js';
 import { createRecordedStateActivities } from './recorded-state.js';
 import { createRenderActivities } from './render.js';
@@ -44,12 +45,14 @@ export function createActivities(deps: ActivityDeps): DeployerActivities & Clust
     ...createScaleActivities(deps),
   };
   const records = createRecordActivities(deps);
+  const health = createHealthActivities(deps);
   return {
     ...steps,
     ...createDriftCheckActivities(steps),
     ...createApplyReleaseActivities({ ...steps, ...records }),
+    ...createRollOutReleaseActivities({ ...health, ...records }),
     ...createOpsRepoPollActivities(deps),
-    ...createHealthActivities(deps),
+    ...health,
     ...records,
     ...createRecordedStateActivities(deps),
     ...createClusterWatchActivities(deps),

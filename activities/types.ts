@@ -3,6 +3,7 @@
 import type { RecordedState, RecordedStateQuery } from '../src/domain/recorded-state.js';
 import type { WatchManagedObjectsInput, WatchManagedObjectsResult } from './cluster-watch.js';
 import type { ApplyReleaseInput, ApplyReleaseResult } from './apply-release.js';
+import type { RollOutReleaseInput, RollOutReleaseResult } from './roll-out-release.js';
 import type { Impersonation } from '../src/domain/tenancy.js';
 import type { ApplyInput, EnvironmentConfig, ReleaseSource, RenderInput, SyncOpsRepoInput } from '../src/domain/release-steps.js';
 import type { ChangeAction, EnvironmentRef, ObjectRef, RolloutProgress } from '../src/domain/vocabulary.js';
@@ -13,6 +14,7 @@ export type { ChangeAction, EnvironmentPolicy, EnvironmentRef, ObjectRef, OpsRep
 
 export type { ApplyInput, EnvironmentConfig, RenderInput, SyncOpsRepoInput } from '../src/domain/release-steps.js';
 export type { ApplyReleaseInput, ApplyReleaseResult, ReachedRelease } from './apply-release.js';
+export type { RollOutReleaseInput, RollOutReleaseResult } from './roll-out-release.js';
 
 export interface SyncOpsRepoResult {
   sha: string;
@@ -160,6 +162,7 @@ export interface DeployerActivities {
   scaleWorkloads(input: ScaleInput): Promise<ScaleResult>;
   checkDrift(input: CheckDriftInput): Promise<CheckDriftResult>;
   applyRelease(input: ApplyReleaseInput): Promise<ApplyReleaseResult>;
+  rollOutRelease(input: RollOutReleaseInput): Promise<RollOutReleaseResult>;
   recordHistory(record: HistoryRecord): Promise<void>;
   recordCurrentState(record: CurrentStateRecord): Promise<void>;
   loadRecordedState(query: RecordedStateQuery): Promise<RecordedState>;

@@ -2,7 +2,7 @@
 // flight, a stop or cancel that interrupts it, and what it last showed in the Temporal UI. The
 // handlers, the loop and the passes share it; the rules they apply live in decide.ts.
 import { ApplicationFailure, patched, setCurrentDetails, upsertSearchAttributes, workflowInfo, type CancellationScope } from '@temporalio/workflow';
-import type { EnvironmentConfig, HistoryRecord, ReachedRelease } from '../activities/types.js';
+import type { CurrentStateRecord, EnvironmentConfig, HistoryRecord, ReachedRelease } from '../activities/types.js';
 import type { EnvironmentRef } from '../src/domain/vocabulary.js';
 import { interruptible, isUnregistered, logRequest } from './decide.js';
 import { currentDetailsMarkdown, describeState } from './display.js';
@@ -111,21 +111,22 @@ export class EnvironmentRun {
   async recordState(options?: RecordOptions): Promise<void> {
     // Runs that started before this rule issued the write (and failed on it); they replay that.
     if (this.unregistered && patched('no-state-record-when-unregistered')) return;
-    const { state } = this;
+    await recordCurrentState(this.stateRecord(this.state), options);
+  }
+
+  /** The environment's state row for `state`: desired, current and status. */
+  stateRecord(state: CarriedState): CurrentStateRecord {
     const current = state.current;
-    await recordCurrentState(
-      {
-        ...this.ref,
-        desiredImage: state.desired?.imageRef,
-        desiredStatus: state.stopped ? 'stopped' : 'running',
-        currentStatus: state.status,
-        currentImage: current?.imageRef,
-        currentSha: current?.opsSha,
-        manifestHash: current?.manifestHash,
-        deployedAt: current?.finishedAt !== undefined ? new Date(current.finishedAt).toISOString() : undefined,
-      },
-      options,
-    );
+    return {
+      ...this.ref,
+      desiredImage: state.desired?.imageRef,
+      desiredStatus: state.stopped ? 'stopped' : 'running',
+      currentStatus: state.status,
+      currentImage: current?.imageRef,
+      currentSha: current?.opsSha,
+      manifestHash: current?.manifestHash,
+      deployedAt: current?.finishedAt !== undefined ? new Date(current.finishedAt).toISOString() : undefined,
+    };
   }
 
   /** The stop or cancel that interrupted the deployment in flight, if one did (a signal sets it at any await). */

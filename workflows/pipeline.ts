@@ -2,8 +2,9 @@
 // deploys and rollbacks (a rollback is pinned to the ops commit it ran with) and drift passes (in
 // the background, applying only what drifted); each caller loads the environment before and
 // records the outcome after, in its own words. A release runs load, sync, render and apply as one
-// activity (applyRelease) and joins at resumeAndRollOut; a drift pass runs up to its apply as one
-// activity (checkDrift) and joins at awaitRollout. runPipeline, a step per activity, is what runs
+// activity (applyRelease), then resumeIfStopped and waitHealthy with its own rollout activity that
+// records it healthy; a drift pass runs up to its apply as one activity (checkDrift) and joins at
+// awaitRollout. runPipeline, a step per activity, is what runs
 // that started before those activities replay.
 import { CancellationScope, isCancellation } from '@temporalio/workflow';
 import type { ApplyResult, EnvironmentConfig, ObjectRef, RenderResult } from '../activities/types.js';
@@ -60,12 +61,12 @@ export async function runPipeline(
   const applied = await run.step('apply', () =>
     applyManifests(`${drift ? 'drift: re-apply' : 'apply'} ${rendered.objects.length} objects to ns ${config.namespace}`, applyInput(pass.kind, config, rendered.manifestHash), queue),
   );
-  return resumeAndRollOut(run, config, release, pass, { sha, rendered, applied });
+  await resumeIfStopped(run, config, queue);
+  return awaitRollout(run, config, release, pass, { sha, rendered, applied });
 }
 
-/** After the apply: resume a stopped environment's workloads, then wait for the rollout. */
-export async function resumeAndRollOut(run: EnvironmentRun, config: EnvironmentConfig, release: Release, pass: Pass, done: Applied): Promise<PipelineResult> {
-  const queue = pass.kind === 'drift' ? pass.queue : {};
+/** After the apply: a stopped environment's workloads are scaled back up (the release ends the stop). */
+export async function resumeIfStopped(run: EnvironmentRun, config: EnvironmentConfig, queue: Queue): Promise<void> {
   if (run.state.stopped) {
     const { project, environment } = run.ref;
     await run.step('scale', () =>
@@ -73,24 +74,24 @@ export async function resumeAndRollOut(run: EnvironmentRun, config: EnvironmentC
     );
     run.update({ stopped: false });
   }
-  return awaitRollout(run, config, release, pass, done);
 }
 
 /** The pipeline's end: a release always waits for its rollout, a drift pass only when it changed something. */
 export async function awaitRollout(run: EnvironmentRun, config: EnvironmentConfig, release: Release, pass: Pass, done: Applied): Promise<PipelineResult> {
   const rolledOut = rolloutNeeded(pass.kind, done.applied, done.sha, release);
-  if (rolledOut) await run.step('health', () => waitHealthy(run, config, done.rendered.objects, pass.kind === 'drift' ? pass.queue : {}));
+  const queue = pass.kind === 'drift' ? pass.queue : {};
+  if (rolledOut) await run.step('health', () => waitHealthy(run, (scope) => waitForRollout(scope, config, done.rendered.objects, queue)));
   return { ...done, rolledOut };
 }
 
-/** Waits for the rollout, ending early (as a cancellation) when stop or cancel interrupts it. */
-async function waitHealthy(run: EnvironmentRun, config: EnvironmentConfig, objects: ObjectRef[], queue: Queue): Promise<void> {
+/** Waits for the rollout (`wait`, in a scope), ending early (as a cancellation) when stop or cancel interrupts it. */
+export async function waitHealthy<T>(run: EnvironmentRun, wait: (scope: CancellationScope) => Promise<T>): Promise<T> {
   const before = run.interrupted();
   if (before) throw new CancelledByRequest(before.reason);
   const scope = new CancellationScope();
   run.healthScope = scope;
   try {
-    await waitForRollout(scope, config, objects, queue);
+    return await wait(scope);
   } catch (error) {
     const why = run.interrupted(); // set by a signal handler while we awaited
     if (why && isCancellation(error)) throw new CancelledByRequest(why.reason);

@@ -6,9 +6,9 @@ import type { HistoryAction, HistoryRecord, HistoryStatus } from '../activities/
 import { recordRelease, releaseOutcome, type ReleasePlan } from './decide.js';
 import { CancelledByRequest, errorMessage, reachedRelease, type EnvironmentRun } from './environment-run.js';
 import type { RequestMeta } from './messages.js';
-import { resumeAndRollOut, runPipeline } from './pipeline.js';
+import { resumeIfStopped, runPipeline, waitHealthy } from './pipeline.js';
 import type { Release } from './state.js';
-import { applyRelease } from './steps.js';
+import { applyRelease, rollOutRelease } from './steps.js';
 
 export async function runRelease(run: EnvironmentRun, plan: ReleasePlan, meta: RequestMeta): Promise<Release> {
   const now = Date.now();
@@ -42,6 +42,8 @@ export async function runRelease(run: EnvironmentRun, plan: ReleasePlan, meta: R
     ...extra,
   });
   const history = (status: HistoryStatus, extra: Partial<HistoryRecord> = {}) => run.recordHistory(row(status, extra), { local });
+  /** when the rollout's own activity recorded the release healthy (its history row and the state) */
+  let recordedAt: number | undefined;
   try {
     // Releases of workflows that started before a release applied in one activity keep their
     // commands on replay: load, the in-progress row, sync, render and apply one by one.
@@ -60,13 +62,24 @@ export async function runRelease(run: EnvironmentRun, plan: ReleasePlan, meta: R
       );
       run.update({ policy: done.config.policy });
       save({ opsSha: done.sha, manifestHash: done.rendered.manifestHash });
-      await resumeAndRollOut(run, done.config, release, { kind: 'release' }, done);
+      await resumeIfStopped(run, done.config, {});
+      // The wait writes the healthy record itself once the rollout is done: what the state will be then.
+      const healthy: Release = { ...release, status: 'healthy' };
+      const rolled = await run.step('health', () =>
+        waitHealthy(run, (scope) =>
+          rollOutRelease(scope, done.config, done.rendered.objects, {
+            history: { ...run.ref, ...row('healthy') },
+            state: run.stateRecord({ ...run.state, desired: healthy, current: healthy, status: 'healthy' }),
+          }),
+        ),
+      );
+      if (rolled.recorded) recordedAt = Date.parse(rolled.finishedAt);
     } else {
       const config = await run.step('load', () => run.load());
       await run.step('record', () => history('in-progress'));
       await runPipeline(run, config, release, { kind: 'release' }, save);
     }
-    save({ status: 'healthy', finishedAt: Date.now() });
+    save({ status: 'healthy', finishedAt: recordedAt ?? Date.now() });
     run.update({ current: release, status: 'healthy' });
   } catch (error) {
     const cancelled = error instanceof CancelledByRequest;
@@ -79,13 +92,16 @@ export async function runRelease(run: EnvironmentRun, plan: ReleasePlan, meta: R
   }
   const outcome = releaseOutcome(release.status);
   run.logRequest({ requestId: meta.requestId, kind, outcome, releaseSeq: release.seq, detail: release.error });
-  await history(outcome, {
-    sha: release.opsSha,
-    manifestHash: release.manifestHash,
-    error: release.error,
-    finishedAt: new Date(release.finishedAt ?? Date.now()).toISOString(),
-  });
-  await run.recordState({ local });
+  // Written here unless the rollout's activity wrote them (a healthy release whose record Postgres took).
+  if (recordedAt === undefined) {
+    await history(outcome, {
+      sha: release.opsSha,
+      manifestHash: release.manifestHash,
+      error: release.error,
+      finishedAt: new Date(release.finishedAt ?? Date.now()).toISOString(),
+    });
+    await run.recordState({ local });
+  }
   run.inFlight = undefined;
   run.publish();
   return release;

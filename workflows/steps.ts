@@ -12,6 +12,7 @@ import {
   type ObjectRef,
   type ApplyReleaseInput,
   type RenderInput,
+  type RollOutReleaseInput,
   type ScaleInput,
   type SyncOpsRepoInput,
 } from '../activities/types.js';
@@ -93,21 +94,30 @@ export function checkDrift(summary: string, input: CheckDriftInput, queue: Queue
   return steps.checkDrift.executeWithOptions(stepOptions(summary, queue), [input]);
 }
 
+/** The wait for health's options: bounded by the policy's health timeout, and ended by a cancel. */
+function rolloutOptions(config: EnvironmentConfig, objects: ObjectRef[], queue: Queue) {
+  return {
+    startToCloseTimeout: config.policy.healthTimeoutMs + 60_000,
+    heartbeatTimeout: '10 seconds',
+    cancellationType: ActivityCancellationType.WAIT_CANCELLATION_COMPLETED,
+    retry: { ...retry, maximumAttempts: 3 },
+    summary: `wait for ${objects.length} objects in ns ${config.namespace} to be healthy`,
+    ...queue,
+  };
+}
+
+function rolloutInput(config: EnvironmentConfig, objects: ObjectRef[]) {
+  return { namespace: config.namespace, objects, timeoutMs: config.policy.healthTimeoutMs, impersonate: config.impersonate };
+}
+
 /** The wait for health, run inside `scope` so that stop and cancel can end it. */
 export function waitForRollout(scope: CancellationScope, config: EnvironmentConfig, objects: ObjectRef[], queue: Queue) {
-  return scope.run(() =>
-    steps.waitForRollout.executeWithOptions(
-      {
-        startToCloseTimeout: config.policy.healthTimeoutMs + 60_000,
-        heartbeatTimeout: '10 seconds',
-        cancellationType: ActivityCancellationType.WAIT_CANCELLATION_COMPLETED,
-        retry: { ...retry, maximumAttempts: 3 },
-        summary: `wait for ${objects.length} objects in ns ${config.namespace} to be healthy`,
-        ...queue,
-      },
-      [{ namespace: config.namespace, objects, timeoutMs: config.policy.healthTimeoutMs, impersonate: config.impersonate }],
-    ),
-  );
+  return scope.run(() => steps.waitForRollout.executeWithOptions(rolloutOptions(config, objects, queue), [rolloutInput(config, objects)]));
+}
+
+/** A release's wait for health, writing its healthy record when done; inside `scope`, as waitForRollout. */
+export function rollOutRelease(scope: CancellationScope, config: EnvironmentConfig, objects: ObjectRef[], healthy: RollOutReleaseInput['healthy']) {
+  return scope.run(() => steps.rollOutRelease.executeWithOptions(rolloutOptions(config, objects, {}), [{ ...rolloutInput(config, objects), healthy }]));
 }
 
 export function recordHistory(row: HistoryRecord, { local = false }: RecordOptions = {}): Promise<void> {

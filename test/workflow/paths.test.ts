@@ -352,7 +352,7 @@ describe('the environment workflow, on its less travelled paths', () => {
     expect(h.recorder.callsOf('checkDrift').at(-1)!.input).toMatchObject({ plan: { type: 'keep-stopped' } });
   });
 
-  it('writes the history rows and state of a release as local activities, with no trip through the task queue', async () => {
+  it('runs a release as two activities that write its history rows and state themselves, no other trip through the task queue', async () => {
     const h = await start({ policy: fast });
     await healthy(h, 'local', 'web:1');
     await waitFor('the release rows', () => rows(h, { imageRef: 'web:1', status: 'healthy' })[0]);
@@ -360,10 +360,9 @@ describe('the environment workflow, on its less travelled paths', () => {
     const scheduled = events!.flatMap((e) => (e.activityTaskScheduledEventAttributes ? [e.activityTaskScheduledEventAttributes.activityType?.name] : []));
     const markers = events!.filter((e) => e.markerRecordedEventAttributes?.markerName === 'core_local_activity');
     // Reading the record (once per run), the release up to its apply (load, its in-progress row,
-    // sync, render, apply) as one activity and the wait for health go through the task queue; the
-    // release's closing bookkeeping (its row and the state) does not.
-    expect(scheduled).toEqual(['loadRecordedState', 'applyRelease', 'waitForRollout']);
-    expect(markers).toHaveLength(2);
+    // sync, render, apply) and the wait for its rollout (its healthy row and the state once done).
+    expect(scheduled).toEqual(['loadRecordedState', 'applyRelease', 'rollOutRelease']);
+    expect(markers).toHaveLength(0);
     expect(h.recorder.callsOf('recordHistory').map((c) => c.input.status)).toEqual(['in-progress', 'healthy']);
     expect(h.recorder.calls.filter((c) => c.workflowId === h.workflowId('local')).map((c) => c.name)).toEqual([
       'loadRecordedState',
@@ -373,11 +372,27 @@ describe('the environment workflow, on its less travelled paths', () => {
       'syncOpsRepo',
       'renderManifests',
       'applyManifests',
+      'rollOutRelease',
       'waitForRollout',
       'recordHistory',
       'recordCurrentState',
     ]);
-    expect(h.recorder.callsOf('recordCurrentState').at(-1)!.input).toMatchObject({ currentStatus: 'healthy', currentImage: 'web:1' });
+    const state = h.recorder.callsOf('recordCurrentState').at(-1)!.input;
+    expect(state).toMatchObject({ currentStatus: 'healthy', currentImage: 'web:1', desiredImage: 'web:1', desiredStatus: 'running' });
+    // The workflow's release ends when the record says it did.
+    const done = await h.waitForState('local', 'the release', (s) => s.current?.imageRef === 'web:1');
+    expect(new Date(done.current!.finishedAt!).toISOString()).toBe(state.deployedAt);
+    expect(rows(h, { imageRef: 'web:1', status: 'healthy' })[0]!.finishedAt).toBe(state.deployedAt);
+  });
+
+  it('writes a healthy release\'s record itself when Postgres refused it to the rollout\'s activity, as local activities that wait out an outage', async () => {
+    const h = await start({ policy: fast });
+    h.recorder.refuseRolloutRecords = 1;
+    await healthy(h, 'refused', 'web:1');
+    const row = await waitFor('the healthy row', () => rows(h, { imageRef: 'web:1', status: 'healthy' })[0]);
+    const { events } = await h.handle('refused').fetchHistory();
+    expect(events!.filter((e) => e.markerRecordedEventAttributes?.markerName === 'core_local_activity')).toHaveLength(2);
+    expect(h.recorder.callsOf('recordCurrentState', h.workflowId('refused')).at(-1)!.input).toMatchObject({ currentStatus: 'healthy', currentImage: 'web:1', deployedAt: row.finishedAt });
   });
 
   it('records the ops commit and manifest a release reached when its render or apply fails, and keeps the release failed, not retried', async () => {

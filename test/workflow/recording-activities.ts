@@ -4,6 +4,7 @@ import { activityInfo, ApplicationFailure, Context } from '@temporalio/activity'
 import type { RecordedState } from '../../src/domain/recorded-state.js';
 import { createDriftCheckActivities } from '../../activities/drift-check.js';
 import { createApplyReleaseActivities } from '../../activities/apply-release.js';
+import { createRollOutReleaseActivities } from '../../activities/roll-out-release.js';
 import { defaultPolicy, type DeployerActivities, type EnvironmentPolicy, type HistoryRecord } from '../../activities/types.js';
 
 export interface RecordedCall {
@@ -35,6 +36,8 @@ export class RecordingActivities {
   branchHead = 'sha-1';
   /** when true, scaling finds nothing to change, as in a stopped environment nobody scaled up */
   nothingToScale = false;
+  /** the next release rollouts whose own healthy record Postgres refuses (the workflow writes it then) */
+  refuseRolloutRecords = 0;
   private failures = new Map<keyof DeployerActivities, StepFailure[]>();
   private holding = new Set<keyof DeployerActivities>();
   private held = new Map<keyof DeployerActivities, Array<() => void>>();
@@ -115,7 +118,7 @@ export class RecordingActivities {
   }
 
   activities(): DeployerActivities {
-    const steps: Omit<DeployerActivities, 'checkDrift' | 'applyRelease'> = {
+    const steps: Omit<DeployerActivities, 'checkDrift' | 'applyRelease' | 'rollOutRelease'> = {
       loadEnvironment: async (ref) => {
         await this.step('loadEnvironment', ref);
         return {
@@ -193,6 +196,16 @@ export class RecordingActivities {
     // A drift pass's and a release's composite activities run the steps above, as the worker's run the real ones.
     const drift = createDriftCheckActivities(steps);
     const release = createApplyReleaseActivities(steps);
+    const rollOut = createRollOutReleaseActivities({
+      ...steps,
+      recordHistory: async (row) => {
+        if (this.refuseRolloutRecords > 0) {
+          this.refuseRolloutRecords -= 1;
+          throw new Error('connection terminated unexpectedly');
+        }
+        return steps.recordHistory(row);
+      },
+    });
     return {
       ...steps,
       checkDrift: async (input) => {
@@ -202,6 +215,10 @@ export class RecordingActivities {
       applyRelease: async (input) => {
         await this.step('applyRelease', input);
         return release.applyRelease(input);
+      },
+      rollOutRelease: async (input) => {
+        this.record('rollOutRelease', input);
+        return rollOut.rollOutRelease(input);
       },
     };
   }
