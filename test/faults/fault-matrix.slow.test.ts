@@ -256,7 +256,7 @@ describe('the fault matrix', () => {
         const said = (await deployer.workflowStatus(key))?.waitingOn;
         return said?.includes('Kubernetes') ? said : undefined;
       }, { timeoutMs: 90_000, intervalMs: 500 });
-      expect(waitingOn).toMatch(/^applyManifests waits for Kubernetes: unreachable since /);
+      expect(waitingOn).toMatch(/^applyRelease waits for Kubernetes: unreachable since /);
       await new Promise((resolve) => setTimeout(resolve, Math.max(0, 60_000 - (Date.now() - stoppedAt))));
       await upKubernetes();
       const startedAt = Date.now();
