@@ -11,7 +11,7 @@ import { createOpsRepoActivities } from './ops-repo.js';
 import { createOpsRepoPollActivities } from './ops-repo-poll.js';
 import { createApplyReleaseActivities } from './apply-release.js';
 import { createRollOutReleaseActivities } from './roll-out-release.js';
-import { createRecordActivities } from './record.js';
+import { createRecordActivities, finishInProgressHistory } from './record.js';
 import { createRecordedStateActivities } from './recorded-state.js';
 import { createRenderActivities } from './render.js';
 import { createScaleActivities } from './scale.js';
@@ -50,7 +50,7 @@ export function createActivities(deps: ActivityDeps): DeployerActivities & Clust
     ...steps,
     ...createDriftCheckActivities(steps),
     ...createApplyReleaseActivities({ ...steps, ...records }),
-    ...createRollOutReleaseActivities({ ...health, ...records }),
+    ...createRollOutReleaseActivities({ ...health, ...records, finishHistory: (row) => finishInProgressHistory(deps.pool, row) }),
     ...createOpsRepoPollActivities(deps),
     ...health,
     ...records,

@@ -66,3 +66,23 @@ export function createRecordActivities({ pool }: Pick<ActivityDeps, 'pool'>) {
     },
   };
 }
+
+/**
+ * A release's final row, written only while the row is still in progress; true when it was. An
+ * attempt whose run has ended (terminated mid-rollout, its row since closed by the next run as
+ * RunEnded) finds the row closed and changes nothing, however late its rollout finishes.
+ */
+export async function finishInProgressHistory(pool: ActivityDeps['pool'], row: HistoryRecord): Promise<boolean> {
+  const { rowCount } = await pool.query(
+    `UPDATE deployment_history SET
+       status        = $2,
+       sha           = COALESCE($3, sha),
+       manifest_hash = COALESCE($4, manifest_hash),
+       finished_at   = $5
+     WHERE idempotency_key = $1 AND status = 'in-progress'`,
+    [row.idempotencyKey, row.status, row.sha ?? null, row.manifestHash ?? null, row.finishedAt ?? null],
+  );
+  if (!rowCount) return false;
+  countHistoryTransition(row);
+  return true;
+}

@@ -2,7 +2,8 @@
 // environment's state written in the same activity: the workflow learns the release is healthy
 // with its record already written, instead of writing it in one more workflow task. The writes are
 // tried once: if Postgres does not take them, the activity still succeeds (the rollout is done) and
-// says so, and the workflow writes them as local activities, which wait out any outage.
+// says so, and the workflow writes them as local activities, which wait out any outage. The row is
+// closed only if it is still in progress, so an attempt outliving its run writes nothing.
 import type { CurrentStateRecord, DeployerActivities, HistoryRecord, WaitForRolloutInput, WaitForRolloutResult } from './types.js';
 
 export interface RollOutReleaseInput extends WaitForRolloutInput {
@@ -17,17 +18,27 @@ export interface RollOutReleaseResult extends WaitForRolloutResult {
   recorded: boolean;
 }
 
-type Steps = Pick<DeployerActivities, 'waitForRollout' | 'recordHistory' | 'recordCurrentState'>;
+type Steps = Pick<DeployerActivities, 'waitForRollout' | 'recordCurrentState'> & {
+  /** writes the release's final row if it is still in progress; true when it did */
+  finishHistory(row: HistoryRecord): Promise<boolean>;
+};
 
 export function createRollOutReleaseActivities(steps: Steps): { rollOutRelease(input: RollOutReleaseInput): Promise<RollOutReleaseResult> } {
   return {
     async rollOutRelease({ healthy, ...wait }: RollOutReleaseInput): Promise<RollOutReleaseResult> {
       const result = await steps.waitForRollout(wait);
       const finishedAt = new Date().toISOString();
-      const recorded = await Promise.all([steps.recordHistory({ ...healthy.history, finishedAt }), steps.recordCurrentState({ ...healthy.state, deployedAt: finishedAt })]).then(
-        () => true,
-        () => false,
-      );
+      // The state follows only a row this attempt closed: an attempt that outlived its run (whose
+      // row the next run closed) must not write an environment state that run did not decide.
+      let recorded = false;
+      try {
+        if (await steps.finishHistory({ ...healthy.history, finishedAt })) {
+          await steps.recordCurrentState({ ...healthy.state, deployedAt: finishedAt });
+          recorded = true;
+        }
+      } catch {
+        recorded = false; // the workflow writes both then
+      }
       return { ...result, finishedAt, recorded };
     },
   };

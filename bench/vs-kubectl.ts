@@ -94,7 +94,7 @@ await withFleet(options, async (fleet) => {
     const { requestId } = await fleet.deployer.deploy({ ...key, imageRef: image, requestedBy: 'bench' });
     await fleet.deployer.waitForRelease(key, requestId, { pollIntervalMs: 10, timeoutMs: 120_000 });
     const took = performance.now() - started;
-    const timeline = await releaseTimeline(fleet.temporal, environmentWorkflowId(fleet.project, env.environment), since, 'waitForRollout');
+    const timeline = await releaseTimeline(fleet.temporal, environmentWorkflowId(fleet.project, env.environment), since, ['waitForRollout', 'rollOutRelease']);
     if (timeline) timelines.push(timeline);
     return took;
   };

@@ -96,9 +96,9 @@ export interface ReleaseTimeline {
 /**
  * Where the time of one release went, from the workflow's history: the first signal at or after
  * `since`, then each activity scheduled after it (scheduled, started, completed, in ms from that
- * signal) up to and including `lastActivity`. Local activities leave only markers and are not steps.
+ * signal) up to and including the first of `lastActivities`. Local activities leave only markers and are not steps.
  */
-export async function releaseTimeline(client: Client, workflowId: string, since: number, lastActivity: string): Promise<ReleaseTimeline | undefined> {
+export async function releaseTimeline(client: Client, workflowId: string, since: number, lastActivities: string[]): Promise<ReleaseTimeline | undefined> {
   const history = await client.workflow.getHandle(workflowId).fetchHistory();
   const events = history.events ?? [];
   const signal = events.find((e) => e.workflowExecutionSignaledEventAttributes && eventMs(e) >= since);
@@ -127,7 +127,7 @@ export async function releaseTimeline(client: Client, workflowId: string, since:
       const step = byScheduledId.get(String(completed.scheduledEventId));
       if (step) {
         step.completedMs = at;
-        if (step.activity === lastActivity) break;
+        if (lastActivities.includes(step.activity)) break;
       }
     }
   }

@@ -43,7 +43,7 @@ describe('deploying through the workflow with the real activities', () => {
   async function lastRolloutWaitMs(): Promise<number> {
     const history = await deployer['options'].client.workflow.getHandle(`deploy/${project}/${environment}`).fetchHistory();
     const events = history.events ?? [];
-    const scheduled = events.filter((e) => e.activityTaskScheduledEventAttributes?.activityType?.name === 'waitForRollout').at(-1);
+    const scheduled = events.filter((e) => ['waitForRollout', 'rollOutRelease'].includes(e.activityTaskScheduledEventAttributes?.activityType?.name ?? '')).at(-1);
     const completed = events.find((e) => e.activityTaskCompletedEventAttributes && String(e.activityTaskCompletedEventAttributes.scheduledEventId) === String(scheduled?.eventId));
     const millis = (e: typeof scheduled) => Number(e?.eventTime?.seconds ?? 0) * 1000 + Math.round((e?.eventTime?.nanos ?? 0) / 1e6);
     return millis(completed) - millis(scheduled);

@@ -115,7 +115,8 @@ describe('hostile templates and values against a real worker', () => {
   ])('%s fails the release as %s on the first attempt', async (_name, type, template) => {
     await commitTemplate(hostile, template);
     const failed = await failedRender(hostile, 'registry.example/hostile/web:1');
-    expect(failed).toMatchObject({ activity: 'renderManifests', type, nonRetryable: true, attempts: 1 });
+    // The render runs inside the release's one activity up to the apply.
+    expect(failed).toMatchObject({ activity: 'applyRelease', type, nonRetryable: true, attempts: 1 });
     expect(failed.error.outcome).toBe('failed');
     expect(failed.error.message).not.toContain(SECRET);
   });

@@ -198,12 +198,14 @@ export class RecordingActivities {
     const release = createApplyReleaseActivities(steps);
     const rollOut = createRollOutReleaseActivities({
       ...steps,
-      recordHistory: async (row) => {
+      finishHistory: async (row) => {
         if (this.refuseRolloutRecords > 0) {
           this.refuseRolloutRecords -= 1;
           throw new Error('connection terminated unexpectedly');
         }
-        return steps.recordHistory(row);
+        if (this.history.get(row.idempotencyKey)?.status !== 'in-progress') return false;
+        await steps.recordHistory(row);
+        return true;
       },
     });
     return {
