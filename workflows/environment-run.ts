@@ -161,9 +161,14 @@ export function errorType(error: unknown): string | undefined {
   return activityFailure(error)?.type ?? undefined;
 }
 
-/** The ops commit (and manifest) a failed release got to, when its activity said (applyRelease, after its sync). */
+/**
+ * The ops commit (and manifest) a failed release got to, when its activity said (applyRelease,
+ * after its sync). Only the last detail counts: applyRelease appends it, and the details before it
+ * are the step's own, which may echo what an ops repo author wrote.
+ */
 export function reachedRelease(error: unknown): ReachedRelease | undefined {
-  return activityFailure(error)?.details?.find((detail): detail is ReachedRelease => typeof (detail as ReachedRelease | null)?.opsSha === 'string');
+  const last = activityFailure(error)?.details?.at(-1) as ReachedRelease | null | undefined;
+  return typeof last?.opsSha === 'string' ? last : undefined;
 }
 
 /** The wait for health ended because stop or cancel asked it to. */

@@ -4,8 +4,8 @@
 // records the outcome after, in its own words. A release runs load, sync, render and apply as one
 // activity (applyRelease), then resumeIfStopped and waitHealthy with its own rollout activity that
 // records it healthy; a drift pass runs up to its apply as one activity (checkDrift) and joins at
-// awaitRollout. runPipeline, a step per activity, is what runs
-// that started before those activities replay.
+// awaitRollout. runPipeline, a step per activity, is what runs that started before those
+// activities replay.
 import { CancellationScope, isCancellation } from '@temporalio/workflow';
 import type { ApplyResult, EnvironmentConfig, ObjectRef, RenderResult } from '../activities/types.js';
 import { applyInput, renderInput, syncInput, type PassKind } from '../src/domain/release-steps.js';
