@@ -5,6 +5,7 @@ import { homedir } from 'node:os';
 import { join } from 'node:path';
 import { z } from 'zod';
 import { defaultPolicy, type EnvironmentPolicy } from './domain/vocabulary.js';
+import { parseKeyring, type Keyring } from './crypto/keyring.js';
 
 const port = z.coerce.number().int().min(1).max(65535);
 const positiveMs = z.coerce.number().int().positive();
@@ -20,6 +21,11 @@ export const configVariables = {
   TEMPORAL_TLS_CERT: { schema: z.string().min(1).optional(), default: undefined as string | undefined, doc: 'PEM file of the client certificate for mutual TLS (with TEMPORAL_TLS_KEY)' },
   TEMPORAL_TLS_KEY: { schema: z.string().min(1).optional(), default: undefined as string | undefined, doc: 'PEM file of the client certificate\'s private key (with TEMPORAL_TLS_CERT)' },
   TEMPORAL_API_KEY: { schema: z.string().min(1).optional(), default: undefined as string | undefined, doc: 'API key sent to Temporal as a bearer token (Temporal Cloud), over TLS only' },
+  DEPLOYER_PAYLOAD_KEYS: {
+    schema: z.string().min(1).optional(),
+    default: undefined as string | undefined,
+    doc: 'id=key,… (newest first; each key 32 bytes, base64 or hex): encrypts every Temporal payload and the write-only secrets with AES-256-GCM; older keys still decrypt. Every process needs the same keys',
+  },
   DEPLOYER_TASK_QUEUE: { schema: z.string().min(1), default: 'deployer', doc: 'task queue of the environment workflows' },
   DATABASE_URL: { schema: z.string().regex(/^postgres(ql)?:\/\//, 'a postgres:// URL'), default: undefined, doc: 'PostgreSQL connection URL (required)' },
   KUBECONFIG: { schema: z.string().min(1).optional(), default: undefined as string | undefined, doc: 'kubeconfig of the target cluster; unset: in-cluster service account, else ~/.kube/config' },
@@ -82,6 +88,8 @@ export interface TemporalConfig {
   /** absent: plaintext */
   tls?: TemporalTls;
   apiKey?: string;
+  /** absent: payloads travel and rest in plaintext, and secrets cannot be stored */
+  payloadKeys?: Keyring;
 }
 
 export interface TemporalTls {
@@ -140,6 +148,7 @@ export function loadTemporalConfig(env: NodeJS.ProcessEnv = process.env): Tempor
 
 const temporalVariableNames = [
   'TEMPORAL_ADDRESS', 'TEMPORAL_NAMESPACE', 'DEPLOYER_TASK_QUEUE', 'TEMPORAL_TLS', 'TEMPORAL_TLS_CA', 'TEMPORAL_TLS_SERVER_NAME', 'TEMPORAL_TLS_CERT', 'TEMPORAL_TLS_KEY', 'TEMPORAL_API_KEY',
+  'DEPLOYER_PAYLOAD_KEYS',
 ] as const satisfies ReadonlyArray<keyof Variables>;
 
 /** Reads and checks the TLS files and settings; each problem names its variable. */
@@ -168,12 +177,19 @@ function temporalFrom(v: Pick<Parsed, (typeof temporalVariableNames)[number]>, p
     problems.push('TEMPORAL_TLS=false contradicts the TEMPORAL_TLS_* or TEMPORAL_API_KEY settings: those need TLS (an API key is never sent in plaintext)');
   }
   const tls = v.TEMPORAL_TLS === true || wantsTls;
+  let payloadKeys: Keyring | undefined;
+  if (v.DEPLOYER_PAYLOAD_KEYS !== undefined) {
+    const parsed = parseKeyring(v.DEPLOYER_PAYLOAD_KEYS);
+    if ('problems' in parsed) problems.push(...parsed.problems.map((p) => `DEPLOYER_PAYLOAD_KEYS: ${p}`));
+    else payloadKeys = parsed.keyring;
+  }
   return {
     address: v.TEMPORAL_ADDRESS,
     namespace: v.TEMPORAL_NAMESPACE,
     taskQueue: v.DEPLOYER_TASK_QUEUE,
     tls: tls ? { serverName: v.TEMPORAL_TLS_SERVER_NAME, caCertificate, clientCert: crt && key ? { crt, key } : undefined } : undefined,
     apiKey: v.TEMPORAL_API_KEY,
+    payloadKeys,
   };
 }
 
