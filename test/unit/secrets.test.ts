@@ -1,0 +1,54 @@
+import { describe, expect, it } from 'vitest';
+import { DeployerError } from '../../src/domain/errors.js';
+import { describeSecretChanges, redactError, redactSecrets, secretNameProblem, secretValueProblem } from '../../src/domain/secrets.js';
+
+describe('secret rules', () => {
+  it('take template identifiers as names', () => {
+    for (const name of ['DB_PASSWORD', '_x', 'a1']) expect(secretNameProblem(name)).toBeUndefined();
+    for (const name of ['1a', 'a-b', 'a.b', '', 'x'.repeat(64)]) expect(secretNameProblem(name)).toMatch(/template identifier/);
+  });
+
+  it('bound values without quoting them', () => {
+    expect(secretValueProblem('s3cr3t')).toBeUndefined();
+    expect(secretValueProblem('')).toMatch(/empty/);
+    expect(secretValueProblem('é'.repeat(8 * 1024 + 1))).toMatch(/at most 16384 bytes/);
+    expect(secretValueProblem('a\u0000b')).toMatch(/NUL/);
+  });
+
+  it('describe changes by name and fingerprint only', () => {
+    expect(describeSecretChanges({ A: 'value', B: null }, { A: 'hmac-sha256:abc' })).toEqual({ A: 'set (hmac-sha256:abc)', B: 'deleted' });
+  });
+});
+
+describe('redactSecrets', () => {
+  it('replaces a value as written, JSON-escaped and in base64, longest first', () => {
+    const text = `got "hunter2-long" and hunter2 and ${Buffer.from('hunter2').toString('base64')} and "a\\"b"`;
+    expect(redactSecrets(text, ['hunter2', 'hunter2-long', 'a"b'])).toBe('got "[secret]" and [secret] and [secret] and "[secret]"');
+  });
+
+  it('replaces each long line of a multi-line value, as an error quoting one line would show it', () => {
+    const key = '-----BEGIN KEY-----\nAAAABBBBCCCCDDDD\n-----END KEY-----';
+    expect(redactSecrets('bad line: AAAABBBBCCCCDDDD', [key])).toBe('bad line: [secret]');
+  });
+
+  it('leaves text without secrets as it is', () => {
+    expect(redactSecrets('nothing here', [])).toBe('nothing here');
+    expect(redactSecrets('nothing here', ['other'])).toBe('nothing here');
+  });
+});
+
+describe('redactError', () => {
+  it('cleans message, stack, details and causes in place, keeping the class', () => {
+    const cause = new Error('inner hunter2');
+    const error = new DeployerError('TemplateError', 'outer hunter2', false, [{ value: 'hunter2' }]);
+    (error as { cause?: unknown }).cause = cause;
+    const redacted = redactError(error, ['hunter2']);
+    expect(redacted).toBe(error);
+    expect(redacted).toBeInstanceOf(DeployerError);
+    expect(redacted.message).toBe('outer [secret]');
+    expect(redacted.stack).not.toContain('hunter2');
+    expect(redacted.details).toEqual([{ value: '[secret]' }]);
+    expect(cause.message).toBe('inner [secret]');
+    expect(cause.stack).not.toContain('hunter2');
+  });
+});
