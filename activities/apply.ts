@@ -8,9 +8,11 @@
 // nothing changed it costs one read per object and no write.
 import { Context } from '@temporalio/activity';
 import { ApplicationFailure } from '@temporalio/common';
-import { createHash } from 'node:crypto';
+import { createHash, createHmac } from 'node:crypto';
 import { loadAppliedObjects, saveAppliedObjects, type AppliedObjects } from '../src/db/applied-objects.js';
-import { loadRenderedManifest } from '../src/db/manifests.js';
+import { openRenderedManifest } from '../src/db/manifests.js';
+import { redactError } from '../src/domain/secrets.js';
+import type { Keyring } from '../src/crypto/keyring.js';
 import { loadProjectPolicy, namespaceOwners } from '../src/db/tenancy.js';
 import { environmentFieldManager, policyViolations, type PolicyObject } from '../src/domain/tenancy.js';
 import { applyObject, objectPath, readObject } from '../src/k8s/apply-object.js';
@@ -49,7 +51,7 @@ interface AppliedRender {
   namespacedKinds: Array<{ apiVersion: string; kind: string }>;
 }
 
-export function createApplyActivities(deps: Pick<ActivityDeps, 'pool' | 'kubeConfig'>) {
+export function createApplyActivities(deps: Pick<ActivityDeps, 'pool' | 'kubeConfig' | 'payloadKeys'>) {
   return {
     applyManifests(input: ApplyInput): Promise<ApplyResult> {
       return runStep(() => applyManifests(input));
@@ -57,15 +59,26 @@ export function createApplyActivities(deps: Pick<ActivityDeps, 'pool' | 'kubeCon
   };
 
   async function applyManifests(input: ApplyInput): Promise<ApplyResult> {
+    const stored = await openRenderedManifest(deps.pool, input.manifestHash, deps.payloadKeys);
+    try {
+      return await applyStored(input, stored.yaml, stored.secretValues.length > 0 ? deps.payloadKeys : undefined);
+    } catch (error) {
+      // The API server's refusals may quote the object they refused.
+      throw redactError(error, stored.secretValues);
+    }
+  }
+
+  /** `digestKey`: the render holds secrets, so its plan digest is keyed like its manifest hash. */
+  async function applyStored(input: ApplyInput, yaml: string, digestKey: Keyring | undefined): Promise<ApplyResult> {
     const context = Context.current();
     const client = new KubeClient(deps.kubeConfig, context.cancellationSignal, undefined, input.impersonate);
     const tenant: Tenant = { project: input.project, environment: input.environment, fieldManager: environmentFieldManager(input.project, input.environment) };
     const run: ApplyRun = { input, tenant, dryRun: input.dryRun ?? false, client, discovery: new Discovery(client), context };
-    const rendered = parseManifests(await loadRenderedManifest(deps.pool, input.manifestHash));
+    const rendered = parseManifests(yaml);
 
     const planned = await planObjects(run, rendered);
     await assertWithinPolicy(deps.pool, input, planned);
-    const plan = planDigest(planned);
+    const plan = planDigest(planned, digestKey);
     const last = input.onlyDrifted && !run.dryRun ? await loadAppliedObjects(deps.pool, input.project, input.environment) : undefined;
     // The same objects as last time: only what someone changed since needs applying, and nothing
     // was dropped, so there is nothing to prune. Anything else is a full apply.
@@ -105,9 +118,9 @@ export function createApplyActivities(deps: Pick<ActivityDeps, 'pool' | 'kubeCon
   }
 }
 
-/** A digest of every object exactly as it is applied: equal digests, equal applies. */
-function planDigest(planned: Map<KubeObject, PlannedObject>): string {
-  const hash = createHash('sha256');
+/** A digest of every object exactly as it is applied: equal digests, equal applies. Keyed when the objects hold secrets. */
+function planDigest(planned: Map<KubeObject, PlannedObject>, key?: Keyring): string {
+  const hash = key ? createHmac('sha256', key[0].key).update('applied-plan\u0000') : createHash('sha256');
   for (const { prepared } of planned.values()) hash.update(JSON.stringify(prepared)).update('\n');
   return hash.digest('hex');
 }

@@ -3,6 +3,7 @@
 // the contract types the workflow proxies.
 import type * as k8s from '@kubernetes/client-node';
 import type pg from 'pg';
+import type { Keyring } from '../src/crypto/keyring.js';
 import { createApplyActivities } from './apply.js';
 import { createDriftCheckActivities } from './drift-check.js';
 import { createEnvironmentActivities } from './environment.js';
@@ -34,6 +35,8 @@ export interface ActivityDeps {
   defaultServiceAccount?: string;
   /** tells an environment's running workflow to reconcile now (ops repo poller, cluster watcher) */
   signalReconcile: SignalReconcile;
+  /** DEPLOYER_PAYLOAD_KEYS: opens environments' secrets and renders that used them; absent: no secrets */
+  payloadKeys?: Keyring;
 }
 
 export function createActivities(deps: ActivityDeps): DeployerActivities & ClusterWatchActivities & OpsRepoPollerActivities {

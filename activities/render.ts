@@ -5,7 +5,9 @@ import { readFileSync, statSync } from 'node:fs';
 import { posix } from 'node:path';
 import { DeployerError, ValuesInvalid } from '../src/domain/errors.js';
 import { jsonBoundsProblem, valuesBounds } from '../src/domain/json-bounds.js';
+import { openEnvironmentSecrets } from '../src/db/environment-secrets.js';
 import { storeRenderedManifest } from '../src/db/manifests.js';
+import { redactError } from '../src/domain/secrets.js';
 import { checkoutCommit, resolveInside } from '../src/git/checkout.js';
 import { validateCommitSha, validateOpsRepoSource, validateRepoPath } from '../src/git/validate.js';
 import { assertRenderedSize, parseManifestDocuments, serialiseDocuments } from '../src/manifest/parse.js';
@@ -60,7 +62,7 @@ function readValuesSchema(dir: string, displayRoot: string): { schema: unknown; 
   return { schema, file };
 }
 
-export function createRenderActivities(deps: Pick<ActivityDeps, 'pool' | 'repoCacheDir' | 'allowFileUrls'>) {
+export function createRenderActivities(deps: Pick<ActivityDeps, 'pool' | 'repoCacheDir' | 'allowFileUrls' | 'payloadKeys'>) {
   return {
     renderManifests(input: RenderInput): Promise<RenderResult> {
       return runStep(() => render(input));
@@ -68,6 +70,19 @@ export function createRenderActivities(deps: Pick<ActivityDeps, 'pool' | 'repoCa
   };
 
   async function render(input: RenderInput): Promise<RenderResult> {
+    // Read fresh for every render, like the values override: a changed secret reaches the next
+    // deployment or drift pass without a restart.
+    const secrets = await openEnvironmentSecrets(deps.pool, deps.payloadKeys, input.project, input.environment);
+    const secretValues = Object.values(secrets);
+    try {
+      return await renderWith(input, secrets);
+    } catch (error) {
+      // A template error may quote what it was given; history, Temporal and logs keep the rest.
+      throw redactError(error, secretValues);
+    }
+  }
+
+  async function renderWith(input: RenderInput, secrets: Record<string, string>): Promise<RenderResult> {
     const source = validateOpsRepoSource(input.opsRepo, deps);
     const sha = validateCommitSha('sha', input.sha);
     const templatePath = validateRepoPath('manifestPath', input.manifestPath, { allowRoot: false });
@@ -85,6 +100,7 @@ export function createRenderActivities(deps: Pick<ActivityDeps, 'pool' | 'repoCa
         environment: input.environment,
         namespace: input.namespace,
         values,
+        secrets,
       },
       { valuesSchema: readValuesSchema(dir, source.path) },
     );
@@ -95,7 +111,11 @@ export function createRenderActivities(deps: Pick<ActivityDeps, 'pool' | 'repoCa
     const objects = objectRefsOf(documents, input.namespace, file);
     const manifest = serialiseDocuments(documents);
     assertRenderedSize(manifest, file, 'is, written out in full,');
-    const manifestHash = await storeRenderedManifest(deps.pool, manifest);
+    // An environment with secrets has its every render sealed: a value a filter changed
+    // (`| upper`) is in the output too, where no search for the value would find it.
+    const secretValues = Object.values(secrets);
+    const sealWith = secretValues.length > 0 && deps.payloadKeys ? { keyring: deps.payloadKeys, values: secretValues } : undefined;
+    const manifestHash = await storeRenderedManifest(deps.pool, manifest, sealWith);
     return { manifestHash, objects };
   }
 }

@@ -60,6 +60,7 @@ export async function runWorker(config: Config, logger: Logger, { serveMetrics =
       allowFileUrls: config.allowFileUrls,
       defaultPolicy: config.defaultPolicy,
       defaultServiceAccount: config.defaultServiceAccount,
+      payloadKeys: config.temporal.payloadKeys,
     },
   });
   await ensureClusterWatcher(client, config.temporal.taskQueue);

@@ -24,6 +24,8 @@ export interface TemplateContext {
   environment: string;
   namespace: string;
   values: Values;
+  /** the environment's secrets by name; written like values, but the render holding them is stored sealed */
+  secrets?: Readonly<Record<string, string>>;
 }
 
 export interface TemplateLocation {

@@ -4,6 +4,7 @@ import type * as k8s from '@kubernetes/client-node';
 import { Client, Connection } from '@temporalio/client';
 import type { NativeConnection } from '@temporalio/worker';
 import type pg from 'pg';
+import type { Keyring } from '../../src/crypto/keyring.js';
 import { DeployerClient } from '../../src/client/deployer-client.js';
 import { createDeployerWorker, type DeployerWorker } from '../../worker/create-worker.js';
 import { workflowBundle } from '../workflow/harness.js';
@@ -16,7 +17,7 @@ export interface RealWorker {
   close(workflowIds?: string[]): Promise<void>;
 }
 
-export async function startRealWorker(options: { taskQueue: string; pool: pg.Pool; kubeConfig: k8s.KubeConfig; repoCacheDir: string }): Promise<RealWorker> {
+export async function startRealWorker(options: { taskQueue: string; pool: pg.Pool; kubeConfig: k8s.KubeConfig; repoCacheDir: string; payloadKeys?: Keyring }): Promise<RealWorker> {
   let worker: DeployerWorker;
   let workerConnection: NativeConnection;
   let workerClient: Client;
@@ -25,7 +26,7 @@ export async function startRealWorker(options: { taskQueue: string; pool: pg.Poo
     namespace: testEnv.temporalNamespace,
     taskQueue: options.taskQueue,
     workflowBundle: await workflowBundle(),
-    deps: { pool: options.pool, kubeConfig: options.kubeConfig, repoCacheDir: options.repoCacheDir, allowFileUrls: true },
+    deps: { pool: options.pool, kubeConfig: options.kubeConfig, repoCacheDir: options.repoCacheDir, allowFileUrls: true, payloadKeys: options.payloadKeys },
   }));
   const running = worker.run();
   const connection = await Connection.connect({ address: testEnv.temporalAddress });
