@@ -20,6 +20,7 @@ export async function main(): Promise<void> {
     taskQueue: config.temporal.taskQueue,
     allowFileUrls: config.allowFileUrls,
     logger,
+    payloadKeys: config.temporal.payloadKeys,
   });
   const server = await startApiServer({ app, port: config.api.port, host: config.api.host });
   logger.info({ port: server.port, host: config.api.host }, 'API listening');

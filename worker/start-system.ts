@@ -74,6 +74,7 @@ export async function startSystem(options: StartSystemOptions): Promise<RunningS
     taskQueue: config.temporal.taskQueue,
     allowFileUrls: config.allowFileUrls,
     logger,
+    payloadKeys: config.temporal.payloadKeys,
   });
   const server = await startApiServer({ app, port: config.api.port, host: config.api.host });
   const apiUrl = `http://${config.api.host}:${server.port}`;

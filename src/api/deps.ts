@@ -1,6 +1,7 @@
 // What the API needs from its process: connections, clock and settings. Tests pass their own.
 import type { Client } from '@temporalio/client';
 import type pg from 'pg';
+import type { Keyring } from '../crypto/keyring.js';
 import { DEFAULT_SYNC_TIMEOUT_MS } from '../client/ops-repo-poller.js';
 import { TASK_QUEUE } from '../../workflows/messages.js';
 
@@ -24,6 +25,8 @@ export interface ApiDeps {
   readinessTimeoutMs?: number;
   /** how long a sync of an ops repo waits for a worker's poller to take it and answer (default 60 s) */
   opsRepoSyncTimeoutMs?: number;
+  /** DEPLOYER_PAYLOAD_KEYS: seals the secrets requests write; null or absent: requests with secrets are refused */
+  payloadKeys?: Keyring | null;
 }
 
 export type ResolvedApiDeps = Required<ApiDeps>;
@@ -43,5 +46,6 @@ export function resolveDeps(deps: ApiDeps): ResolvedApiDeps {
     workflowQueryTimeoutMs: deps.workflowQueryTimeoutMs ?? 3_000,
     readinessTimeoutMs: deps.readinessTimeoutMs ?? 2_000,
     opsRepoSyncTimeoutMs: deps.opsRepoSyncTimeoutMs ?? DEFAULT_SYNC_TIMEOUT_MS,
+    payloadKeys: deps.payloadKeys ?? null,
   };
 }

@@ -54,6 +54,7 @@ export function presentEnvironment(record: EnvironmentRecord) {
     values_override: record.valuesOverride,
     share_namespace: record.shareNamespace,
     impersonate: record.impersonate && { service_account: record.impersonate.name, namespace: record.impersonate.namespace },
+    secrets: record.secrets,
     created_at: record.createdAt.toISOString(),
     updated_at: record.updatedAt.toISOString(),
   };

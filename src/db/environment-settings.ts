@@ -3,6 +3,9 @@
 import type pg from 'pg';
 import type { EnvironmentPolicy } from '../domain/vocabulary.js';
 import type { ServiceAccountRef } from '../domain/tenancy.js';
+import type { Keyring } from '../crypto/keyring.js';
+import type { SecretChanges, SecretFingerprint } from '../domain/secrets.js';
+import { writeEnvironmentSecrets } from './environment-secrets.js';
 import { writeEnvironmentRow } from './environments.js';
 
 export type OpsRepoReference = { id: number } | { name: string };
@@ -17,6 +20,8 @@ export interface EnvironmentSettings {
   valuesOverride: Record<string, unknown>;
   shareNamespace: boolean;
   impersonate?: ServiceAccountRef;
+  /** secrets to set (a value) or delete (null); the others stay as they are */
+  secrets?: SecretChanges;
 }
 
 export interface EnvironmentRecord {
@@ -31,6 +36,8 @@ export interface EnvironmentRecord {
   shareNamespace: boolean;
   impersonate: ServiceAccountRef | null;
   opsRepo: { id: number; name: string; url: string; branch: string; path: string };
+  /** the stored secrets' fingerprints by name; values are never read here */
+  secrets: Record<string, SecretFingerprint>;
   createdAt: Date;
   updatedAt: Date;
 }
@@ -42,10 +49,11 @@ export class OpsRepoNotFound extends Error {
 }
 
 /**
- * Creates the project when missing and creates or replaces the environment, in one transaction:
- * an unknown ops repo leaves nothing behind, not even the project.
+ * Creates the project when missing and creates or replaces the environment, and writes its secrets
+ * (sealed with `keyring`), in one transaction: an unknown ops repo leaves nothing behind, not even
+ * the project. Returns the fingerprints of the secrets set.
  */
-export async function saveEnvironment(pool: pg.Pool, settings: EnvironmentSettings): Promise<{ created: boolean }> {
+export async function saveEnvironment(pool: pg.Pool, settings: EnvironmentSettings, keyring?: Keyring): Promise<{ created: boolean; fingerprints: Record<string, string> }> {
   const client = await pool.connect();
   try {
     await client.query('BEGIN');
@@ -58,9 +66,10 @@ export async function saveEnvironment(pool: pg.Pool, settings: EnvironmentSettin
     );
     if (!repos[0]) throw new OpsRepoNotFound(settings.opsRepo);
     await client.query('INSERT INTO projects (name) VALUES ($1) ON CONFLICT (name) DO NOTHING', [settings.project]);
-    const result = await writeEnvironmentRow(client, { ...settings, opsRepoId: repos[0].id });
+    const { created } = await writeEnvironmentRow(client, { ...settings, opsRepoId: repos[0].id });
+    const fingerprints = await writeEnvironmentSecrets(client, keyring, settings.project, settings.environment, settings.secrets ?? {});
     await client.query('COMMIT');
-    return result;
+    return { created, fingerprints };
   } catch (error) {
     await client.query('ROLLBACK');
     throw error;
@@ -85,9 +94,12 @@ export async function findEnvironment(pool: pg.Pool, project: string, environmen
     url: string;
     branch: string;
     path: string;
+    secrets: Record<string, SecretFingerprint>;
   }>(
     `SELECT e.namespace, e.cluster, e.manifest_path, e.policy, e.values_override, e.share_namespace, e.impersonate, e.created_at, e.updated_at,
-            r.id AS repo_id, r.name AS repo_name, r.url, r.branch, r.path
+            r.id AS repo_id, r.name AS repo_name, r.url, r.branch, r.path,
+            (SELECT coalesce(jsonb_object_agg(s.name, jsonb_build_object('fingerprint', s.fingerprint) ORDER BY s.name), '{}'::jsonb)
+               FROM environment_secrets s WHERE s.project = e.project AND s.environment = e.name) AS secrets
        FROM environments e JOIN ops_repos r ON r.id = e.ops_repo_id
       WHERE e.project = $1 AND e.name = $2`,
     [project, environment],
@@ -105,6 +117,7 @@ export async function findEnvironment(pool: pg.Pool, project: string, environmen
     shareNamespace: row.share_namespace,
     impersonate: row.impersonate,
     opsRepo: { id: Number(row.repo_id), name: row.repo_name, url: row.url, branch: row.branch, path: row.path },
+    secrets: row.secrets,
     createdAt: row.created_at,
     updatedAt: row.updated_at,
   };

@@ -5,6 +5,9 @@ import type { Context } from 'hono';
 import { updateValuesOverride } from '../../db/environment-settings.js';
 import type { EnvironmentRecord } from '../../db/environment-settings.js';
 import { findDeploymentState } from '../../db/deployment-reads.js';
+import { updateEnvironmentSecrets } from '../../db/environment-secrets.js';
+import { describeSecretChanges } from '../../domain/secrets.js';
+import { assertCanSealSecrets, secretWriteError } from '../secret-writes.js';
 import {
   cancelSignal,
   deploySignal,
@@ -70,17 +73,31 @@ export function deploymentActionRoutes(deps: ResolvedApiDeps, guards: Guards) {
   router.openapi(patch, async (c) => {
     const { project, env } = c.req.valid('param');
     const body = c.req.valid('json');
+    assertCanSealSecrets(deps, body.secrets);
     const environment = await requireEnvironment(deps.pool, project, env);
     const meta = requestMeta(c, body.reason);
+    // Secrets are stored before the signal, which never carries them (Temporal's history would
+    // keep them): the deploy's render reads them from the database, as every later render does.
+    // The audit row and the answer get their names and fingerprints.
+    const storeSecrets = async (): Promise<Record<string, unknown>> => {
+      if (body.secrets === undefined) return {};
+      const fingerprints = await updateEnvironmentSecrets(deps.pool, deps.payloadKeys ?? undefined, project, env, body.secrets).catch((error: unknown) => {
+        throw secretWriteError(error);
+      });
+      const stored = { secrets: describeSecretChanges(body.secrets, fingerprints) };
+      c.set('auditDetails', stored);
+      return stored;
+    };
 
     if (body.desired_status === 'stopped') {
       await signalWorkflow(deps, target(environment), stopSignal, meta);
       return c.json(acceptance(c, environment, 'stop', {}), 202);
     }
     if (body.image_ref === undefined && body.desired_status === undefined) {
-      // Only the stored override changes; the next deployment or drift pass renders with it.
-      await updateValuesOverride(deps.pool, project, env, body.values_override!);
-      return c.json(acceptance(c, environment, null, { values_override: body.values_override }), 202);
+      // Only stored settings change; the next deployment or drift pass renders with them.
+      const secretChanges = await storeSecrets();
+      if (body.values_override !== undefined) await updateValuesOverride(deps.pool, project, env, body.values_override);
+      return c.json(acceptance(c, environment, null, { values_override: body.values_override, ...secretChanges }), 202);
     }
     let imageRef = body.image_ref;
     if (imageRef === undefined) {
@@ -92,12 +109,13 @@ export function deploymentActionRoutes(deps: ResolvedApiDeps, guards: Guards) {
         ]);
       }
     }
+    const secretChanges = await storeSecrets();
     await signalWorkflow(deps, target(environment), deploySignal, {
       ...meta,
       imageRef,
       ...(body.values_override === undefined ? {} : { valuesOverride: body.values_override }),
     });
-    return c.json(acceptance(c, environment, 'deploy', { image_ref: imageRef, values_override: body.values_override }), 202);
+    return c.json(acceptance(c, environment, 'deploy', { image_ref: imageRef, values_override: body.values_override, ...secretChanges }), 202);
   });
 
   const rollback = createRoute({

@@ -8,6 +8,8 @@ import { NamespaceClaimConflict } from '../../db/tenancy.js';
 import { conflict, invalidRequest } from '../errors.js';
 import type { Guards } from '../middleware/guards.js';
 import { policyFromApi } from '../policy.js';
+import { assertCanSealSecrets, secretWriteError } from '../secret-writes.js';
+import { describeSecretChanges } from '../../domain/secrets.js';
 import { presentEnvironment } from '../presenters.js';
 import { createRouter } from '../router.js';
 import { bearerSecurity, environmentParams, mutationErrors, requestIdHeaders } from '../schemas/common.js';
@@ -40,9 +42,11 @@ export function environmentRoutes(deps: ResolvedApiDeps, guards: Guards) {
     const { project, env } = c.req.valid('param');
     const body = c.req.valid('json');
     const opsRepo = typeof body.ops_repo === 'number' ? { id: body.ops_repo } : { name: body.ops_repo };
+    assertCanSealSecrets(deps, body.secrets);
     let created: boolean;
+    let fingerprints: Record<string, string>;
     try {
-      ({ created } = await saveEnvironment(deps.pool, {
+      ({ created, fingerprints } = await saveEnvironment(deps.pool, {
         project,
         environment: env,
         opsRepo,
@@ -52,7 +56,8 @@ export function environmentRoutes(deps: ResolvedApiDeps, guards: Guards) {
         valuesOverride: body.values_override ?? {},
         shareNamespace: body.share_namespace ?? false,
         impersonate: body.impersonate && { name: body.impersonate.service_account, namespace: body.impersonate.namespace },
-      }));
+        secrets: body.secrets,
+      }, deps.payloadKeys ?? undefined));
     } catch (error) {
       if (error instanceof OpsRepoNotFound) {
         throw invalidRequest([{ field: 'ops_repo', message: `ops_repo: ${error.message}; create it with POST /api/admin/ops-repos` }]);
@@ -60,7 +65,7 @@ export function environmentRoutes(deps: ResolvedApiDeps, guards: Guards) {
       if (error instanceof NamespaceClaimConflict) {
         throw conflict('namespace_claimed', `namespace: ${error.message}`, [{ field: 'namespace', message: `namespace: ${error.message}`, owner: error.owner }]);
       }
-      throw error;
+      throw secretWriteError(error);
     }
     c.set('auditDetails', {
       created,
@@ -69,6 +74,8 @@ export function environmentRoutes(deps: ResolvedApiDeps, guards: Guards) {
       namespace: body.namespace,
       share_namespace: body.share_namespace ?? false,
       impersonate: body.impersonate ?? null,
+      // Names and fingerprints only: the audit trail never holds a secret.
+      ...(body.secrets === undefined ? {} : { secrets: describeSecretChanges(body.secrets, fingerprints) }),
     });
     const record = await findEnvironment(deps.pool, project, env);
     return created ? c.json(presentEnvironment(record!), 201) : c.json(presentEnvironment(record!), 200);

@@ -5,6 +5,7 @@ import { isSlug, MAX_REASON_LENGTH, SLUG_RULE, textProblem } from '../../domain/
 import { REQUEST_ID_PATTERN } from '../request-id.js';
 import { imageRefProblem } from '../../domain/image-ref.js';
 import { jsonBoundsProblem, valuesBounds } from '../../domain/json-bounds.js';
+import { MAX_SECRETS_PER_ENVIRONMENT, secretNameProblem, secretValueProblem } from '../../domain/secrets.js';
 
 
 export const slug = (example: string) =>
@@ -29,6 +30,25 @@ export const valuesOverride = z
     ctx.addIssue({ code: 'custom', message: where === 'values_override' ? problem.slice(at + 2) : `${problem.slice(at + 2)} (at ${where})` });
   })
   .openapi({ description: 'values deep-merged over the ops repo values.yaml', example: { replicas: 3 } });
+
+/**
+ * Write-only secrets by name: a value sets one, null deletes it. Problems name `secrets.NAME` and
+ * never quote a value.
+ */
+export const secrets = z
+  .record(z.string(), z.string().nullable())
+  .superRefine((value, ctx) => {
+    const names = Object.keys(value);
+    if (names.length > MAX_SECRETS_PER_ENVIRONMENT) ctx.addIssue({ code: 'custom', message: `at most ${MAX_SECRETS_PER_ENVIRONMENT} secrets` });
+    for (const name of names) {
+      const problem = secretNameProblem(name) ?? (value[name] === null ? undefined : secretValueProblem(value[name]!));
+      if (problem) ctx.addIssue({ code: 'custom', path: [name], message: problem });
+    }
+  })
+  .openapi({
+    description: 'write-only secrets by name, rendered into templates as secrets.NAME; null deletes one; reads show only a fingerprint',
+    example: { DB_PASSWORD: 's3cr3t' },
+  });
 
 export const reason = z
   .string()

@@ -1,7 +1,7 @@
 // Request and response bodies of the deployment routes.
 import { z } from '@hono/zod-openapi';
 import { REQUEST_ID_PATTERN, REQUEST_ID_RULE } from '../../domain/request-rules.js';
-import { environmentParams, imageRef, reason, valuesOverride } from './common.js';
+import { environmentParams, imageRef, reason, secrets, valuesOverride } from './common.js';
 
 export const patchDeploymentBody = z
   .strictObject({
@@ -12,17 +12,23 @@ export const patchDeploymentBody = z
     values_override: valuesOverride.optional().openapi({
       description: 'with image_ref: for that release only; alone: replaces the environment\'s stored override',
     }),
+    secrets: secrets.optional().openapi({
+      description: "write-only: set (a value) or delete (null) the environment's secrets before this deploy; alone: only stores them",
+    }),
     reason: reason.optional(),
   })
   .superRefine((body, ctx) => {
-    if (body.image_ref === undefined && body.desired_status === undefined && body.values_override === undefined) {
-      ctx.addIssue({ code: 'custom', path: ['image_ref'], message: 'give image_ref, desired_status or values_override' });
+    if (body.image_ref === undefined && body.desired_status === undefined && body.values_override === undefined && body.secrets === undefined) {
+      ctx.addIssue({ code: 'custom', path: ['image_ref'], message: 'give image_ref, desired_status, values_override or secrets' });
     }
     if (body.desired_status === 'stopped' && body.image_ref !== undefined) {
       ctx.addIssue({ code: 'custom', path: ['desired_status'], message: '"stopped" cannot be combined with image_ref (a deploy resumes)' });
     }
     if (body.desired_status === 'stopped' && body.values_override !== undefined) {
       ctx.addIssue({ code: 'custom', path: ['values_override'], message: 'cannot be combined with desired_status "stopped"' });
+    }
+    if (body.desired_status === 'stopped' && body.secrets !== undefined) {
+      ctx.addIssue({ code: 'custom', path: ['secrets'], message: 'cannot be combined with desired_status "stopped"' });
     }
   })
   .openapi('DeploymentPatch');
@@ -118,6 +124,9 @@ export const environmentRegistration = z
     values_override: z.record(z.string(), z.unknown()),
     share_namespace: z.boolean(),
     impersonate: z.object({ service_account: z.string(), namespace: z.string() }).nullable(),
+    secrets: z
+      .record(z.string(), z.object({ fingerprint: z.string() }))
+      .openapi({ description: 'the stored secrets by name, each with its fingerprint (keyed HMAC, changes with the value); values are never returned' }),
     created_at: z.string(),
     updated_at: z.string(),
   })

@@ -2,7 +2,7 @@
 import { z } from '@hono/zod-openapi';
 import { validateRepoPath } from '../../git/validate.js';
 import { gitRule } from '../validation/git-fields.js';
-import { slug, valuesOverride } from './common.js';
+import { secrets, slug, valuesOverride } from './common.js';
 
 const DAY_MS = 24 * 60 * 60_000;
 const DNS_SUBDOMAIN = /^[a-z0-9]([-a-z0-9.]*[a-z0-9])?$/;
@@ -32,6 +32,9 @@ export const environmentBody = z
     namespace: slug('shop-prod').openapi({ description: 'the Kubernetes namespace the environment deploys to' }),
     policy: policyBody.optional().openapi({ description: 'settings over the defaults; omitted ones follow the defaults' }),
     values_override: valuesOverride.optional(),
+    secrets: secrets.optional().openapi({
+      description: 'write-only: sets (a value) or deletes (null) secrets; names left out keep their stored value, so re-registering never needs them again',
+    }),
     share_namespace: z
       .boolean()
       .optional()
