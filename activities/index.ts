@@ -4,6 +4,7 @@
 import type * as k8s from '@kubernetes/client-node';
 import type pg from 'pg';
 import type { Keyring } from '../src/crypto/keyring.js';
+import { loadGitCredentials } from '../src/db/ops-repo-credentials.js';
 import { createApplyActivities } from './apply.js';
 import { createDriftCheckActivities } from './drift-check.js';
 import { createEnvironmentActivities } from './environment.js';
@@ -40,10 +41,12 @@ export interface ActivityDeps {
 }
 
 export function createActivities(deps: ActivityDeps): DeployerActivities & ClusterWatchActivities & OpsRepoPollerActivities {
+  // Every git fetch asks for the credentials of its remote, read fresh so a changed token applies at once.
+  const withGit = { ...deps, credentialsFor: (url: string) => loadGitCredentials(deps.pool, deps.payloadKeys, url) };
   const steps = {
     ...createEnvironmentActivities(deps),
-    ...createOpsRepoActivities(deps),
-    ...createRenderActivities(deps),
+    ...createOpsRepoActivities(withGit),
+    ...createRenderActivities(withGit),
     ...createApplyActivities(deps),
     ...createScaleActivities(deps),
   };
@@ -54,7 +57,7 @@ export function createActivities(deps: ActivityDeps): DeployerActivities & Clust
     ...createDriftCheckActivities(steps),
     ...createApplyReleaseActivities({ ...steps, ...records }),
     ...createRollOutReleaseActivities({ ...health, ...records, finishHistory: (row) => finishInProgressHistory(deps.pool, row) }),
-    ...createOpsRepoPollActivities(deps),
+    ...createOpsRepoPollActivities(withGit),
     ...health,
     ...records,
     ...createRecordedStateActivities(deps),

@@ -2,7 +2,7 @@
 // ops repo rows sharing it had files change under their path, tell each running environment of
 // those rows to reconcile at the new head, then record the head on every row (deployments reuse
 // it while it is fresh instead of fetching again).
-import { resolveBranchHead } from '../src/git/checkout.js';
+import { resolveBranchHead, type RepoCache } from '../src/git/checkout.js';
 import { changedFiles } from '../src/git/changed-files.js';
 import { validateOpsRepoSource } from '../src/git/validate.js';
 import { loadBranchRows, recordBranchHead } from '../src/db/ops-repo-branches.js';
@@ -15,7 +15,7 @@ import type { PollOpsRepoInput, PollOpsRepoResult } from './types.js';
 // Signals go out a few at a time: a branch many environments share should not wait on each in turn.
 const SIGNALS_AT_ONCE = 16;
 
-export function createOpsRepoPollActivities(deps: Pick<ActivityDeps, 'pool' | 'repoCacheDir' | 'allowFileUrls' | 'signalReconcile'>) {
+export function createOpsRepoPollActivities(deps: Pick<ActivityDeps, 'pool' | 'repoCacheDir' | 'allowFileUrls' | 'signalReconcile'> & RepoCache) {
   return {
     async pollOpsRepo(input: PollOpsRepoInput): Promise<PollOpsRepoResult> {
       return whileHeartbeating(async () => {

@@ -1,14 +1,14 @@
 // Stage 1 of a deployment: find out which commit of the ops repository to deploy. The result is a
 // SHA, so every later step (and any retry or rollback) renders exactly the same files.
 import { findFreshBranchHead } from '../src/db/ops-repo-branches.js';
-import { ensureCommit, resolveBranchHead } from '../src/git/checkout.js';
+import { ensureCommit, resolveBranchHead, type RepoCache } from '../src/git/checkout.js';
 import { validateCommitSha, validateOpsRepoSource } from '../src/git/validate.js';
 import type { ActivityDeps } from './index.js';
 import { runStep } from './step.js';
 import type { SyncOpsRepoInput, SyncOpsRepoResult } from './types.js';
 
 /** Without a pool (tests of git alone) every deployment fetches the branch itself. */
-export function createOpsRepoActivities(deps: Pick<ActivityDeps, 'repoCacheDir' | 'allowFileUrls'> & Partial<Pick<ActivityDeps, 'pool'>>) {
+export function createOpsRepoActivities(deps: Pick<ActivityDeps, 'repoCacheDir' | 'allowFileUrls'> & Partial<Pick<ActivityDeps, 'pool'>> & RepoCache) {
   /**
    * The head the branch's poller recorded, when it fetched within its interval; undefined when it
    * did not, or Postgres cannot say (a deployment then fetches, as it would without a poller).

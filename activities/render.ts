@@ -8,7 +8,7 @@ import { jsonBoundsProblem, valuesBounds } from '../src/domain/json-bounds.js';
 import { openEnvironmentSecrets } from '../src/db/environment-secrets.js';
 import { storeRenderedManifest } from '../src/db/manifests.js';
 import { redactError } from '../src/domain/secrets.js';
-import { checkoutCommit, resolveInside } from '../src/git/checkout.js';
+import { checkoutCommit, resolveInside, type RepoCache } from '../src/git/checkout.js';
 import { validateCommitSha, validateOpsRepoSource, validateRepoPath } from '../src/git/validate.js';
 import { assertRenderedSize, parseManifestDocuments, serialiseDocuments } from '../src/manifest/parse.js';
 import { objectRefsOf } from '../src/render/object-refs.js';
@@ -62,7 +62,7 @@ function readValuesSchema(dir: string, displayRoot: string): { schema: unknown; 
   return { schema, file };
 }
 
-export function createRenderActivities(deps: Pick<ActivityDeps, 'pool' | 'repoCacheDir' | 'allowFileUrls' | 'payloadKeys'>) {
+export function createRenderActivities(deps: Pick<ActivityDeps, 'pool' | 'repoCacheDir' | 'allowFileUrls' | 'payloadKeys'> & RepoCache) {
   return {
     renderManifests(input: RenderInput): Promise<RenderResult> {
       return runStep(() => render(input));

@@ -15,10 +15,14 @@ import { join, sep } from 'node:path';
 import { simpleGit, type SimpleGit } from 'simple-git';
 import type { OpsRepoSource } from '../domain/vocabulary.js';
 import { DependencyUnreachable, userError } from '../domain/errors.js';
+import type { GitCredentials } from '../domain/git-credentials.js';
+import { withGitCredentials } from './credentials.js';
 
 export interface RepoCache {
   /** where ops repositories are cloned; shared by every environment on this worker */
   repoCacheDir: string;
+  /** the credentials git fetches `url` with, if its remote needs any */
+  credentialsFor?: (url: string) => Promise<GitCredentials | undefined>;
 }
 
 // No output at all from git for this long means it hangs (an unreachable host, a stuck prompt).
@@ -40,8 +44,10 @@ function repoDirs(cache: RepoCache, url: string): RepoDirs {
 // dangerous when a caller's input chooses them. Here the environment is the worker's own, set by
 // its operator (GIT_SSH_COMMAND with a deploy key, GIT_SSL_CAINFO for an internal CA), and the
 // options are ours; repository inputs only reach git as validated URL, branch and SHA arguments.
+// The credential helper is ours too (src/git/credentials.ts), set through git's environment.
 const workerEnvironmentAllowances = {
   allowUnsafeAskPass: true,
+  allowUnsafeCredentialHelper: true,
   allowUnsafeConfigEnvCount: true,
   allowUnsafeConfigPaths: true,
   allowUnsafeDiffExternal: true,
@@ -135,15 +141,37 @@ export function isGitRemoteUnreachable(message: string): boolean {
   return REMOTE_UNREACHABLE.test(message);
 }
 
-async function fetchBranch(dirs: RepoDirs, source: OpsRepoSource): Promise<void> {
+// What git prints when the remote refused who we are (or we had nothing to offer it): trying again
+// with the same credentials cannot help.
+const AUTHENTICATION_FAILED =
+  /authentication failed|could not read (username|password)|terminal prompts disabled|permission denied \(publickey|host key verification failed|returned error: 40[13]\b|http basic: access denied/i;
+
+/** Whether a git error message says the remote refused the credentials, or wanted some and got none. */
+export function isGitAuthenticationFailure(message: string): boolean {
+  return AUTHENTICATION_FAILED.test(message);
+}
+
+/** Runs a git command that talks to the remote of `url`, with its credentials when it has any. */
+async function withRemote<T>(cache: RepoCache, url: string, work: (env: Record<string, string>) => Promise<T>): Promise<T> {
+  return withGitCredentials(await cache.credentialsFor?.(url), work);
+}
+
+async function fetchBranch(cache: RepoCache, dirs: RepoDirs, source: OpsRepoSource): Promise<void> {
   const refspec = `+refs/heads/${source.branch}:refs/remotes/origin/${source.branch}`;
   try {
-    await git(dirs.mirror).raw(['fetch', '--quiet', '--no-tags', 'origin', refspec]);
+    await withRemote(cache, source.url, (env) => git(dirs.mirror, env).raw(['fetch', '--quiet', '--no-tags', 'origin', refspec]));
   } catch (error) {
     const message = (error as Error).message.trim();
     if (/couldn't find remote ref/i.test(message)) {
       throw userError(
         `opsRepo.branch ${JSON.stringify(source.branch)} does not exist in ${source.url}`,
+        'InvalidOpsRepo',
+      );
+    }
+    if (isGitAuthenticationFailure(message)) {
+      throw userError(
+        `git fetch of branch ${JSON.stringify(source.branch)} from ${source.url} was refused: ${message}; ` +
+          'give the ops repo its credentials (credentials: an HTTPS token or an SSH key), or check the ones it has',
         'InvalidOpsRepo',
       );
     }
@@ -177,7 +205,7 @@ export async function resolveBranchHead(cache: RepoCache, source: OpsRepoSource)
   const dirs = repoDirs(cache, source.url);
   return serialised(dirs.mirror, async () => {
     await ensureMirror(dirs, source.url);
-    await fetchBranch(dirs, source);
+    await fetchBranch(cache, dirs, source);
     const sha = await resolveInMirror(dirs, `refs/remotes/origin/${source.branch}`);
     if (!sha) throw new Error(`git fetch of ${source.url} succeeded but refs/remotes/origin/${source.branch} is missing`);
     return sha;
@@ -194,13 +222,11 @@ export async function ensureCommit(cache: RepoCache, source: OpsRepoSource, sha:
   await serialised(dirs.mirror, async () => {
     await ensureMirror(dirs, source.url);
     if (await resolveInMirror(dirs, sha)) return;
-    await fetchBranch(dirs, source);
+    await fetchBranch(cache, dirs, source);
     if (await resolveInMirror(dirs, sha)) return;
     // Servers may refuse to serve a commit by id; having just fetched successfully, a refusal here
     // means the commit is not available rather than that the network failed.
-    await git(dirs.mirror)
-      .raw(['fetch', '--quiet', '--no-tags', 'origin', sha])
-      .catch(() => undefined);
+    await withRemote(cache, source.url, (env) => git(dirs.mirror, env).raw(['fetch', '--quiet', '--no-tags', 'origin', sha])).catch(() => undefined);
     if (await resolveInMirror(dirs, sha)) return;
     throw userError(
       `commit ${sha} does not exist in ${source.url} (branch ${JSON.stringify(source.branch)} was fetched); ` +
