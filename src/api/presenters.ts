@@ -71,6 +71,7 @@ export function presentOpsRepo(row: OpsRepoRecord) {
     last_synced_at: isoOrNull(row.lastSyncedAt),
     last_sha: row.lastSha,
     webhook_secret_set: row.webhookSecretSet,
+    credentials: row.credentials,
     environment_count: row.environmentCount,
     created_at: row.createdAt.toISOString(),
     updated_at: row.updatedAt.toISOString(),

@@ -1,6 +1,9 @@
 // The ops_repos table as the admin API sees it: rows by id with timestamps and how many environments
 // use each, and the create/update/delete that can clash with names and references.
 import type pg from 'pg';
+import type { Keyring } from '../crypto/keyring.js';
+import type { GitCredentials, GitCredentialsSummary } from '../domain/git-credentials.js';
+import { writeOpsRepoCredentials } from './ops-repo-credentials.js';
 
 export interface OpsRepoRecord {
   id: number;
@@ -13,6 +16,8 @@ export interface OpsRepoRecord {
   lastSha: string | null;
   /** whether pushes must be signed with a webhook secret; the secret itself is never read here */
   webhookSecretSet: boolean;
+  /** the kind and fingerprint of the git credentials; the credentials themselves are never read here */
+  credentials: GitCredentialsSummary | null;
   createdAt: Date;
   updatedAt: Date;
   environmentCount: number;
@@ -26,6 +31,8 @@ export interface OpsRepoFields {
   syncIntervalS: number;
   /** the push webhook's secret; null removes it (update), absent leaves it as it is */
   webhookSecret?: string | null;
+  /** the git credentials, sealed with the keyring given; null removes them (update), absent leaves them */
+  credentials?: GitCredentials | null;
 }
 
 const UNIQUE_VIOLATION = '23505';
@@ -44,7 +51,7 @@ export class OpsRepoInUse extends Error {
 }
 
 const SELECT = `SELECT r.id, r.name, r.url, r.branch, r.path, r.sync_interval_s, r.last_synced_at, r.last_sha,
-                       r.webhook_secret IS NOT NULL AS webhook_secret_set, r.created_at, r.updated_at,
+                       r.webhook_secret IS NOT NULL AS webhook_secret_set, r.credentials_kind, r.credentials_fingerprint, r.created_at, r.updated_at,
                        (SELECT count(*) FROM environments e WHERE e.ops_repo_id = r.id) AS environment_count
                   FROM ops_repos r`;
 
@@ -58,6 +65,8 @@ interface RawRow {
   last_synced_at: Date | null;
   last_sha: string | null;
   webhook_secret_set: boolean;
+  credentials_kind: GitCredentialsSummary['kind'] | null;
+  credentials_fingerprint: string | null;
   created_at: Date;
   updated_at: Date;
   environment_count: string;
@@ -74,6 +83,7 @@ function fromRaw(row: RawRow): OpsRepoRecord {
     lastSyncedAt: row.last_synced_at,
     lastSha: row.last_sha,
     webhookSecretSet: row.webhook_secret_set,
+    credentials: row.credentials_kind && row.credentials_fingerprint ? { kind: row.credentials_kind, fingerprint: row.credentials_fingerprint } : null,
     createdAt: row.created_at,
     updatedAt: row.updated_at,
     environmentCount: Number(row.environment_count),
@@ -95,20 +105,28 @@ export async function findOpsRepoRecord(pool: pg.Pool, id: number): Promise<OpsR
   return rows[0] && fromRaw(rows[0]);
 }
 
-export async function createOpsRepo(pool: pg.Pool, fields: OpsRepoFields): Promise<OpsRepoRecord> {
+export async function createOpsRepo(pool: pg.Pool, fields: OpsRepoFields, keyring?: Keyring): Promise<OpsRepoRecord> {
+  const client = await pool.connect();
   try {
-    const { rows } = await pool.query<{ id: string }>(
+    await client.query('BEGIN');
+    const { rows } = await client.query<{ id: string }>(
       'INSERT INTO ops_repos (name, url, branch, path, sync_interval_s, webhook_secret) VALUES ($1, $2, $3, $4, $5, $6) RETURNING id',
       [fields.name, fields.url, fields.branch, fields.path, fields.syncIntervalS, fields.webhookSecret ?? null],
     );
+    // Sealed for the row's id, which the insert just made.
+    if (fields.credentials) await writeOpsRepoCredentials(client, keyring, rows[0]!.id, fields.credentials);
+    await client.query('COMMIT');
     return (await findOpsRepoRecord(pool, Number(rows[0]!.id)))!;
   } catch (error) {
+    await client.query('ROLLBACK');
     rethrowNameClash(error, fields.name);
+  } finally {
+    client.release();
   }
 }
 
 /** Updates the given fields; undefined when no repo has that id. */
-export async function updateOpsRepo(pool: pg.Pool, id: number, fields: Partial<OpsRepoFields>): Promise<OpsRepoRecord | undefined> {
+export async function updateOpsRepo(pool: pg.Pool, id: number, fields: Partial<OpsRepoFields>, keyring?: Keyring): Promise<OpsRepoRecord | undefined> {
   const columns: Array<[string, unknown]> = [
     ['name', fields.name],
     ['url', fields.url],
@@ -119,14 +137,21 @@ export async function updateOpsRepo(pool: pg.Pool, id: number, fields: Partial<O
   ];
   const changed = columns.filter(([, value]) => value !== undefined);
   const assignments = changed.map(([column], index) => `${column} = $${index + 2}`);
+  const client = await pool.connect();
   try {
-    const { rowCount } = await pool.query(
+    await client.query('BEGIN');
+    const { rowCount } = await client.query(
       `UPDATE ops_repos SET ${[...assignments, 'updated_at = now()'].join(', ')} WHERE id = $1`,
       [id, ...changed.map(([, value]) => value)],
     );
+    if (rowCount !== 0 && fields.credentials !== undefined) await writeOpsRepoCredentials(client, keyring, id, fields.credentials);
+    await client.query('COMMIT');
     return rowCount === 0 ? undefined : findOpsRepoRecord(pool, id);
   } catch (error) {
+    await client.query('ROLLBACK');
     rethrowNameClash(error, fields.name);
+  } finally {
+    client.release();
   }
 }
 

@@ -12,6 +12,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseKeyring, type Keyring } from '../../src/crypto/keyring.js';
 import { loadKubeConfig } from '../../src/k8s/kubeconfig.js';
 import { testEnv } from '../support/env.js';
+import { historyText } from '../support/history-text.js';
 import { startRealWorker, type RealWorker } from '../support/real-worker.js';
 import { installCapturingRuntime } from '../support/temporal-runtime.js';
 import { call, createLocalGitRepo, git, setUpApiTest, type ApiTest } from './support.js';
@@ -77,10 +78,7 @@ describe('write-only secrets', () => {
   async function rawStores(): Promise<Record<string, string>> {
     const query = async (sql: string, params: unknown[]) => JSON.stringify((await test.pool.query(sql, params)).rows);
     const history = await test.client.workflow.getHandle(`deploy/${test.project}/${env}`).fetchHistory();
-    // Payloads are bytes: read them as text (and as base64, as the JSON of the history carries them).
-    const temporal = JSON.stringify(history, (_key, value: unknown) =>
-      value instanceof Uint8Array ? `${Buffer.from(value).toString('utf8')} ${Buffer.from(value).toString('base64')}` : value,
-    );
+    const temporal = historyText(history);
     return {
       responses: JSON.stringify(responses),
       audit: await query('SELECT * FROM audit_log WHERE project = $1', [test.project]),
@@ -196,7 +194,7 @@ describe('write-only secrets', () => {
 
     const stores = await expectNoSecretAnywhere();
     // What was searched is what it seems: decoded payloads, the worker's own log lines.
-    expect(stores.temporal).toContain('registry.example/shop/web:1.0.0');
+    expect(stores.temporal).toMatch(/imageRef.{0,8}registry.example\/shop\/web:1.0.0/);
     expect(logs.length).toBeGreaterThan(0);
     // The audit rows say which secrets were written, by name and fingerprint.
     expect(stores.audit).toContain('API_TOKEN');

@@ -18,8 +18,27 @@ import { presentOpsRepo } from '../presenters.js';
 import { createRouter } from '../router.js';
 import { wakeOpsRepoPoller } from '../wake-ops-repo-poller.js';
 import { bearerSecurity, errorBody, mutationErrors, readErrors, requestIdHeaders } from '../schemas/common.js';
-import { opsRepo, opsRepoList, opsRepoParams, opsRepoSchemas, syncResult } from '../schemas/ops-repos.js';
+import { gitCredentials, opsRepo, opsRepoList, opsRepoParams, opsRepoSchemas, syncResult } from '../schemas/ops-repos.js';
+import type { z } from '@hono/zod-openapi';
+import type { OpsRepoRecord } from '../../db/ops-repo-admin.js';
+import type { GitCredentials } from '../../domain/git-credentials.js';
+import { assertCanSealSecrets, secretWriteError } from '../secret-writes.js';
 import { DeployerError } from '../../domain/errors.js';
+
+type CredentialsBody = z.infer<typeof gitCredentials>;
+
+function credentialsFromApi(body: CredentialsBody): GitCredentials {
+  return body.kind === 'https'
+    ? { kind: 'https', username: body.username, token: body.token }
+    : { kind: 'ssh', privateKey: body.private_key, ...(body.known_hosts === undefined ? {} : { knownHosts: body.known_hosts }) };
+}
+
+/** What the audit row says of written credentials: their kind and fingerprint once stored, never a part of them. */
+function credentialsChange(body: CredentialsBody | null | undefined, row: { credentials: OpsRepoRecord['credentials'] } | undefined): Record<string, unknown> {
+  if (body === undefined) return {};
+  if (body === null) return { credentials: 'removed' };
+  return { credentials: row?.credentials ? `set (${row.credentials.kind}, ${row.credentials.fingerprint})` : `set (${body.kind})` };
+}
 
 /** Stored paths are normalised; the repository root is spelled "." as the schema's default. */
 function normalisedPath(path: string): string {
@@ -27,6 +46,8 @@ function normalisedPath(path: string): string {
 }
 
 function rethrowKnown(error: unknown): never {
+  const secretError = secretWriteError(error);
+  if (secretError !== error) throw secretError;
   if (error instanceof OpsRepoNameTaken) {
     throw conflict('name_taken', `name: ${error.message}`, [{ field: 'name', message: `name: ${error.message}` }]);
   }
@@ -63,16 +84,31 @@ export function opsRepoRoutes(deps: ResolvedApiDeps, guards: Guards) {
   });
   router.openapi(create, async (c) => {
     const body = c.req.valid('json');
-    const row = await createOpsRepo(deps.pool, {
-      name: body.name,
-      url: body.url,
-      branch: body.branch,
-      path: normalisedPath(body.path),
-      syncIntervalS: body.sync_interval_s,
-      webhookSecret: body.webhook_secret,
-    }).catch(rethrowKnown);
+    assertCanSealSecrets(deps, body.credentials ? { credentials: 'given' } : undefined, 'credentials');
+    const row = await createOpsRepo(
+      deps.pool,
+      {
+        name: body.name,
+        url: body.url,
+        branch: body.branch,
+        path: normalisedPath(body.path),
+        syncIntervalS: body.sync_interval_s,
+        webhookSecret: body.webhook_secret,
+        credentials: body.credentials && credentialsFromApi(body.credentials),
+      },
+      deps.payloadKeys ?? undefined,
+    ).catch(rethrowKnown);
     const poller = await wakeOpsRepoPoller(deps, row, 'created');
-    c.set('auditDetails', { ops_repo_id: row.id, name: row.name, url: row.url, branch: row.branch, path: row.path, webhook_secret_set: row.webhookSecretSet, poller });
+    c.set('auditDetails', {
+      ops_repo_id: row.id,
+      name: row.name,
+      url: row.url,
+      branch: row.branch,
+      path: row.path,
+      webhook_secret_set: row.webhookSecretSet,
+      ...credentialsChange(body.credentials, row),
+      poller,
+    });
     return c.json(presentOpsRepo(row), 201);
   });
 
@@ -106,22 +142,29 @@ export function opsRepoRoutes(deps: ResolvedApiDeps, guards: Guards) {
   router.openapi(update, async (c) => {
     const { id } = c.req.valid('param');
     const body = c.req.valid('json');
-    // The secret is write-only: the audit row says what became of it, never what it is.
-    const { webhook_secret: secret, ...changes } = body;
+    // Secrets are write-only: the audit row says what became of them, never what they are.
+    const { webhook_secret: secret, credentials, ...changes } = body;
+    assertCanSealSecrets(deps, credentials ? { credentials: 'given' } : undefined, 'credentials');
     const secretChange = secret === undefined ? {} : { webhook_secret: secret === null ? 'removed' : 'set' };
-    c.set('auditDetails', { ops_repo_id: id, changes: { ...changes, ...secretChange } });
-    const row = await updateOpsRepo(deps.pool, id, {
-      name: body.name,
-      url: body.url,
-      branch: body.branch,
-      path: body.path === undefined ? undefined : normalisedPath(body.path),
-      syncIntervalS: body.sync_interval_s,
-      webhookSecret: secret,
-    }).catch(rethrowKnown);
+    c.set('auditDetails', { ops_repo_id: id, changes: { ...changes, ...secretChange, ...credentialsChange(credentials, undefined) } });
+    const row = await updateOpsRepo(
+      deps.pool,
+      id,
+      {
+        name: body.name,
+        url: body.url,
+        branch: body.branch,
+        path: body.path === undefined ? undefined : normalisedPath(body.path),
+        syncIntervalS: body.sync_interval_s,
+        webhookSecret: secret,
+        credentials: credentials && credentialsFromApi(credentials),
+      },
+      deps.payloadKeys ?? undefined,
+    ).catch(rethrowKnown);
     if (!row) throw notFound(`no ops repo with id ${id}`);
     // A changed URL or branch has a poller of its own; the old one ends at its next poll.
     const poller = await wakeOpsRepoPoller(deps, row, 'updated');
-    c.set('auditDetails', { ops_repo_id: id, changes: { ...changes, ...secretChange }, poller });
+    c.set('auditDetails', { ops_repo_id: id, changes: { ...changes, ...secretChange, ...credentialsChange(credentials, row) }, poller });
     return c.json(presentOpsRepo(row), 200);
   });
 
