@@ -8,7 +8,7 @@ import { loginCommand } from './cli/login-command.js';
 type Command = (args: string[], io: CliIo) => Promise<number>;
 
 export const commands: Record<string, { run: Command; usage: string }> = {
-  deploy: { run: deployCommand, usage: 'deploy --project P --env E --image I [--values JSON] [--reason R] [--wait [--timeout S]]' },
+  deploy: { run: deployCommand, usage: 'deploy --project P --env E --image I [--values JSON] [--secret-file NAME=FILE…] [--delete-secret NAME…] [--reason R] [--wait [--timeout S]]' },
   rollback: { run: rollbackCommand, usage: 'rollback --project P --env E [--to RELEASE] [--wait]' },
   stop: { run: stopCommand, usage: 'stop --project P --env E [--wait]' },
   cancel: { run: cancelCommand, usage: 'cancel --project P --env E' },

@@ -23,6 +23,9 @@ import { isSlug } from '../domain/request-rules.js';
 import { createApiToken } from '../auth/tokens.js';
 import { isScope, SCOPES, type Scope } from '../auth/scopes.js';
 import { integer, jsonObject, parse, required, UsageError } from './args.js';
+import { credentialOptions, credentialsOption, credentialsToApi, secretChangesOption, secretOptions } from './secret-options.js';
+import { SecretsNeedKeys } from '../db/environment-secrets.js';
+import { writeOpsRepoCredentials } from '../db/ops-repo-credentials.js';
 import type { CliIo } from './deploy-commands.js';
 
 /**
@@ -63,7 +66,7 @@ async function envRegister(args: string[], io: CliIo): Promise<number> {
   const values = parse(args, {
     project: { type: 'string' }, env: { type: 'string' }, 'ops-repo': { type: 'string' }, 'manifest-path': { type: 'string' },
     namespace: { type: 'string' }, policy: { type: 'string' }, values: { type: 'string' },
-    'share-namespace': { type: 'boolean' }, 'service-account': { type: 'string' },
+    'share-namespace': { type: 'boolean' }, 'service-account': { type: 'string' }, ...secretOptions,
   });
   const project = slug(values, 'project');
   const environment = slug(values, 'env');
@@ -77,6 +80,7 @@ async function envRegister(args: string[], io: CliIo): Promise<number> {
   }
   const shareNamespace = values['share-namespace'] ?? false;
   const repoName = required(values, 'ops-repo');
+  const secrets = await secretChangesOption(values);
   const as = impersonate ? ` as service account ${impersonate.namespace}/${impersonate.name}` : '';
   const registered = `registered ${project}/${environment}: ${repoName}:${manifestPath} → namespace ${namespace}${shareNamespace ? ' (shared)' : ''}${as}`;
   const admin = await adminClient(io);
@@ -89,16 +93,22 @@ async function envRegister(args: string[], io: CliIo): Promise<number> {
       ...(valuesOverride ? { values_override: valuesOverride } : {}),
       share_namespace: shareNamespace,
       ...(impersonate ? { impersonate: { namespace: impersonate.namespace, service_account: impersonate.name } } : {}),
+      ...(secrets ? { secrets } : {}),
     });
     io.out(registered);
     return 0;
   }
-  return withDatabase(io, async (pool) => {
+  return withDatabase(io, async (pool, config) => {
     // The API's registration: the ops repo must exist, the namespace must be free for the project.
     try {
-      await saveEnvironment(pool, { project, environment, namespace, manifestPath, policy: policy ?? {}, valuesOverride: valuesOverride ?? {}, opsRepo: { name: repoName }, shareNamespace, impersonate });
+      await saveEnvironment(
+        pool,
+        { project, environment, namespace, manifestPath, policy: policy ?? {}, valuesOverride: valuesOverride ?? {}, opsRepo: { name: repoName }, shareNamespace, impersonate, secrets },
+        config.temporal.payloadKeys,
+      );
     } catch (error) {
       if (error instanceof OpsRepoNotFound) throw new UsageError(`ops repo "${repoName}" is not registered: add it with \`deployer ops-repo add\``);
+      if (error instanceof SecretsNeedKeys) throw new UsageError(`--secret-file: ${error.message}`);
       throw error;
     }
     io.out(registered);
@@ -207,15 +217,21 @@ async function startPoller(config: ReturnType<typeof loadConfig>, repo: { url: s
 async function opsRepoAdd(args: string[], io: CliIo): Promise<number> {
   const values = parse(args, {
     name: { type: 'string' }, url: { type: 'string' }, branch: { type: 'string', default: 'main' }, path: { type: 'string', default: '.' },
-    'webhook-secret-file': { type: 'string' }, 'clear-webhook-secret': { type: 'boolean' },
+    'webhook-secret-file': { type: 'string' }, 'clear-webhook-secret': { type: 'boolean' }, ...credentialOptions,
   });
   const name = slug(values, 'name');
   const webhookSecret = await webhookSecretOption(values);
-  const secret = webhookSecret === undefined ? '' : webhookSecret === null ? ', webhook secret removed' : ', webhook secret set';
+  const credentials = await credentialsOption(values);
+  const secret =
+    (webhookSecret === undefined ? '' : webhookSecret === null ? ', webhook secret removed' : ', webhook secret set') +
+    (credentials === undefined ? '' : credentials === null ? ', git credentials removed' : `, ${credentials.kind} credentials set`);
   const admin = await adminClient(io);
   if (admin) {
     // The API checks the URL against its own policy (file:// only where it allows them).
-    const { repo } = await admin.saveOpsRepo({ name, url: required(values, 'url'), branch: values.branch!, path: values.path!, webhook_secret: webhookSecret });
+    const { repo } = await admin.saveOpsRepo({
+      name, url: required(values, 'url'), branch: values.branch!, path: values.path!, webhook_secret: webhookSecret,
+      ...(credentials === undefined ? {} : { credentials: credentialsToApi(credentials) }),
+    });
     io.out(`ops repo ${repo.name} (#${repo.id}): ${repo.url} branch ${repo.branch} path ${repo.path}${secret}`);
     io.out(`the API started the poller of ${repo.branch}`);
     return 0;
@@ -223,6 +239,11 @@ async function opsRepoAdd(args: string[], io: CliIo): Promise<number> {
   return withDatabase(io, async (pool, config) => {
     const source = validated(() => validateOpsRepoSource({ url: required(values, 'url'), branch: values.branch!, path: values.path! }, { allowFileUrls: config.allowFileUrls }));
     const repo = await upsertOpsRepo(pool, { name, ...source, webhookSecret });
+    if (credentials !== undefined) {
+      await writeOpsRepoCredentials(pool, config.temporal.payloadKeys, repo.id, credentials).catch((error: unknown) => {
+        throw error instanceof SecretsNeedKeys ? new UsageError(`--https-token-file / --ssh-key-file: ${error.message}`) : error;
+      });
+    }
     io.out(`ops repo ${repo.name} (#${repo.id}): ${repo.url} branch ${repo.branch} path ${repo.path}${secret}`);
     await startPoller(config, repo, io);
     return 0;
@@ -331,11 +352,16 @@ async function tokenCreate(args: string[], io: CliIo): Promise<number> {
 export const adminCommands = {
   'env register': {
     run: envRegister,
-    usage: 'env register --project P --env E --ops-repo NAME --manifest-path FILE --namespace NS [--share-namespace] [--service-account NS/NAME] [--policy JSON] [--values JSON]',
+    usage:
+      'env register --project P --env E --ops-repo NAME --manifest-path FILE --namespace NS [--share-namespace] [--service-account NS/NAME] [--policy JSON] [--values JSON] [--secret-file NAME=FILE…] [--delete-secret NAME…]',
   },
   'policy get': { run: policyGet, usage: 'policy get --project P' },
   'policy set': { run: policySet, usage: 'policy set --project P --policy \'{"allowed_namespaces":[…],"allowed_cluster_kinds":[…],"denied_namespaced_kinds":[…],"allow_cluster_rbac":false}\'' },
-  'ops-repo add': { run: opsRepoAdd, usage: 'ops-repo add --name NAME --url URL [--branch main] [--path .] [--webhook-secret-file FILE | --clear-webhook-secret]' },
+  'ops-repo add': {
+    run: opsRepoAdd,
+    usage:
+      'ops-repo add --name NAME --url URL [--branch main] [--path .] [--webhook-secret-file FILE | --clear-webhook-secret] [--https-user USER --https-token-file FILE | --ssh-key-file FILE [--ssh-known-hosts-file FILE] | --clear-credentials]',
+  },
   'ops-repo list': { run: opsRepoList, usage: 'ops-repo list' },
   'ops-repo sync': { run: opsRepoSync, usage: 'ops-repo sync --name NAME [--timeout S]' },
   migrate: { run: migrateCommand, usage: 'migrate' },

@@ -10,6 +10,7 @@ import type { EnvironmentRef } from '../domain/vocabulary.js';
 import type { EnvironmentState, Release } from '../../workflows/state.js';
 import { isSlug } from '../domain/request-rules.js';
 import { integer, jsonObject, parse, required, UsageError } from './args.js';
+import { secretChangesOption, secretOptions } from './secret-options.js';
 
 export interface CliIo {
   out: (line: string) => void;
@@ -82,13 +83,17 @@ async function finish(io: CliIo, client: Deployer, key: EnvironmentRef, requestI
 }
 
 export async function deployCommand(args: string[], io: CliIo): Promise<number> {
-  const values = parse(args, { ...target, ...request, image: { type: 'string' }, values: { type: 'string' } });
+  const values = parse(args, { ...target, ...request, image: { type: 'string' }, values: { type: 'string' }, ...secretOptions });
   const key = keyOf(values);
   const imageRef = required(values, 'image');
   const valuesOverride = jsonObject(values, 'values');
+  const secrets = await secretChangesOption(values);
+  if (secrets && !(await loadCredentials(io.env))) {
+    throw new UsageError('--secret-file and --delete-secret go through the API: run `deployer login` first (a request straight to Temporal would keep them in its history)');
+  }
   const client = await connect(io);
   try {
-    const { requestId } = await client.deploy({ ...key, imageRef, valuesOverride, requestedBy: who(io), reason: values.reason, requestId: values['request-id'] });
+    const { requestId } = await client.deploy({ ...key, imageRef, valuesOverride, secrets, requestedBy: who(io), reason: values.reason, requestId: values['request-id'] });
     return await finish(io, client, key, requestId, values);
   } finally {
     await client.close();

@@ -17,7 +17,7 @@
 //   await deployer.close();
 import { Client, type Connection, WorkflowNotFoundError } from '@temporalio/client';
 import { connectToTemporal, type TemporalEndpoint } from './temporal-connection.js';
-import { checkRequest } from '../domain/request-rules.js';
+import { checkRequest, InvalidRequestError } from '../domain/request-rules.js';
 import { isTransientTemporalError, retryTransient } from './transient.js';
 import { pendingOutage } from './pending-outage.js';
 import { describeWedge, findWorkflowWedge } from './workflow-wedge.js';
@@ -41,6 +41,11 @@ export interface RequestOptions extends EnvironmentRef {
 export interface DeployOptions extends RequestOptions {
   imageRef: string;
   valuesOverride?: Record<string, unknown>;
+  /**
+   * write-only secrets to store (a value) or delete (null) before the deploy: only through the API
+   * (HttpDeployerClient), which keeps them in the database; a signal would put them in Temporal's history
+   */
+  secrets?: Record<string, string | null>;
 }
 
 export interface RollbackOptions extends RequestOptions {
@@ -185,6 +190,11 @@ export class DeployerClient implements Deployer {
 
   /** Rejects with an InvalidRequestError naming each field at fault (image ref, values, …); nothing is signalled then. */
   async deploy(options: DeployOptions): Promise<Accepted> {
+    if (options.secrets !== undefined) {
+      throw new InvalidRequestError([
+        { field: 'secrets', message: "go through the HTTP API (HttpDeployerClient, or `deployer login`): sent with a signal they would stay in the workflow's Temporal history" },
+      ]);
+    }
     const meta = this.meta(options, { imageRef: options.imageRef ?? '', valuesOverride: options.valuesOverride });
     const handle = await this.resend(() =>
       signalEnvironment(this.options.client, this.target(options), deploySignal, {

@@ -21,6 +21,8 @@ export interface OpsRepoChange {
   path: string;
   /** set it; null removes it; absent leaves it */
   webhook_secret?: string | null;
+  /** the git credentials (GitCredentials in /openapi.json), write-only: set, null removes them, absent leaves them */
+  credentials?: Record<string, unknown> | null;
 }
 
 export class HttpAdminClient {
@@ -40,8 +42,9 @@ export class HttpAdminClient {
   async saveOpsRepo(change: OpsRepoChange): Promise<{ repo: OpsRepoBody; created: boolean }> {
     const existing = (await this.opsRepos()).find((repo) => repo.name === change.name);
     if (existing) return { repo: (await callApi(this.credentials, 'PATCH', `/api/admin/ops-repos/${existing.id}`, { ...change })).body as OpsRepoBody, created: false };
-    const { webhook_secret: secret, ...rest } = change;
-    const body = secret === null || secret === undefined ? rest : { ...rest, webhook_secret: secret };
+    // A new repo has nothing to remove.
+    const { webhook_secret: secret, credentials, ...rest } = change;
+    const body = { ...rest, ...(secret === null || secret === undefined ? {} : { webhook_secret: secret }), ...(credentials ? { credentials } : {}) };
     return { repo: (await callApi(this.credentials, 'POST', '/api/admin/ops-repos', body)).body as OpsRepoBody, created: true };
   }
 

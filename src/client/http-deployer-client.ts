@@ -54,8 +54,8 @@ export class HttpDeployerClient implements Deployer {
 
   /** The API records the token's name as the requester: `requestedBy` is checked, not sent. */
   async deploy(options: DeployOptions): Promise<Accepted> {
-    const requestId = this.checked(options, { imageRef: options.imageRef ?? '', valuesOverride: options.valuesOverride });
-    return this.send('PATCH', options, '', requestId, { image_ref: options.imageRef, values_override: options.valuesOverride, reason: options.reason });
+    const requestId = this.checked(options, { imageRef: options.imageRef ?? '', valuesOverride: options.valuesOverride, secrets: options.secrets });
+    return this.send('PATCH', options, '', requestId, { image_ref: options.imageRef, values_override: options.valuesOverride, secrets: options.secrets, reason: options.reason });
   }
 
   async rollback(options: RollbackOptions): Promise<Accepted> {
@@ -133,7 +133,7 @@ export class HttpDeployerClient implements Deployer {
   }
 
   /** The request id to send, once the request passes the rules the API applies too. */
-  private checked(options: RequestOptions, release: Pick<DeployOptions, 'imageRef' | 'valuesOverride'> | Record<string, never> = {}): string {
+  private checked(options: RequestOptions, release: Pick<DeployOptions, 'imageRef' | 'valuesOverride' | 'secrets'> | Record<string, never> = {}): string {
     const { project, environment, requestedBy, reason, requestId } = options;
     checkRequest({ project, environment, requestedBy, reason, requestId, ...release });
     return requestId ?? randomUUID();

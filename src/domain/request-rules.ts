@@ -3,6 +3,7 @@
 // schemas, the SDK's methods and the CLI's options all check with these.
 import { imageRefProblem } from './image-ref.js';
 import { jsonBoundsProblem, valuesBounds } from './json-bounds.js';
+import { secretNameProblem, secretValueProblem, type SecretChanges } from './secrets.js';
 
 const SLUG = /^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/;
 export const SLUG_RULE = 'must be a slug: 1-63 lower-case letters, digits and "-", starting and ending with a letter or digit';
@@ -36,6 +37,8 @@ export interface EnvironmentRequest {
   environment: string;
   imageRef?: string;
   valuesOverride?: Record<string, unknown>;
+  /** write-only secrets to set (a value) or delete (null) with the request */
+  secrets?: SecretChanges;
   reason?: string;
   requestedBy?: string;
   requestId?: string;
@@ -57,6 +60,13 @@ export function requestProblems(request: EnvironmentRequest): RequestProblem[] {
     if (problem) {
       const at = problem.indexOf(': ');
       problems.push(at === -1 ? { field: 'valuesOverride', message: problem } : { field: problem.slice(0, at), message: problem.slice(at + 2) });
+    }
+  }
+  if (request.secrets !== undefined) {
+    for (const [name, value] of Object.entries(request.secrets)) {
+      // Never quoting the value: a refusal is shown and may be logged.
+      const problem = secretNameProblem(name) ?? (value === null ? undefined : typeof value === 'string' ? secretValueProblem(value) : 'must be a string, or null to delete the secret');
+      if (problem) problems.push({ field: `secrets.${name}`, message: problem });
     }
   }
   for (const field of ['reason', 'requestedBy'] as const) {

@@ -9,6 +9,8 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startApiServer } from '../../src/api/listen.js';
+import { runCli } from '../../src/cli.js';
 import { parseKeyring, type Keyring } from '../../src/crypto/keyring.js';
 import { loadKubeConfig } from '../../src/k8s/kubeconfig.js';
 import { testEnv } from '../support/env.js';
@@ -54,7 +56,10 @@ describe('write-only secrets', () => {
   // Distinctive values, and a short one: a short secret must not leak through a digest either.
   const dbPassword = `pw-${randomBytes(12).toString('hex')}`;
   const apiToken = `tok-${randomBytes(12).toString('hex')}`;
-  const secretValues = [dbPassword, apiToken];
+  // Set later through the command line.
+  const dbPassword2 = `pw2-${randomBytes(12).toString('hex')}`;
+  const apiToken2 = `tok2-${randomBytes(12).toString('hex')}`;
+  const secretValues = [dbPassword, apiToken, dbPassword2, apiToken2];
   const responses: unknown[] = [];
   const apiLogs: string[] = [];
   let env: string;
@@ -208,12 +213,45 @@ describe('write-only secrets', () => {
     expect(rows.every((row) => row.yaml === null && row.sealed !== null)).toBe(true);
   });
 
+  it('come from files on the command line, through the API', async () => {
+    const server = await startApiServer({ app, port: 0, host: '127.0.0.1' });
+    try {
+      await writeFile(join(scratch, 'db-password'), `${dbPassword2}\n`, { mode: 0o600 });
+      await writeFile(join(scratch, 'api-token'), apiToken2, { mode: 0o600 });
+      const cli = async (token: string | undefined, ...args: string[]) => {
+        const out: string[] = [];
+        const env: Record<string, string> = { XDG_CONFIG_HOME: join(scratch, 'home'), TEMPORAL_ADDRESS: '127.0.0.1:9' };
+        if (token) Object.assign(env, { DEPLOYER_URL: `http://127.0.0.1:${server.port}`, DEPLOYER_TOKEN: token });
+        const code = await runCli(args, { out: (l) => out.push(l), err: (l) => out.push(l), env });
+        responses.push(out);
+        return { code, out };
+      };
+      const target = ['--project', test.project, '--env', env];
+      const registered = await cli(test.tokens.admin, 'env', 'register', ...target, '--ops-repo', `${test.prefix}-ops`, '--manifest-path', 'app.yaml.njk',
+        '--namespace', namespace, '--policy', '{"min_interval_ms":0}', '--secret-file', `DB_PASSWORD=${join(scratch, 'db-password')}`);
+      expect(registered).toMatchObject({ code: 0 });
+      // Straight to Temporal, a secret would stay in the workflow's history: refused before anything is sent.
+      const direct = await cli(undefined, 'deploy', ...target, '--image', 'registry.example/shop/web:1.0.2', '--secret-file', `API_TOKEN=${join(scratch, 'api-token')}`);
+      expect(direct.code).toBe(2);
+      expect(direct.out.join('\n')).toContain('deployer login');
+      const deployed = await cli(test.tokens.promoter, 'deploy', ...target, '--image', 'registry.example/shop/web:1.0.2', '--secret-file', `API_TOKEN=${join(scratch, 'api-token')}`, '--wait', '--timeout', '60');
+      expect(deployed.out.at(-1)).toMatch(/^healthy: /);
+      expect(deployed.code).toBe(0);
+    } finally {
+      await server.close();
+    }
+    expect((await core.readNamespacedConfigMap({ name: 'app-config', namespace })).data?.password).toBe(dbPassword2);
+    const secret = await core.readNamespacedSecret({ name: 'app-token', namespace });
+    expect(Buffer.from(secret.data!.token!, 'base64').toString('utf8')).toBe(apiToken2);
+    await expectNoSecretAnywhere();
+  });
+
   it('keep a value out of a failing render\'s error', async () => {
     // nunjucks names a missing template in its error: here the name is the secret.
     await writeFile(join(repoDir, 'app.yaml.njk'), `${TEMPLATE}---\n{% include secrets.DB_PASSWORD %}\n`);
     git(repoDir, 'commit', '--quiet', '-am', 'include named by a secret');
     expect((await api('POST', `/api/admin/ops-repos/${opsRepoId}/sync`)).status).toBe(200);
-    const deploy = await api('PATCH', `/api/projects/${test.project}/deployments/${env}`, { image_ref: 'registry.example/shop/web:1.0.1' }, test.tokens.promoter);
+    const deploy = await api('PATCH', `/api/projects/${test.project}/deployments/${env}`, { image_ref: 'registry.example/shop/web:1.0.3' }, test.tokens.promoter);
     expect(deploy.status).toBe(202);
     const outcome = await waitForOutcome(deploy.body.request_id);
     expect(outcome.outcome).toBe('failed');
