@@ -1,5 +1,7 @@
 import { describe, expect, it } from 'vitest';
+import { DeployerClient } from '../../src/client/deployer-client.js';
 import { DeployerError } from '../../src/domain/errors.js';
+import { InvalidRequestError, requestProblems } from '../../src/domain/request-rules.js';
 import { describeSecretChanges, redactError, redactSecrets, secretNameProblem, secretValueProblem } from '../../src/domain/secrets.js';
 
 describe('secret rules', () => {
@@ -50,5 +52,20 @@ describe('redactError', () => {
     expect(redacted.details).toEqual([{ value: '[secret]' }]);
     expect(cause.message).toBe('inner [secret]');
     expect(cause.stack).not.toContain('hunter2');
+  });
+});
+
+describe('requests with secrets', () => {
+  it('name secrets.NAME for each bad name or value, never quoting the value', () => {
+    const problems = requestProblems({ project: 'shop', environment: 'prod', secrets: { 'bad-name': 'hunter2', EMPTY: '', GONE: null, OK: 'hunter2' } });
+    expect(problems.map((p) => p.field)).toEqual(['secrets.bad-name', 'secrets.EMPTY']);
+    expect(JSON.stringify(problems)).not.toContain('hunter2');
+  });
+
+  it('are refused by the Temporal client before anything is sent: a signal would keep them in history', async () => {
+    const client = new DeployerClient({ client: {} as never, taskQueue: 'unused' });
+    const refused = client.deploy({ project: 'shop', environment: 'prod', imageRef: 'web:1', requestedBy: 'ci', secrets: { A: 'hunter2' } });
+    await expect(refused).rejects.toBeInstanceOf(InvalidRequestError);
+    await expect(refused).rejects.toMatchObject({ problems: [{ field: 'secrets' }] });
   });
 });
