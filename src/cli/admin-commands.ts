@@ -252,9 +252,10 @@ async function opsRepoAdd(args: string[], io: CliIo): Promise<number> {
 
 async function opsRepoList(args: string[], io: CliIo): Promise<number> {
   parse(args, {});
-  const line = (repo: { name: string; url: string; branch: string; path: string; lastSha: string | null; webhookSecretSet: boolean }) => {
+  const line = (repo: { name: string; url: string; branch: string; path: string; lastSha: string | null; webhookSecretSet: boolean; credentials: { kind: string } | null }) => {
     const webhook = repo.webhookSecretSet ? 'webhook secret set' : 'no webhook secret';
-    io.out(`${repo.name.padEnd(24)} ${repo.url} ${repo.branch}:${repo.path} ${repo.lastSha ? `at ${repo.lastSha.slice(0, 12)}` : 'never synced'}, ${webhook}`);
+    const credentials = repo.credentials ? `, ${repo.credentials.kind} credentials` : '';
+    io.out(`${repo.name.padEnd(24)} ${repo.url} ${repo.branch}:${repo.path} ${repo.lastSha ? `at ${repo.lastSha.slice(0, 12)}` : 'never synced'}, ${webhook}${credentials}`);
   };
   const admin = await adminClient(io);
   if (admin) {

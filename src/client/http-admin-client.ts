@@ -12,6 +12,8 @@ export interface OpsRepoBody {
   path: string;
   last_sha: string | null;
   webhook_secret_set: boolean;
+  /** the git credentials' kind and fingerprint; null when none are set */
+  credentials: { kind: 'https' | 'ssh'; fingerprint: string } | null;
 }
 
 export interface OpsRepoChange {

@@ -5,10 +5,12 @@
 // disk in the repo cache, in an API answer, an audit row, the ops_repos row, the poller's Temporal
 // history or the worker's logs.
 import { randomBytes } from 'node:crypto';
-import { mkdtemp, readdir, readFile, rm, stat } from 'node:fs/promises';
+import { mkdtemp, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startApiServer } from '../../src/api/listen.js';
+import { runCli } from '../../src/cli.js';
 import { parseKeyring, type Keyring } from '../../src/crypto/keyring.js';
 import { opsRepoPollerId } from '../../src/client/ops-repo-poller.js';
 import { loadKubeConfig } from '../../src/k8s/kubeconfig.js';
@@ -134,5 +136,28 @@ describe('ops repo git credentials', () => {
       [`${test.prefix}%`],
     );
     expect(audit.rows[0]!.details.changes?.credentials).toBe(`set (https, ${updated.body.credentials.fingerprint})`);
+  });
+
+  it('come from a file on the command line, through the API, and list by kind', async () => {
+    const server = await startApiServer({ app, port: 0, host: '127.0.0.1' });
+    try {
+      await writeFile(join(scratch, 'token'), `${token}\n`, { mode: 0o600 });
+      const cli = async (...args: string[]) => {
+        const out: string[] = [];
+        const env = { XDG_CONFIG_HOME: join(scratch, 'home'), TEMPORAL_ADDRESS: '127.0.0.1:9', DEPLOYER_URL: `http://127.0.0.1:${server.port}`, DEPLOYER_TOKEN: test.tokens.admin };
+        const code = await runCli(args, { out: (l) => out.push(l), err: (l) => out.push(l), env });
+        return { code, text: out.join('\n') };
+      };
+      const name = `${test.prefix}-cli`;
+      const added = await cli('ops-repo', 'add', '--name', name, '--url', repoUrl, '--https-user', 'deployer', '--https-token-file', join(scratch, 'token'));
+      expect(added).toMatchObject({ code: 0, text: expect.stringContaining('https credentials set') });
+      const listed = await cli('ops-repo', 'list');
+      expect(listed.text).toMatch(new RegExp(`${name} .*, https credentials`));
+      const synced = await cli('ops-repo', 'sync', '--name', name);
+      expect(synced).toMatchObject({ code: 0, text: expect.stringContaining(head.slice(0, 12)) });
+      for (const output of [added.text, listed.text, synced.text]) expect(output).not.toContain(token);
+    } finally {
+      await server.close();
+    }
   });
 });
