@@ -88,10 +88,21 @@ export function redactError<E>(error: E, values: readonly string[]): E {
     const clean = (text: string) => redactSecrets(text, values);
     setField(target, 'message', clean(target.message));
     if (typeof target.stack === 'string') setField(target, 'stack', clean(target.stack));
-    if (Array.isArray(target.details)) setField(target, 'details', JSON.parse(clean(JSON.stringify(target.details))) as unknown);
+    if (Array.isArray(target.details)) setField(target, 'details', redactValue(target.details, values));
     current = target.cause;
   }
   return error;
+}
+
+/**
+ * `value` with every string in it (keys too) redacted, walked rather than written out as JSON and
+ * read back: a secret such as `:` or `"` would break the JSON text.
+ */
+export function redactValue(value: unknown, values: readonly string[], depth = 0): unknown {
+  if (typeof value === 'string') return redactSecrets(value, values);
+  if (value === null || typeof value !== 'object' || depth > 32) return value;
+  if (Array.isArray(value)) return value.map((item) => redactValue(item, values, depth + 1));
+  return Object.fromEntries(Object.entries(value).map(([key, item]) => [redactSecrets(key, values), redactValue(item, values, depth + 1)]));
 }
 
 /** Writes a property, readonly ones included: they are readonly to callers, not to the error itself. */

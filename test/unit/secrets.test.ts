@@ -40,6 +40,12 @@ describe('redactSecrets', () => {
 });
 
 describe('redactError', () => {
+  it('keeps details whole whatever characters a secret has', () => {
+    const error = new DeployerError('PolicyViolation', 'nothing was applied: "a:b"', false, [{ violations: [{ object: 'a:b', rule: '"' }] }]);
+    redactError(error, [':', '"']);
+    expect(error.details).toEqual([{ violations: [{ object: 'a[secret]b', rule: '[secret]' }] }]);
+  });
+
   it('cleans message, stack, details and causes in place, keeping the class', () => {
     const cause = new Error('inner hunter2');
     const error = new DeployerError('TemplateError', 'outer hunter2', false, [{ value: 'hunter2' }]);
