@@ -27,13 +27,15 @@ export async function withGitCredentials<T>(credentials: GitCredentials | undefi
   if (!credentials) return work({});
   const secrets = credentialSecrets(credentials);
   if (credentials.kind === 'https') {
+    // After any configuration the worker's operator passes the same way (GIT_CONFIG_COUNT); the
+    // empty helper first clears every helper configured before it, so only ours answers.
+    const first = Number(process.env.GIT_CONFIG_COUNT ?? 0) || 0;
     const env = {
-      // The empty helper first clears any the worker's own configuration names: only ours answers.
-      GIT_CONFIG_COUNT: '2',
-      GIT_CONFIG_KEY_0: 'credential.helper',
-      GIT_CONFIG_VALUE_0: '',
-      GIT_CONFIG_KEY_1: 'credential.helper',
-      GIT_CONFIG_VALUE_1: HELPER,
+      GIT_CONFIG_COUNT: String(first + 2),
+      [`GIT_CONFIG_KEY_${first}`]: 'credential.helper',
+      [`GIT_CONFIG_VALUE_${first}`]: '',
+      [`GIT_CONFIG_KEY_${first + 1}`]: 'credential.helper',
+      [`GIT_CONFIG_VALUE_${first + 1}`]: HELPER,
       DEPLOYER_GIT_USERNAME: credentials.username,
       DEPLOYER_GIT_TOKEN: credentials.token,
     };
