@@ -24,9 +24,14 @@ export interface ApiDeps {
   readinessTimeoutMs?: number;
   /** how long a sync of an ops repo waits for a worker's poller to take it and answer (default 60 s) */
   opsRepoSyncTimeoutMs?: number;
+  /** origins (the Temporal UI's) allowed to call the payload codec endpoint from a browser */
+  codecCorsOrigins?: readonly string[];
 }
 
 export type ResolvedApiDeps = Required<ApiDeps>;
+
+/** The local Temporal UI (npm start, the dev server). */
+export const DEFAULT_CODEC_CORS_ORIGINS = ['http://127.0.0.1:8233', 'http://localhost:8233'];
 
 const consoleLogger: ApiLogger = {
   error: ({ err, ...context }, message) => console.error(message, context, err),
@@ -43,5 +48,6 @@ export function resolveDeps(deps: ApiDeps): ResolvedApiDeps {
     workflowQueryTimeoutMs: deps.workflowQueryTimeoutMs ?? 3_000,
     readinessTimeoutMs: deps.readinessTimeoutMs ?? 2_000,
     opsRepoSyncTimeoutMs: deps.opsRepoSyncTimeoutMs ?? DEFAULT_SYNC_TIMEOUT_MS,
+    codecCorsOrigins: deps.codecCorsOrigins ?? DEFAULT_CODEC_CORS_ORIGINS,
   };
 }

@@ -2,7 +2,8 @@
 // when logged in, else on the database), tokens and migrations (on the database: bootstrap), and
 // running the worker or the API server.
 import { readFile } from 'node:fs/promises';
-import { Client } from '@temporalio/client';
+import type { Client } from '@temporalio/client';
+import { temporalClient } from '../client/data-converter.js';
 import { connectToTemporal } from '../client/temporal-connection.js';
 import { DEFAULT_SYNC_TIMEOUT_MS, startOpsRepoPoller, SyncNotAnswered, syncOpsRepoNow } from '../client/ops-repo-poller.js';
 import { loadConfig } from '../config.js';
@@ -184,7 +185,7 @@ async function webhookSecretOption(values: { 'webhook-secret-file'?: string; 'cl
 async function withTemporal<T>(config: ReturnType<typeof loadConfig>, run: (client: Client) => Promise<T>): Promise<T> {
   const connection = await connectToTemporal(config.temporal, { connectTimeout: '5 seconds' });
   try {
-    return await run(new Client({ connection, namespace: config.temporal.namespace }));
+    return await run(temporalClient(connection, config.temporal));
   } finally {
     await connection.close();
   }
