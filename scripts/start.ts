@@ -1,6 +1,6 @@
 // `npm start`: brings the local stack up, runs the whole system on it (worker, API, sample
 // project) and prints where everything is. Ctrl-C stops what it started.
-import { join } from 'node:path';
+import { join, relative } from 'node:path';
 import { loadConfig } from '../src/config.js';
 import { createLogger, installTemporalLogging } from '../src/observability/logger.js';
 import { sample } from '../src/system/sample.js';
@@ -46,7 +46,8 @@ sample healthy: ${sample.project}/${sample.environment} runs ${system.sampleImag
   Temporal UI  ${workflowsUrl ?? `(your Temporal server at ${config.temporal.address})`}
   admin token  ${system.adminToken}   (also in ${join(dataDir, 'admin-token')})
 
-Try, in another shell in this directory:
+Try, in another shell in this directory (the command line goes through the API with a token):
+  export DEPLOYER_URL=${system.apiUrl} DEPLOYER_TOKEN=$(cat ${relative(process.cwd(), join(dataDir, 'admin-token'))})
   ${cli} deploy ${target} --image registry.example/sample/web:1.1.0 --wait
   ${cli} rollback ${target} --wait
   ${cli} stop ${target} --wait

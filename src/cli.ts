@@ -4,6 +4,7 @@ import { InvalidRequestError } from './domain/request-rules.js';
 import { cancelCommand, deployCommand, historyCommand, rollbackCommand, statusCommand, stopCommand, type CliIo } from './cli/deploy-commands.js';
 import { adminCommands } from './cli/admin-commands.js';
 import { loginCommand } from './cli/login-command.js';
+import { NotLoggedInError } from './cli/credentials.js';
 
 type Command = (args: string[], io: CliIo) => Promise<number>;
 
@@ -45,6 +46,10 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
   try {
     return await command.run(twoWord ? rest.slice(1) : rest, io);
   } catch (error) {
+    if (error instanceof NotLoggedInError) {
+      io.err(`deployer: ${error.message}`);
+      return 2;
+    }
     if (error instanceof UsageError) {
       io.err(`deployer: ${error.message}\nusage: deployer ${command.usage}`);
       return 2;

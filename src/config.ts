@@ -30,6 +30,14 @@ export const configVariables = {
   DATABASE_URL: { schema: z.string().regex(/^postgres(ql)?:\/\//, 'a postgres:// URL'), default: undefined, doc: 'PostgreSQL connection URL (required)' },
   KUBECONFIG: { schema: z.string().min(1).optional(), default: undefined as string | undefined, doc: 'kubeconfig of the target cluster; unset: in-cluster service account, else ~/.kube/config' },
   DEPLOYER_API_HOST: { schema: z.string().min(1), default: '127.0.0.1', doc: 'address the HTTP API listens on' },
+  DEPLOYER_CODEC_CORS_ORIGINS: {
+    schema: z
+      .string()
+      .transform((v) => v.split(',').map((origin) => origin.trim()).filter(Boolean))
+      .pipe(z.array(z.string().regex(/^https?:\/\/[^/\s]+$/, 'an origin: scheme://host[:port], no path'))),
+    default: 'http://127.0.0.1:8233,http://localhost:8233',
+    doc: 'origins (the Temporal UI\'s, comma-separated) whose pages may call the payload codec endpoint /codec',
+  },
   DEPLOYER_API_PORT: { schema: port, default: '8080', doc: 'port of the HTTP API (also serves /metrics)' },
   DEPLOYER_WORKER_METRICS_PORT: { schema: port, default: '9464', doc: 'port of the worker\'s /metrics' },
   DEPLOYER_REPO_CACHE_DIR: { schema: z.string().min(1), default: join(homedir(), '.cache', 'deployer', 'repos'), doc: 'where ops repositories are cloned' },
@@ -104,7 +112,7 @@ export interface Config {
   temporal: TemporalConfig;
   databaseUrl: string;
   kubeconfig?: string;
-  api: { host: string; port: number };
+  api: { host: string; port: number; codecCorsOrigins?: string[] };
   workerMetricsPort: number;
   repoCacheDir: string;
   allowFileUrls: boolean;
@@ -220,7 +228,7 @@ function configFrom(v: Parsed, problems: string[]): Config {
     temporal: temporalFrom(v, problems),
     databaseUrl: v.DATABASE_URL,
     kubeconfig: v.KUBECONFIG,
-    api: { host: v.DEPLOYER_API_HOST, port: v.DEPLOYER_API_PORT },
+    api: { host: v.DEPLOYER_API_HOST, port: v.DEPLOYER_API_PORT, codecCorsOrigins: v.DEPLOYER_CODEC_CORS_ORIGINS },
     workerMetricsPort: v.DEPLOYER_WORKER_METRICS_PORT,
     workerSizing: {
       maxCachedWorkflows: v.DEPLOYER_MAX_CACHED_WORKFLOWS,

@@ -1,6 +1,6 @@
 // Entry point: `deployer server` runs the HTTP API (with /metrics and Swagger UI at /docs).
-import { Client } from '@temporalio/client';
 import { connectToTemporal } from './client/temporal-connection.js';
+import { temporalClient } from './client/data-converter.js';
 import { createApp } from './api/app.js';
 import { startApiServer } from './api/listen.js';
 import { loadConfig } from './config.js';
@@ -16,7 +16,8 @@ export async function main(): Promise<void> {
   const connection = await connectToTemporal(config.temporal);
   const app = createApp({
     pool: getPool(config.databaseUrl),
-    temporalClient: new Client({ connection, namespace: config.temporal.namespace }),
+    temporalClient: temporalClient(connection, config.temporal),
+    codecCorsOrigins: config.api.codecCorsOrigins,
     taskQueue: config.temporal.taskQueue,
     allowFileUrls: config.allowFileUrls,
     logger,

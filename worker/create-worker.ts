@@ -1,5 +1,5 @@
 // A Temporal worker running the environment workflow and the real activities.
-import { Client } from '@temporalio/client';
+import type { Client } from '@temporalio/client';
 import { NativeConnection, Worker } from '@temporalio/worker';
 import { fileURLToPath } from 'node:url';
 import { createActivities, type ActivityDeps } from '../activities/index.js';
@@ -10,6 +10,7 @@ import { DomainFailureInterceptor } from '../src/observability/domain-failures-i
 import type { WorkerSizing } from '../src/config.js';
 import { connecting, connectToTemporal, temporalConnectionOptions, type TemporalEndpoint } from '../src/client/temporal-connection.js';
 import { workerTuning } from '../src/worker-tuning.js';
+import { deployerDataConverter, temporalClient } from '../src/client/data-converter.js';
 
 export interface DeployerWorkerOptions {
   /** where Temporal is, and the TLS or API key to reach it with */
@@ -54,7 +55,10 @@ export class DeployerWorker {
 /** The workers, their connection, and a client (activities signal environments through it); the caller closes both connections. */
 export async function createDeployerWorker(options: DeployerWorkerOptions): Promise<{ worker: DeployerWorker; connection: NativeConnection; client: Client }> {
   const connection = await connecting(options.temporal, () => NativeConnection.connect(temporalConnectionOptions(options.temporal)));
-  const client = new Client({ connection: await connectToTemporal(options.temporal), namespace: options.namespace });
+  const client = temporalClient(await connectToTemporal(options.temporal), { namespace: options.namespace, payloadKeys: options.temporal.payloadKeys });
+  // Workflow code is bundled with the failure converter when the worker bundles it; a pre-built
+  // bundle keeps the one it was built with.
+  const dataConverter = deployerDataConverter(options.temporal.payloadKeys);
   const taskQueue = options.taskQueue ?? TASK_QUEUE;
   const activities = createActivities({ signalReconcile: reconcileSignaller(client, taskQueue), ...options.deps });
   // The counter is outermost, so it counts failures by the type the mapping gives them.
@@ -64,6 +68,7 @@ export async function createDeployerWorker(options: DeployerWorkerOptions): Prom
     namespace: options.namespace,
     taskQueue,
     ...(options.workflowBundle ? { workflowBundle: options.workflowBundle } : { workflowsPath }),
+    dataConverter,
     activities,
     interceptors,
     ...(options.sizing?.maxCachedWorkflows ? { maxCachedWorkflows: options.sizing.maxCachedWorkflows } : {}),
@@ -79,6 +84,7 @@ export async function createDeployerWorker(options: DeployerWorkerOptions): Prom
     connection,
     namespace: options.namespace,
     taskQueue: backgroundTaskQueue(taskQueue),
+    dataConverter,
     activities,
     interceptors,
     maxConcurrentActivityTaskExecutions: options.sizing?.backgroundActivitySlots ?? BACKGROUND_ACTIVITY_SLOTS,

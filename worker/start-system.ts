@@ -2,7 +2,7 @@
 // the sample project, the worker, the HTTP API (which also serves the worker's metrics), an admin
 // token, and a first deployment of the sample. The end-to-end test starts the system through
 // this same function.
-import { Client } from '@temporalio/client';
+import { temporalClient } from '../src/client/data-converter.js';
 import { connectToTemporal } from '../src/client/temporal-connection.js';
 import { existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
@@ -67,10 +67,11 @@ export async function startSystem(options: StartSystemOptions): Promise<RunningS
 
   const worker = await runWorker(config, logger, { serveMetrics: false });
   const connection = await connectToTemporal(config.temporal);
-  const temporalClient = new Client({ connection, namespace: config.temporal.namespace });
+  const client = temporalClient(connection, config.temporal);
   const app = createApp({
     pool,
-    temporalClient,
+    temporalClient: client,
+    codecCorsOrigins: config.api.codecCorsOrigins,
     taskQueue: config.temporal.taskQueue,
     allowFileUrls: config.allowFileUrls,
     logger,
@@ -89,7 +90,7 @@ export async function startSystem(options: StartSystemOptions): Promise<RunningS
   };
 
   try {
-    const deployer = new DeployerClient({ client: temporalClient, taskQueue: config.temporal.taskQueue });
+    const deployer = new DeployerClient({ client, taskQueue: config.temporal.taskQueue });
     const state = await deployer.state(sample);
     if (state?.status === 'healthy' && state.current && !state.stopped) {
       say(`sample already healthy: ${state.current.imageRef}`);

@@ -31,6 +31,8 @@ export class EnvironmentRun {
   constructor(
     readonly ref: EnvironmentRef,
     state: CarriedState,
+    /** whether the DeployImage search attribute holds the image ref (EnvironmentWorkflowInput.indexImage) */
+    private readonly indexImage: boolean,
   ) {
     this.state = state;
   }
@@ -57,7 +59,7 @@ export class EnvironmentRun {
       upsertSearchAttributes([
         { key: DeployProject, value: project },
         { key: DeployEnvironment, value: environment },
-        { key: DeployImage, value: image },
+        { key: DeployImage, value: this.indexImage ? image : '' },
         { key: DeployStatus, value: this.state.status },
       ]);
     }

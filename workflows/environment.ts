@@ -31,6 +31,11 @@ export interface EnvironmentWorkflowInput {
   policy?: Partial<EnvironmentPolicy>;
   /** what the previous run handed over at continue-as-new */
   carried?: CarriedState;
+  /**
+   * false: the DeployImage search attribute stays empty. Set by clients that encrypt payloads:
+   * search attributes are not payloads, so the image ref would sit in the history in plaintext.
+   */
+  indexImage?: boolean;
 }
 
 function initialState(input: EnvironmentWorkflowInput): CarriedState {
@@ -47,7 +52,7 @@ function initialState(input: EnvironmentWorkflowInput): CarriedState {
 
 export async function environmentWorkflow(input: EnvironmentWorkflowInput): Promise<void> {
   const { project, environment } = input;
-  const run = new EnvironmentRun({ project, environment }, input.carried ? { ...input.carried, run: input.carried.run + 1 } : initialState(input));
+  const run = new EnvironmentRun({ project, environment }, input.carried ? { ...input.carried, run: input.carried.run + 1 } : initialState(input), input.indexImage ?? true);
 
   // Handlers first, so signals buffered before the first await are applied in order.
   const accept = (request: PendingRequest) => {
@@ -117,7 +122,7 @@ export async function environmentWorkflow(input: EnvironmentWorkflowInput): Prom
     // Runs that started before the history bound existed replay their old decision here.
     if (shouldContinueAsNew(turn, info.continueAsNewSuggested) || (historyIsFull(info.historyLength) && patched('continue-as-new-by-history-length'))) {
       await condition(allHandlersFinished);
-      return continueAsNew<typeof environmentWorkflow>({ project, environment, carried: run.state });
+      return continueAsNew<typeof environmentWorkflow>({ project, environment, carried: run.state, ...(input.indexImage === false ? { indexImage: false } : {}) });
     }
   }
 }

@@ -27,9 +27,14 @@ export interface ApiDeps {
   opsRepoSyncTimeoutMs?: number;
   /** DEPLOYER_PAYLOAD_KEYS: seals the secrets requests write; null or absent: requests with secrets are refused */
   payloadKeys?: Keyring | null;
+  /** origins (the Temporal UI's) allowed to call the payload codec endpoint from a browser */
+  codecCorsOrigins?: readonly string[];
 }
 
 export type ResolvedApiDeps = Required<ApiDeps>;
+
+/** The local Temporal UI (npm start, the dev server). */
+export const DEFAULT_CODEC_CORS_ORIGINS = ['http://127.0.0.1:8233', 'http://localhost:8233'];
 
 const consoleLogger: ApiLogger = {
   error: ({ err, ...context }, message) => console.error(message, context, err),
@@ -47,5 +52,6 @@ export function resolveDeps(deps: ApiDeps): ResolvedApiDeps {
     readinessTimeoutMs: deps.readinessTimeoutMs ?? 2_000,
     opsRepoSyncTimeoutMs: deps.opsRepoSyncTimeoutMs ?? DEFAULT_SYNC_TIMEOUT_MS,
     payloadKeys: deps.payloadKeys ?? null,
+    codecCorsOrigins: deps.codecCorsOrigins ?? DEFAULT_CODEC_CORS_ORIGINS,
   };
 }

@@ -4,6 +4,7 @@
 import { WorkflowNotFoundError, type Client, type WorkflowExecutionDescription } from '@temporalio/client';
 import { stateQuery } from '../../workflows/messages.js';
 import { pendingOutage } from '../client/pending-outage.js';
+import { pendingActivityDetails } from '../client/heartbeat-details.js';
 import { describeWedge, findWorkflowWedge } from '../client/workflow-wedge.js';
 
 export interface LiveWorkflow {
@@ -38,7 +39,7 @@ export async function readLiveWorkflow(client: Client, workflowId: string, timeo
   if (wedge) return { ...live, state: null, state_error: describeWedge(wedge) };
   try {
     const state = await client.withDeadline(deadline(), () => handle.query(stateQuery));
-    return { ...live, state: state as unknown as Record<string, unknown>, state_error: null, waiting_on: pendingOutage(description) ?? null };
+    return { ...live, state: state as unknown as Record<string, unknown>, state_error: null, waiting_on: pendingOutage(await pendingActivityDetails(client, description)) ?? null };
   } catch (error) {
     return {
       ...live,

@@ -2,12 +2,13 @@
 // when logged in, else on the database), tokens and migrations (on the database: bootstrap), and
 // running the worker or the API server.
 import { readFile } from 'node:fs/promises';
-import { Client } from '@temporalio/client';
+import type { Client } from '@temporalio/client';
+import { temporalClient } from '../client/data-converter.js';
 import { connectToTemporal } from '../client/temporal-connection.js';
 import { DEFAULT_SYNC_TIMEOUT_MS, startOpsRepoPoller, SyncNotAnswered, syncOpsRepoNow } from '../client/ops-repo-poller.js';
 import { loadConfig } from '../config.js';
 import { HttpAdminClient } from '../client/http-admin-client.js';
-import { loadCredentials } from './credentials.js';
+import { frontDoor } from './credentials.js';
 import { OpsRepoNotFound, saveEnvironment } from '../db/environment-settings.js';
 import { migrate } from '../db/migrate.js';
 import { listOpsRepoRecords } from '../db/ops-repo-admin.js';
@@ -30,11 +31,12 @@ import type { CliIo } from './deploy-commands.js';
 
 /**
  * Logged in (`deployer login`, or DEPLOYER_URL and DEPLOYER_TOKEN), administration goes through
- * the HTTP API, with its checks and scopes, audited under the token's name; otherwise straight to
- * the database, as bootstrapping an installation needs.
+ * the HTTP API, with its checks and scopes, audited under the token's name. Without a login it
+ * refuses, unless DEPLOYER_DIRECT=1 sends it straight to the database (an operator's break-glass
+ * path); bootstrapping needs only `migrate` and `token create`, which always work on the database.
  */
 async function adminClient(io: CliIo): Promise<HttpAdminClient | undefined> {
-  const credentials = await loadCredentials(io.env);
+  const credentials = await frontDoor(io.env);
   return credentials ? new HttpAdminClient(credentials) : undefined;
 }
 
@@ -194,7 +196,7 @@ async function webhookSecretOption(values: { 'webhook-secret-file'?: string; 'cl
 async function withTemporal<T>(config: ReturnType<typeof loadConfig>, run: (client: Client) => Promise<T>): Promise<T> {
   const connection = await connectToTemporal(config.temporal, { connectTimeout: '5 seconds' });
   try {
-    return await run(new Client({ connection, namespace: config.temporal.namespace }));
+    return await run(temporalClient(connection, config.temporal));
   } finally {
     await connection.close();
   }

@@ -1,10 +1,11 @@
 // deploy, rollback, stop, cancel, status, history: requests to an environment's workflow, with live
 // progress and an exit code that says how the request ended. After `deployer login` (or with
 // DEPLOYER_URL and DEPLOYER_TOKEN) they go through the HTTP API with that token, its checks and
-// scopes, audited under the token's name; otherwise straight to Temporal.
+// scopes, audited under the token's name. Without a login they refuse, unless DEPLOYER_DIRECT=1
+// sends them straight to Temporal (an operator's break-glass path).
 import { DeployerClient, ReleaseFailedError, type Deployer, type ReleaseSummary } from '../client/deployer-client.js';
 import { HttpDeployerClient } from '../client/http-deployer-client.js';
-import { loadCredentials } from './credentials.js';
+import { frontDoor, loadCredentials } from './credentials.js';
 import { loadTemporalConfig } from '../config.js';
 import type { EnvironmentRef } from '../domain/vocabulary.js';
 import type { EnvironmentState, Release } from '../../workflows/state.js';
@@ -28,9 +29,9 @@ const request = { reason: { type: 'string' }, 'request-id': { type: 'string' }, 
 
 type Door = { api: HttpDeployerClient; temporal?: undefined } | { temporal: DeployerClient; api?: undefined };
 
-/** The API when logged in, else Temporal. */
+/** The API when logged in; Temporal only on the break-glass path (DEPLOYER_DIRECT=1). */
 async function open(io: CliIo): Promise<Door> {
-  const credentials = await loadCredentials(io.env);
+  const credentials = await frontDoor(io.env);
   if (credentials) return { api: new HttpDeployerClient(credentials) };
   return { temporal: await DeployerClient.connect(loadTemporalConfig(io.env)) };
 }
@@ -89,7 +90,7 @@ export async function deployCommand(args: string[], io: CliIo): Promise<number> 
   const valuesOverride = jsonObject(values, 'values');
   const secrets = await secretChangesOption(values);
   if (secrets && !(await loadCredentials(io.env))) {
-    throw new UsageError('--secret-file and --delete-secret go through the API: run `deployer login` first (a request straight to Temporal would keep them in its history)');
+    throw new UsageError('--secret-file and --delete-secret go through the API, also on the DEPLOYER_DIRECT=1 path: run `deployer login` first (a signal straight to Temporal would keep them in its history)');
   }
   const client = await connect(io);
   try {

@@ -15,13 +15,14 @@
 //   });
 //   console.log(`deployed ${release.imageRef} (ops ${release.opsSha})`);
 //   await deployer.close();
-import { Client, type Connection, WorkflowNotFoundError } from '@temporalio/client';
+import { type Client, type Connection, WorkflowNotFoundError } from '@temporalio/client';
+import { temporalClient } from './data-converter.js';
 import { connectToTemporal, type TemporalEndpoint } from './temporal-connection.js';
 import { checkRequest, InvalidRequestError } from '../domain/request-rules.js';
 import { isTransientTemporalError, retryTransient } from './transient.js';
 import { pendingOutage } from './pending-outage.js';
+import { pendingActivityDetails } from './heartbeat-details.js';
 import { describeWedge, findWorkflowWedge } from './workflow-wedge.js';
-import { defaultPayloadConverter } from '@temporalio/common';
 import { randomUUID } from 'node:crypto';
 import type { EnvironmentRef, RolloutProgress } from '../domain/vocabulary.js';
 
@@ -167,7 +168,7 @@ export class DeployerClient implements Deployer {
     ...endpoint
   }: TemporalEndpoint & { namespace?: string; taskQueue?: string; /** how long to try (default 10 s) */ connectTimeout?: string | number }): Promise<DeployerClient> {
     const connection = await connectToTemporal(endpoint, { connectTimeout });
-    return new DeployerClient({ client: new Client({ connection, namespace }), taskQueue }, connection);
+    return new DeployerClient({ client: temporalClient(connection, { namespace, payloadKeys: endpoint.payloadKeys }), taskQueue }, connection);
   }
 
   async close(): Promise<void> {
@@ -246,7 +247,7 @@ export class DeployerClient implements Deployer {
       const description = await handle.describe();
       const { status, raw } = description;
       const wedge = status.name === 'RUNNING' ? await findWorkflowWedge(handle, raw.pendingWorkflowTask?.attempt ?? 0) : undefined;
-      const waitingOn = status.name === 'RUNNING' ? pendingOutage(description) : undefined;
+      const waitingOn = status.name === 'RUNNING' ? pendingOutage(await pendingActivityDetails(this.options.client, description)) : undefined;
       return { running: status.name === 'RUNNING', status: status.name, ...(wedge ? { wedged: describeWedge(wedge) } : {}), ...(waitingOn ? { waitingOn } : {}) };
     } catch (error) {
       if (error instanceof WorkflowNotFoundError) return undefined;
@@ -262,12 +263,10 @@ export class DeployerClient implements Deployer {
   /** Rollout counts the wait-for-health activity last reported, if it is running. */
   async rolloutProgress(key: EnvironmentRef): Promise<RolloutProgress[]> {
     const description = await this.handle(key).describe();
-    for (const activity of description.raw.pendingActivities ?? []) {
-      if (activity.activityType?.name !== 'waitForRollout') continue;
-      const payload = activity.heartbeatDetails?.payloads?.[0];
-      if (!payload) continue;
-      const details = defaultPayloadConverter.fromPayload<{ workloads?: RolloutProgress[] }>(payload);
-      return details.workloads ?? [];
+    for (const { activityType, details } of await pendingActivityDetails(this.options.client, description)) {
+      // rollOutRelease waits for the rollout as waitForRollout did, and heartbeats the same details
+      if (activityType !== 'waitForRollout' && activityType !== 'rollOutRelease') continue;
+      return (details as { workloads?: RolloutProgress[] } | undefined)?.workloads ?? [];
     }
     return [];
   }

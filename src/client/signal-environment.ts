@@ -3,7 +3,7 @@
 import type { Client, WorkflowHandle } from '@temporalio/client';
 import type { SignalDefinition } from '@temporalio/common';
 import type { EnvironmentPolicy, EnvironmentRef } from '../domain/vocabulary.js';
-import { environmentWorkflow } from '../../workflows/environment.js';
+import { environmentWorkflow, type EnvironmentWorkflowInput } from '../../workflows/environment.js';
 import { checkRequest } from '../domain/request-rules.js';
 import { environmentWorkflowId, TASK_QUEUE } from '../../workflows/messages.js';
 import { DeployEnvironment, DeployProject } from '../../workflows/search-attributes.js';
@@ -20,6 +20,15 @@ export function assertEnvironmentTarget({ project, environment }: EnvironmentTar
   checkRequest({ project, environment });
 }
 
+/**
+ * What an environment's workflow starts with. A client that encrypts payloads asks it to keep the
+ * image ref out of its search attributes, which Temporal stores and shows unencrypted.
+ */
+export function environmentWorkflowInput(client: Client, { project, environment, policy }: EnvironmentTarget): EnvironmentWorkflowInput {
+  const encrypts = client.options.loadedDataConverter.payloadCodecs.length > 0;
+  return { project, environment, policy, ...(encrypts ? { indexImage: false } : {}) };
+}
+
 export async function signalEnvironment<Payload>(
   client: Client,
   target: EnvironmentTarget,
@@ -31,7 +40,7 @@ export async function signalEnvironment<Payload>(
   return client.workflow.signalWithStart(environmentWorkflow, {
     workflowId: environmentWorkflowId(project, environment),
     taskQueue: target.taskQueue ?? TASK_QUEUE,
-    args: [{ project, environment, policy: target.policy }],
+    args: [environmentWorkflowInput(client, target)],
     signal,
     signalArgs: [payload] as [Payload],
     staticSummary: `Deployments of ${project} to ${environment}`,

@@ -4,8 +4,8 @@
 import { Connection } from '@temporalio/client';
 import type { TemporalConfig } from '../config.js';
 
-/** Where Temporal is and how to prove who we are; the rest of TemporalConfig is about work, not the link. */
-export type TemporalEndpoint = Pick<TemporalConfig, 'address'> & Partial<Pick<TemporalConfig, 'tls' | 'apiKey'>>;
+/** Where Temporal is, how to prove who we are, and the keys payloads are sealed with; the rest of TemporalConfig is about work. */
+export type TemporalEndpoint = Pick<TemporalConfig, 'address'> & Partial<Pick<TemporalConfig, 'tls' | 'apiKey' | 'payloadKeys'>>;
 
 /** The options both Temporal connection kinds (the client's and the worker's native one) take. */
 export function temporalConnectionOptions(endpoint: TemporalEndpoint) {

@@ -3,6 +3,7 @@
 // the replay of its history fail (TMPRL1100). People look at `deployer status` and the API, not
 // at worker logs, so both say so in plain words.
 import type { WorkflowHandle } from '@temporalio/client';
+import { decodeOptionalFailureToOptionalError } from '@temporalio/common/lib/internal-non-workflow/index.js';
 
 export interface WorkflowWedge {
   /** how many times the current workflow task has been tried */
@@ -21,7 +22,11 @@ export async function findWorkflowWedge(handle: WorkflowHandle, pendingAttempt?:
   if (attempt < 2) return undefined;
   const history = await handle.fetchHistory();
   const failed = [...(history.events ?? [])].reverse().find((event) => event.workflowTaskFailedEventAttributes)?.workflowTaskFailedEventAttributes;
-  const message = (failed?.failure?.message ?? 'the workflow task failed (no failure recorded yet)').split('\n')[0]!;
+  // With payload keys the message travels encrypted ("Encoded failure"): decode it as the client does.
+  const decoded = failed?.failure
+    ? await decodeOptionalFailureToOptionalError(handle.client.options.loadedDataConverter, failed.failure).catch(() => undefined)
+    : undefined;
+  const message = (decoded?.message ?? failed?.failure?.message ?? 'the workflow task failed (no failure recorded yet)').split('\n')[0]!;
   const nondeterministic = Number(failed?.cause) === NON_DETERMINISTIC_ERROR || /TMPRL1100|nondetermini/i.test(message);
   return { attempt, nondeterministic, message };
 }

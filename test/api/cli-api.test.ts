@@ -10,7 +10,8 @@ import { startApiServer, type ApiServer } from '../../src/api/listen.js';
 import { runCli } from '../../src/cli.js';
 import { credentialsFile } from '../../src/cli/credentials.js';
 import { WorkflowHarness } from '../workflow/harness.js';
-import { auditRows, registerTestEnvironment, setUpApiTest, type ApiTest } from './support.js';
+import { auditRows, registerTestEnvironment, rowCounts, setUpApiTest, workflowExists, type ApiTest } from './support.js';
+import { testEnv } from '../support/env.js';
 
 describe('the command line through the API', () => {
   let harness: WorkflowHarness;
@@ -41,6 +42,28 @@ describe('the command line through the API', () => {
     const code = await runCli(args, { out: (l) => out.push(l), err: (l) => err.push(l), env: { XDG_CONFIG_HOME: home, TEMPORAL_ADDRESS: '127.0.0.1:9', ...env } });
     return { code, out, err };
   }
+
+  it('refuses every request and administration command without a login, and writes nothing', async () => {
+    const before = await rowCounts(test);
+    const attempts = [
+      ['deploy', '--project', test.project, '--env', 'nologin', '--image', 'web:1'],
+      ['rollback', '--project', test.project, '--env', 'nologin'],
+      ['stop', '--project', test.project, '--env', 'nologin'],
+      ['cancel', '--project', test.project, '--env', 'nologin'],
+      ['status', '--project', test.project, '--env', 'nologin'],
+      ['history', '--project', test.project, '--env', 'nologin'],
+      ['env', 'register', '--project', test.project, '--env', 'nologin', '--ops-repo', 'x', '--manifest-path', 'a.njk', '--namespace', 'nologin'],
+      ['ops-repo', 'add', '--name', `${test.prefix}-nologin`, '--url', 'https://git.example/x.git'],
+      ['ops-repo', 'list'],
+      ['policy', 'get', '--project', test.project],
+    ];
+    for (const args of attempts) {
+      const result = await cli({ DATABASE_URL: testEnv.databaseUrl }, ...args);
+      expect(result, args.join(' ')).toMatchObject({ code: 2, err: [expect.stringMatching(/^deployer: not logged in: run `deployer login --url URL`/)] });
+    }
+    expect(await rowCounts(test)).toEqual(before);
+    expect(await workflowExists(test.client, `deploy/${test.project}/nologin`)).toBe(false);
+  });
 
   it('logs in only with a token the API accepts, and keeps it readable by its owner alone', async () => {
     const refused = await cli({}, 'login', '--url', url, '--token', 'dpl_not-a-real-token');

@@ -78,7 +78,8 @@ describe('health, readiness and documentation', () => {
       .sort();
     const served = [...new Set(test.app.routes.filter((route) => route.method !== 'ALL').map((route) => `${route.method} ${route.path}`))].sort();
     expect(documented).toEqual(served);
-    expect(served).toHaveLength(25);
+    expect(served).toHaveLength(27);
+    expect(served).toEqual(expect.arrayContaining(['POST /codec/decode', 'POST /codec/encode']));
     // The push webhook's signature is its authentication: no bearer token.
     expect(served).toContain('POST /api/hooks/git/:repo');
     expect(document.paths['/api/hooks/git/{repo}'].post.security).toBeUndefined();

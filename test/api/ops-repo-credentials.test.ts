@@ -73,7 +73,7 @@ describe('ops repo git credentials', () => {
     repoUrl = `${server.url}/ops.git`;
     const keys = keyring();
     const taskQueue = `${test.taskQueue}-worker`;
-    worker = await startRealWorker({ taskQueue, pool: test.pool, kubeConfig: loadKubeConfig(testEnv.kubeconfig), repoCacheDir: join(scratch, 'cache'), payloadKeys: keys });
+    worker = await startRealWorker({ taskQueue, pool: test.pool, kubeConfig: loadKubeConfig(testEnv.kubeconfig), repoCacheDir: join(scratch, 'cache'), secretKeys: keys });
     app = test.appWith({ taskQueue, payloadKeys: keys });
   });
 

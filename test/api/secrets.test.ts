@@ -123,7 +123,7 @@ describe('write-only secrets', () => {
     const kubeConfig = loadKubeConfig(testEnv.kubeconfig);
     core = kubeConfig.makeApiClient(k8s.CoreV1Api);
     const taskQueue = `${test.taskQueue}-worker`;
-    worker = await startRealWorker({ taskQueue, pool: test.pool, kubeConfig, repoCacheDir: join(scratch, 'cache'), payloadKeys: keys });
+    worker = await startRealWorker({ taskQueue, pool: test.pool, kubeConfig, repoCacheDir: join(scratch, 'cache'), secretKeys: keys });
     app = test.appWith({
       taskQueue,
       payloadKeys: keys,

@@ -36,6 +36,8 @@ describe('deployer ops-repo sync', () => {
       DEPLOYER_TASK_QUEUE: queue,
       DEPLOYER_ALLOW_FILE_URLS: 'true',
       DEPLOYER_USER: 'cli-test',
+      // the break-glass path straight to the database, the way administration worked before the API
+      DEPLOYER_DIRECT: '1',
     };
     const code = await runCli(args, { out: (line) => out.push(line), err: (line) => err.push(line), env });
     return { code, out: out.join('\n'), err: err.join('\n') };

@@ -12,7 +12,7 @@ describe('deployer env register', () => {
   const suffix = uniqueSuffix();
   const project = `cli-reg-${suffix}`;
   const pool = () => getPool(testEnv.databaseUrl);
-  const env = { ...process.env, DATABASE_URL: testEnv.databaseUrl };
+  const env = { ...process.env, DATABASE_URL: testEnv.databaseUrl, DEPLOYER_DIRECT: '1', DEPLOYER_URL: '', DEPLOYER_TOKEN: '' };
 
   async function register(...extra: string[]) {
     const out: string[] = [];

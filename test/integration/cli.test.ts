@@ -23,7 +23,8 @@ describe('the deployer command line', () => {
   async function cli(...args: string[]) {
     const out: string[] = [];
     const err: string[] = [];
-    const env = { TEMPORAL_ADDRESS: testEnv.temporalAddress, DEPLOYER_TASK_QUEUE: harness.taskQueue, DEPLOYER_USER: 'cli-test' };
+    // The break-glass path straight to Temporal: the harness's environments are not in the database the API reads.
+    const env = { TEMPORAL_ADDRESS: testEnv.temporalAddress, DEPLOYER_TASK_QUEUE: harness.taskQueue, DEPLOYER_USER: 'cli-test', DEPLOYER_DIRECT: '1' };
     const code = await runCli(args, { out: (l) => out.push(l), err: (l) => err.push(l), env });
     return { code, out, err };
   }

@@ -71,7 +71,8 @@ describe('the whole system, started the way npm start starts it', () => {
     const code = await runCli(['deploy', '--project', project, '--env', 'dev', '--image', 'registry.example/sample/web:1.1.0', '--wait'], {
       out: (l) => out.push(l),
       err: (l) => out.push(l),
-      env: env(),
+      // through the API, as the tour does it with the admin token npm start prints
+      env: { ...env(), DEPLOYER_URL: system.apiUrl, DEPLOYER_TOKEN: system.adminToken },
     });
     expect(code).toBe(0);
     expect(out.at(-1)).toMatch(/^healthy: #2 registry\.example\/sample\/web:1\.1\.0/);

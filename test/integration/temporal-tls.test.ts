@@ -32,6 +32,8 @@ describe('Temporal behind TLS with client certificates', () => {
       TEMPORAL_TLS_CERT: certs.clientCert,
       TEMPORAL_TLS_KEY: certs.clientKey,
       DEPLOYER_TASK_QUEUE: taskQueue,
+      // the command line's break-glass path straight to Temporal, which is what goes through TLS here
+      DEPLOYER_DIRECT: '1',
     };
   });
   afterAll(async () => {

@@ -4,6 +4,7 @@ import { TestWorkflowEnvironment } from '@temporalio/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { obtainTemporalCli } from '../../scripts/stack/temporal.js';
 import { DeployEnvironment, DeployImage, DeployProject, DeployStatus } from '../../workflows/search-attributes.js';
+import { environmentWorkflow } from '../../workflows/environment.js';
 import { WorkflowHarness } from './harness.js';
 import { installQuietRuntime } from '../support/temporal-runtime.js';
 
@@ -53,5 +54,46 @@ describe('continue-as-new', () => {
     const executedImages = harness.recorder.callsOf('renderManifests').map((c) => Number(String(c.input.imageRef).split(':')[1]));
     expect(executedImages).toEqual([...executedImages].sort((a, b) => a - b));
     console.info(`continue-as-new: ${sent.length} requests, ${executed.size} deployed, ${superseded.size} superseded, ${final.run} runs`);
+  });
+});
+
+describe('a workflow started by a client that encrypts payloads', () => {
+  let server: TestWorkflowEnvironment;
+  let harness: WorkflowHarness;
+
+  beforeAll(async () => {
+    installQuietRuntime();
+    const { binary } = await obtainTemporalCli();
+    server = await TestWorkflowEnvironment.createLocal({
+      server: {
+        executable: { type: 'existing-path', path: binary },
+        searchAttributes: [DeployProject, DeployEnvironment, DeployImage, DeployStatus],
+        extraArgs: ['--dynamic-config-value', 'limit.historyCount.suggestContinueAsNew=40', '--log-level', 'error'],
+      },
+    });
+    harness = await WorkflowHarness.create({ policy: { minIntervalMs: 50, driftIntervalMs: 60_000 } }, server.address);
+    await harness.startWorker();
+  });
+  afterAll(async () => {
+    await harness?.close();
+    await server?.teardown();
+  });
+
+  it('keeps the image out of its search attributes, across run boundaries', async () => {
+    await harness.client.workflow.start(environmentWorkflow, {
+      workflowId: harness.workflowId('sealed'),
+      taskQueue: harness.taskQueue,
+      args: [{ project: harness.project, environment: 'sealed', policy: harness.recorder.policy, indexImage: false }],
+    });
+    for (let i = 1; i <= 8; i++) {
+      await harness.deploy('sealed', `web:${i}`);
+      await harness.waitForState('sealed', `web:${i} to be healthy`, (s) => s.current?.imageRef === `web:${i}` && !s.inFlight);
+    }
+    const final = await harness.state('sealed');
+    expect(final.run).toBeGreaterThan(1);
+    const attributes = (await harness.handle('sealed').describe()).typedSearchAttributes;
+    expect(attributes.get(DeployProject)).toBe(harness.project);
+    expect(attributes.get(DeployStatus)).toBe('healthy');
+    expect(attributes.get(DeployImage)).toBe('');
   });
 });

@@ -53,7 +53,7 @@ describe('a workflow wedged by a code change', () => {
 
     const out: string[] = [];
     const err: string[] = [];
-    const env = { TEMPORAL_ADDRESS: testEnv.temporalAddress, DEPLOYER_TASK_QUEUE: harness.taskQueue, DEPLOYER_USER: 'wedge-test' };
+    const env = { TEMPORAL_ADDRESS: testEnv.temporalAddress, DEPLOYER_TASK_QUEUE: harness.taskQueue, DEPLOYER_USER: 'wedge-test', DEPLOYER_DIRECT: '1' };
     const status = await waitFor('deployer status to report the wedge', async () => {
       err.length = 0;
       const code = await runCli(['status', '--project', harness.project, '--env', 'prod'], { out: (l) => out.push(l), err: (l) => err.push(l), env });
