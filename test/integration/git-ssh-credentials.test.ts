@@ -1,10 +1,9 @@
 // An ops repository's SSH key, against a real sshd serving a bare repository: git fetches with the
 // key (from a 0600 file that is gone once git is done) and checks the host strictly against the
 // known_hosts given; without the key, or with the wrong host key, the fetch fails at once as
-// refused, and no message holds the key. Runs where OpenSSH's server is installed
-// (/usr/sbin/sshd; Debian: openssh-server).
+// refused, and no message holds the key. OpenSSH's server comes from Debian's openssh-server,
+// installed when missing.
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
-import { existsSync } from 'node:fs';
 import { mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { createServer, type AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -14,6 +13,7 @@ import { waitFor } from '../../scripts/stack/wait.js';
 import type { GitCredentials } from '../../src/domain/git-credentials.js';
 import { resolveBranchHead } from '../../src/git/checkout.js';
 import { createLocalGitRepo, git } from '../api/support.js';
+import { ensureDebianPackage } from '../support/debian-package.js';
 
 const SSHD = '/usr/sbin/sshd';
 
@@ -29,7 +29,7 @@ async function gitKeyDirs(): Promise<string[]> {
   return (await readdir(tmpdir())).filter((name) => name.startsWith('deployer-git-'));
 }
 
-describe.skipIf(!existsSync(SSHD))('ops repo SSH credentials', () => {
+describe('ops repo SSH credentials', () => {
   let dir: string;
   let sshd: ChildProcess;
   let url: string;
@@ -41,6 +41,7 @@ describe.skipIf(!existsSync(SSHD))('ops repo SSH credentials', () => {
   const cache = (credentials?: GitCredentials) => ({ repoCacheDir: join(dir, `cache-${Math.random().toString(36).slice(2)}`), credentialsFor: async () => credentials });
 
   beforeAll(async () => {
+    ensureDebianPackage(SSHD, 'openssh-server');
     dir = await mkdtemp(join(tmpdir(), 'deployer-ssh-test-'));
     const work = join(dir, 'work');
     await createLocalGitRepo(work);
