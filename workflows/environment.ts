@@ -8,18 +8,23 @@ import { defaultPolicy, type EnvironmentPolicy } from '../activities/types.js';
 import {
   MAX_RECENT_RELEASES,
   acceptRequest,
+  acceptance,
   endsUnregistered,
   historyIsFull,
   nextDriftAt,
   planCancel,
+  seenRequest,
   shouldContinueAsNew,
   startDelay,
   stateFromRecords,
   wantReconcile,
+  withRequestPositions,
+  type HandedOverState,
 } from './decide.js';
 import { driftPass } from './drift-pass.js';
 import { EnvironmentRun } from './environment-run.js';
-import { cancelSignal, deploySignal, reconcileSignal, rollbackSignal, stateQuery, stopSignal } from './messages.js';
+import { cancelSignal, deploySignal, deployUpdate, reconcileSignal, rollbackSignal, stateQuery, stopSignal } from './messages.js';
+import { refuseInvalidDeploy } from './request-validator.js';
 import { handleRequest } from './requests.js';
 import type { CarriedState, PendingRequest } from './state.js';
 import { loadRecordedState } from './steps.js';
@@ -29,8 +34,8 @@ export interface EnvironmentWorkflowInput {
   environment: string;
   /** policy until the environment's own is loaded (tests and first start) */
   policy?: Partial<EnvironmentPolicy>;
-  /** what the previous run handed over at continue-as-new */
-  carried?: CarriedState;
+  /** what the previous run handed over at continue-as-new (by older code: without request positions) */
+  carried?: HandedOverState;
 }
 
 function initialState(input: EnvironmentWorkflowInput): CarriedState {
@@ -41,13 +46,15 @@ function initialState(input: EnvironmentWorkflowInput): CarriedState {
     releases: [],
     nextSeq: 1,
     requests: [],
+    nextRequestPosition: 1,
+    forgottenThrough: 0,
     run: 1,
   };
 }
 
 export async function environmentWorkflow(input: EnvironmentWorkflowInput): Promise<void> {
   const { project, environment } = input;
-  const run = new EnvironmentRun({ project, environment }, input.carried ? { ...input.carried, run: input.carried.run + 1 } : initialState(input));
+  const run = new EnvironmentRun({ project, environment }, withRequestPositions(input.carried ? { ...input.carried, run: input.carried.run + 1 } : initialState(input)));
 
   // Handlers first, so signals buffered before the first await are applied in order.
   const accept = (request: PendingRequest) => {
@@ -55,6 +62,17 @@ export async function environmentWorkflow(input: EnvironmentWorkflowInput): Prom
     run.publish();
   };
   setHandler(deploySignal, (request) => accept({ kind: 'deploy', receivedAt: Date.now(), ...request }));
+  // The same deploy as an update (with start): the caller learns at once that it was taken, or why
+  // not, and gets the request's position, which tells later whether the log forgot it superseded.
+  setHandler(
+    deployUpdate,
+    (request) => {
+      const duplicate = seenRequest(run.state, request.requestId);
+      accept({ kind: 'deploy', receivedAt: Date.now(), ...request });
+      return acceptance(run.state, request.requestId, duplicate, workflowInfo().firstExecutionRunId);
+    },
+    { validator: refuseInvalidDeploy(run.ref) },
+  );
   setHandler(rollbackSignal, (request) => accept({ kind: 'rollback', receivedAt: Date.now(), ...request }));
   setHandler(stopSignal, (request) => {
     accept({ kind: 'stop', receivedAt: Date.now(), ...request });
