@@ -12,7 +12,8 @@ import { requireEnvironment } from '../require-environment.js';
 import { createRouter } from '../router.js';
 import { bearerSecurity, environmentParams, projectParams, readErrors } from '../schemas/common.js';
 import { deploymentDetail, deploymentList, historyPage, historyQuery, requestOutcome, requestParams, requestQuery } from '../schemas/deployments.js';
-import { DeployerClient, isFinal, requestIn } from '../../client/deployer-client.js';
+import { DeployerClient } from '../../client/deployer-client.js';
+import { isFinal, requestIn } from '../../client/request-standing.js';
 
 const DETAIL_HISTORY_ROWS = 20;
 /** How often a waiting request is looked at again (a describe and a state query), as the SDK does: a minute of waiting costs 120 of each. */
