@@ -24,6 +24,11 @@ export interface ApiDeps {
   readinessTimeoutMs?: number;
   /** how long a sync of an ops repo waits for a worker's poller to take it and answer (default 60 s) */
   opsRepoSyncTimeoutMs?: number;
+  /**
+   * how long a deploy waits for a worker to take its update before it is sent as a signal instead
+   * (default 5 s); only an update answers with the request's receipt
+   */
+  deployAcceptTimeoutMs?: number;
 }
 
 export type ResolvedApiDeps = Required<ApiDeps>;
@@ -43,5 +48,6 @@ export function resolveDeps(deps: ApiDeps): ResolvedApiDeps {
     workflowQueryTimeoutMs: deps.workflowQueryTimeoutMs ?? 3_000,
     readinessTimeoutMs: deps.readinessTimeoutMs ?? 2_000,
     opsRepoSyncTimeoutMs: deps.opsRepoSyncTimeoutMs ?? DEFAULT_SYNC_TIMEOUT_MS,
+    deployAcceptTimeoutMs: deps.deployAcceptTimeoutMs ?? 5_000,
   };
 }

@@ -86,8 +86,12 @@ export interface WaitOptions {
   receipt?: RequestReceipt;
 }
 
-/** What both clients tell of a release: the HTTP API answers these fields, the workflow more. */
-export type ReleaseSummary = Pick<Release, 'seq' | 'imageRef' | 'opsSha' | 'status' | 'error'>;
+/**
+ * What both clients tell of a release: the HTTP API answers these fields, the workflow more. `seq`
+ * is missing only when the environment's history alone still tells of the release (the workflow
+ * no longer lists it among its recent ones).
+ */
+export type ReleaseSummary = Pick<Release, 'imageRef' | 'opsSha' | 'status' | 'error'> & { seq?: number };
 
 /**
  * The calls a pipeline makes, the same through Temporal (DeployerClient) and through the HTTP API

@@ -1,5 +1,6 @@
 // Mutating routes of deployments. They change nothing in Postgres themselves (except a stored
-// values override): they signal the environment's workflow, which records what it does.
+// values override): they send the request to the environment's workflow (a deploy as an update,
+// the others as signals), which records what it does.
 import { createRoute, z } from '@hono/zod-openapi';
 import type { Context } from 'hono';
 import { updateValuesOverride } from '../../db/environment-settings.js';
@@ -7,7 +8,6 @@ import type { EnvironmentRecord } from '../../db/environment-settings.js';
 import { findDeploymentState } from '../../db/deployment-reads.js';
 import {
   cancelSignal,
-  deploySignal,
   environmentWorkflowId,
   rollbackSignal,
   stopSignal,
@@ -22,6 +22,8 @@ import { createRouter } from '../router.js';
 import { acceptedBody, bearerSecurity, environmentParams, mutationErrors, requestIdHeaders } from '../schemas/common.js';
 import { patchDeploymentBody, reasonBody, rollbackBody } from '../schemas/deployments.js';
 import { signalWorkflow } from '../signal-workflow.js';
+import { deployWorkflow } from '../deploy-workflow.js';
+import type { RequestAcceptance } from '../../../workflows/state.js';
 
 type SignalName = 'deploy' | 'rollback' | 'stop' | 'cancel';
 
@@ -40,13 +42,17 @@ export function deploymentActionRoutes(deps: ResolvedApiDeps, guards: Guards) {
     ...mutationErrors,
   };
 
-  /** What every accepted request answers, and records in its audit row. */
-  function acceptance(c: Context<AppEnv>, environment: EnvironmentRecord, signal: SignalName | null, details: Record<string, unknown>) {
-    c.set('auditDetails', { signal, ...details });
+  /**
+   * What every accepted request answers, and records in its audit row. A deploy the workflow
+   * answered also records its receipt there: the long poll reads it once the log drops the request.
+   */
+  function acceptance(c: Context<AppEnv>, environment: EnvironmentRecord, signal: SignalName | null, details: Record<string, unknown>, taken?: RequestAcceptance) {
+    c.set('auditDetails', { signal, ...details, ...(taken ? { position: taken.position, first_run_id: taken.firstRunId } : {}) });
     return {
       request_id: c.get('requestId'),
       workflow_id: environmentWorkflowId(environment.project, environment.environment),
       signal,
+      outcome: taken?.outcome ?? null,
       accepted_at: deps.now().toISOString(),
     };
   }
@@ -92,12 +98,12 @@ export function deploymentActionRoutes(deps: ResolvedApiDeps, guards: Guards) {
         ]);
       }
     }
-    await signalWorkflow(deps, target(environment), deploySignal, {
+    const sent = await deployWorkflow(deps, target(environment), {
       ...meta,
       imageRef,
       ...(body.values_override === undefined ? {} : { valuesOverride: body.values_override }),
     });
-    return c.json(acceptance(c, environment, 'deploy', { image_ref: imageRef, values_override: body.values_override }), 202);
+    return c.json(acceptance(c, environment, 'deploy', { image_ref: imageRef, values_override: body.values_override }, sent.acceptance), 202);
   });
 
   const rollback = createRoute({

@@ -1,7 +1,11 @@
 // Read routes of deployments: the environments of a project, one environment in detail, its
 // history page by page, and what became of one request (waiting for its outcome, if asked).
 import { createRoute } from '@hono/zod-openapi';
-import { findDeploymentState, listHistory, listProjectEnvironments, projectExists } from '../../db/deployment-reads.js';
+import type pg from 'pg';
+import { findAcceptedDetails } from '../../db/audit-log.js';
+import { findDeploymentState, findRequestHistory, listHistory, listProjectEnvironments, projectExists } from '../../db/deployment-reads.js';
+import type { RequestReceipt } from '../../../workflows/state.js';
+import type { RequestAnswer } from '../../client/request-standing.js';
 import { environmentWorkflowId } from '../../../workflows/messages.js';
 import type { ResolvedApiDeps } from '../deps.js';
 import { notFound } from '../errors.js';
@@ -18,6 +22,27 @@ import { isFinal, requestIn } from '../../client/request-standing.js';
 const DETAIL_HISTORY_ROWS = 20;
 /** How often a waiting request is looked at again (a describe and a state query), as the SDK does: a minute of waiting costs 120 of each. */
 const REQUEST_POLL_MS = 500;
+
+/** The receipt a deploy's audit row keeps (deployment-actions.ts), if it has one. */
+function receiptOf(details: Record<string, unknown> | undefined): RequestReceipt | undefined {
+  const { position, first_run_id: firstRunId } = details ?? {};
+  return typeof position === 'number' && typeof firstRunId === 'string' ? { position, firstRunId } : undefined;
+}
+
+/** A request's final outcome as its history row tells it: the release or stop it made, or its refusal. */
+async function recordedAnswer(
+  pool: pg.Pool,
+  project: string,
+  environment: string,
+  requestId: string,
+): Promise<{ request: RequestAnswer; release?: { seq?: number; imageRef: string; opsSha?: string; status: string; error?: string } } | undefined> {
+  const row = await findRequestHistory(pool, project, environment, requestId);
+  if (!row || row.status === 'in-progress') return undefined;
+  const outcome = row.status as RequestAnswer['outcome'];
+  const request: RequestAnswer = { requestId, outcome, ...(row.error ? { detail: row.error } : {}) };
+  if (row.imageRef === null || (row.action !== 'deploy' && row.action !== 'rollback')) return { request };
+  return { request, release: { imageRef: row.imageRef, opsSha: row.sha ?? undefined, status: row.status, error: row.error ?? undefined } };
+}
 
 export function deploymentReadRoutes(deps: ResolvedApiDeps, guards: Guards) {
   const router = createRouter();
@@ -117,10 +142,19 @@ export function deploymentReadRoutes(deps: ResolvedApiDeps, guards: Guards) {
     const key = { project, environment: env };
     const client = new DeployerClient({ client: deps.temporalClient, taskQueue: deps.taskQueue });
     const deadline = Date.now() + waitS * 1000;
+    /** the receipt the deploy's audit row keeps, read once the workflow's log does not list the request */
+    let receipt: RequestReceipt | null | undefined;
     for (;;) {
       const live = await client.workflowStatus(key);
       const state = live ? await client.state(key).catch(() => undefined) : undefined;
-      const { request: entry, release } = requestIn(state, requestId);
+      let standing = requestIn(state, requestId);
+      if (!standing.request && state) {
+        receipt ??= receiptOf(await findAcceptedDetails(deps.pool, project, env, requestId)) ?? null;
+        if (receipt) standing = requestIn(state, requestId, receipt);
+      }
+      // What the workflow cannot tell (a request it forgot, a run that ended or started afresh), the history can.
+      const recorded = !standing.request || standing.request.outcome === 'forgotten' ? await recordedAnswer(deps.pool, project, env, requestId) : undefined;
+      const { request: entry, release } = recorded ?? standing;
       // A workflow that is not running will not move the request any further: its word is final.
       const final = (entry !== undefined && isFinal(entry.outcome)) || (live !== undefined && !live.running);
       if (final || Date.now() >= deadline) {
@@ -131,7 +165,7 @@ export function deploymentReadRoutes(deps: ResolvedApiDeps, guards: Guards) {
             final,
             detail: entry?.detail ?? null,
             release: release
-              ? { seq: release.seq, image_ref: release.imageRef, ops_sha: release.opsSha ?? null, status: release.status, error: release.error ?? null }
+              ? { seq: release.seq ?? null, image_ref: release.imageRef, ops_sha: release.opsSha ?? null, status: release.status, error: release.error ?? null }
               : null,
             waiting_for: state?.waitingFor ?? null,
             step: state?.inFlight?.requestId === requestId ? state.inFlight.step : null,

@@ -62,6 +62,10 @@ export const acceptedBody = z
     request_id: z.string().openapi({ description: 'the Idempotency-Key or X-Request-Id sent, or a generated UUID' }),
     workflow_id: z.string().openapi({ example: 'deploy/shop/prod' }),
     signal: z.enum(['deploy', 'rollback', 'stop', 'cancel']).nullable().openapi({ description: 'null when only stored settings changed' }),
+    outcome: z.string().nullable().openapi({
+      description:
+        "a deploy: the workflow's answer once it took the request (`pending`; for a repeated request id, what the first answer was); null when the request was sent without waiting for one (other requests, or no worker took the deploy within 5 s)",
+    }),
     accepted_at: z.string().openapi({ format: 'date-time' }),
   })
   .openapi('Accepted');
