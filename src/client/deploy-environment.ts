@@ -35,7 +35,7 @@ function refusal(error: unknown): InvalidRequestError | undefined {
  */
 export function updateWithStartUnavailable(error: unknown): boolean {
   for (let current: unknown = error, depth = 0; current && depth < 5; depth++) {
-    if (isGrpcServiceError(current) && (current.code === 12 || (current.code === 7 && /multi.?operation|disabled/i.test(current.message)))) return true;
+    if (isGrpcServiceError(current) && (current.code === 12 || (current.code === 7 && /ExecuteMultiOperation/i.test(`${current.message} ${current.details}`)))) return true;
     current = (current as { cause?: unknown }).cause;
   }
   return false;

@@ -1,0 +1,19 @@
+import { ServiceError } from '@temporalio/client';
+import { describe, expect, it } from 'vitest';
+import { updateWithStartUnavailable } from '../../src/client/deploy-environment.js';
+
+/** An error as @grpc/grpc-js raises it. */
+const grpc = (code: number, details: string) => Object.assign(new Error(`${code} ${details}`), { code, details, metadata: {} });
+
+describe('a deploy sent as update-with-start', () => {
+  it('goes as a signal instead where the server does not offer update-with-start', () => {
+    expect(updateWithStartUnavailable(grpc(7, 'ExecuteMultiOperation API is disabled on this namespace.'))).toBe(true);
+    expect(updateWithStartUnavailable(new ServiceError('update-with-start failed', { cause: grpc(12, 'unknown method ExecuteMultiOperation') }))).toBe(true);
+  });
+
+  it('does not take other refusals or an outage for that', () => {
+    expect(updateWithStartUnavailable(grpc(7, 'Request unauthorized.'))).toBe(false);
+    expect(updateWithStartUnavailable(grpc(14, 'No connection established'))).toBe(false);
+    expect(updateWithStartUnavailable(new Error('ExecuteMultiOperation'))).toBe(false);
+  });
+});
