@@ -1,10 +1,11 @@
 // A deploy sent as an update-with-start: the environment's workflow is started when it does not
 // run, and the caller learns, once a worker took the update, that the request was taken (and its
 // position, or what became of it when the id was known already) or why it was refused. Where the
-// server does not offer update-with-start (ExecuteMultiOperation disabled or missing), or no
-// worker takes the update in time (workers down: an update needs one, a signal does not), the
-// deploy goes as a signal with the same request id instead, which the workflow accepts whenever it
-// runs next; should the update land as well, the repeated id is ignored.
+// server does not offer update-with-start (ExecuteMultiOperation disabled or missing), no worker
+// takes the update in time (workers down: an update needs one, a signal does not), or the worker
+// runs code from before the update (a rolling upgrade), the deploy goes as a signal with the same
+// request id instead, which the workflow accepts whenever it runs next; should the update land as
+// well, the repeated id is ignored.
 import { isGrpcServiceError, WithStartWorkflowOperation, WorkflowUpdateFailedError, WorkflowUpdateRPCTimeoutOrCancelledError, type Client } from '@temporalio/client';
 import { ApplicationFailure } from '@temporalio/common';
 import { InvalidRequestError, type RequestProblem } from '../domain/request-rules.js';
@@ -27,6 +28,11 @@ function refusal(error: unknown): InvalidRequestError | undefined {
   if (!(cause instanceof ApplicationFailure) || cause.type !== INVALID_REQUEST) return undefined;
   const problems = cause.details?.[0] as RequestProblem[] | undefined;
   return new InvalidRequestError(Array.isArray(problems) && problems.length > 0 ? problems : [{ field: 'request', message: cause.message }]);
+}
+
+/** The workflow's code has no deploy update yet (a worker not upgraded): it rejects it by name. */
+export function workerLacksUpdate(error: unknown): boolean {
+  return error instanceof WorkflowUpdateFailedError && error.cause instanceof ApplicationFailure && /^No registered handler for update/.test(error.cause.message);
 }
 
 /**
@@ -60,7 +66,7 @@ export async function deployEnvironment(
   } catch (error) {
     const refused = refusal(error);
     if (refused) throw refused;
-    if (!(error instanceof WorkflowUpdateRPCTimeoutOrCancelledError) && !updateWithStartUnavailable(error)) throw error;
+    if (!(error instanceof WorkflowUpdateRPCTimeoutOrCancelledError) && !updateWithStartUnavailable(error) && !workerLacksUpdate(error)) throw error;
     const handle = await signalEnvironment(client, target, deploySignal, request);
     return { workflowId: handle.workflowId };
   }
