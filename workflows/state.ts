@@ -70,7 +70,7 @@ export interface RequestReceipt {
 /** What the workflow answers a deploy sent as an update: taken (or known already), and where it stands. */
 export interface RequestAcceptance extends RequestReceipt {
   requestId: string;
-  /** `pending` for a new request; for a repeated id, what became of the first */
+  /** `pending` for a new request; for an id the log lists already, what became of that request */
   outcome: RequestOutcome;
   /** the id was known already: nothing changed */
   duplicate: boolean;

@@ -57,8 +57,9 @@ export interface Accepted {
   workflowId: string;
   /**
    * What the workflow answered when it took the request (a deploy through update-with-start):
-   * `pending`, or for a request id it knew already what became of that request. Absent when the
-   * request went as a signal, which the workflow takes when it next runs.
+   * `pending`. A request id the run took before is answered as it was then (Temporal keeps the
+   * first answer of an update id); one an earlier run took, with what became of it. Absent when
+   * the request went as a signal, which the workflow takes when it next runs.
    */
   outcome?: LoggedOutcome;
   /** where the request stands in the order the workflow took requests in (a deploy it answered) */
