@@ -1,11 +1,9 @@
 // Read routes of deployments: the environments of a project, one environment in detail, its
 // history page by page, and what became of one request (waiting for its outcome, if asked).
 import { createRoute } from '@hono/zod-openapi';
-import type pg from 'pg';
-import { findAcceptedDetails } from '../../db/audit-log.js';
-import { findDeploymentState, findRequestHistory, listHistory, listProjectEnvironments, projectExists } from '../../db/deployment-reads.js';
+import { findDeploymentState, listHistory, listProjectEnvironments, projectExists } from '../../db/deployment-reads.js';
 import type { RequestReceipt } from '../../../workflows/state.js';
-import type { RequestAnswer } from '../../client/request-standing.js';
+import { recordedAnswer, recordedReceipt } from '../recorded-request.js';
 import { environmentWorkflowId } from '../../../workflows/messages.js';
 import type { ResolvedApiDeps } from '../deps.js';
 import { notFound } from '../errors.js';
@@ -22,27 +20,6 @@ import { isFinal, requestIn } from '../../client/request-standing.js';
 const DETAIL_HISTORY_ROWS = 20;
 /** How often a waiting request is looked at again (a describe and a state query), as the SDK does: a minute of waiting costs 120 of each. */
 const REQUEST_POLL_MS = 500;
-
-/** The receipt a deploy's audit row keeps (deployment-actions.ts), if it has one. */
-function receiptOf(details: Record<string, unknown> | undefined): RequestReceipt | undefined {
-  const { position, first_run_id: firstRunId } = details ?? {};
-  return typeof position === 'number' && typeof firstRunId === 'string' ? { position, firstRunId } : undefined;
-}
-
-/** A request's final outcome as its history row tells it: the release or stop it made, or its refusal. */
-async function recordedAnswer(
-  pool: pg.Pool,
-  project: string,
-  environment: string,
-  requestId: string,
-): Promise<{ request: RequestAnswer; release?: { seq?: number; imageRef: string; opsSha?: string; status: string; error?: string } } | undefined> {
-  const row = await findRequestHistory(pool, project, environment, requestId);
-  if (!row || row.status === 'in-progress') return undefined;
-  const outcome = row.status as RequestAnswer['outcome'];
-  const request: RequestAnswer = { requestId, outcome, ...(row.error ? { detail: row.error } : {}) };
-  if (row.imageRef === null || (row.action !== 'deploy' && row.action !== 'rollback')) return { request };
-  return { request, release: { imageRef: row.imageRef, opsSha: row.sha ?? undefined, status: row.status, error: row.error ?? undefined } };
-}
 
 export function deploymentReadRoutes(deps: ResolvedApiDeps, guards: Guards) {
   const router = createRouter();
@@ -149,7 +126,7 @@ export function deploymentReadRoutes(deps: ResolvedApiDeps, guards: Guards) {
       const state = live ? await client.state(key).catch(() => undefined) : undefined;
       let standing = requestIn(state, requestId);
       if (!standing.request && state) {
-        receipt ??= receiptOf(await findAcceptedDetails(deps.pool, project, env, requestId)) ?? null;
+        receipt ??= (await recordedReceipt(deps.pool, project, env, requestId)) ?? null;
         if (receipt) standing = requestIn(state, requestId, receipt);
       }
       // What the workflow cannot tell (a request it forgot, a run that ended or started afresh), the history can.
