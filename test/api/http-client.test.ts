@@ -24,6 +24,7 @@ describe('HttpDeployerClient', () => {
     test = await setUpApiTest('httpsdk', { temporalClient: harness.client, taskQueue: harness.taskQueue, deployAcceptTimeoutMs: 10_000 });
     await registerTestEnvironment(test, test.project, 'prod');
     await registerTestEnvironment(test, test.project, 'burst');
+    await registerTestEnvironment(test, test.project, 'recorded');
     server = await startApiServer({ app: test.app, port: 0, host: '127.0.0.1' });
     url = `http://127.0.0.1:${server.port}`;
     deployer = new HttpDeployerClient({ url, token: test.tokens.promoter });
@@ -90,6 +91,20 @@ describe('HttpDeployerClient', () => {
 
     harness.recorder.releaseRollouts();
     expect(await deployer.waitForRelease(burst, sent.at(-1)!.requestId, { timeoutMs: 60_000 })).toMatchObject({ imageRef: 'web:70', status: 'healthy' });
+  });
+
+  it('answers a request no workflow tells of any more from its history row', async () => {
+    // As a release of a run long gone left it: the history row is all there is.
+    await test.pool.query(
+      `INSERT INTO deployment_history (idempotency_key, project, environment, action, status, image_ref, sha, request_id, started_at, finished_at)
+       VALUES ($1, $2, 'recorded', 'deploy', 'healthy', 'web:9', 'sha-9', 'rec-1', now(), now())`,
+      [`${test.prefix}/recorded/1`, test.project],
+    );
+    const answered = await call(test.app, 'GET', `/api/projects/${test.project}/deployments/recorded/requests/rec-1?wait_s=30`, { token: test.tokens.reader });
+    expect(answered.body).toMatchObject({ outcome: 'healthy', final: true, release: { seq: null, image_ref: 'web:9', ops_sha: 'sha-9', status: 'healthy' }, workflow_status: 'NONE' });
+    expect(await deployer.waitForRelease({ project: test.project, environment: 'recorded' }, 'rec-1', { timeoutMs: 10_000 })).toEqual({
+      seq: undefined, imageRef: 'web:9', opsSha: 'sha-9', status: 'healthy', error: undefined,
+    });
   });
 
   it('refuses a deploy the API\'s rules refuse without starting a workflow', async () => {
