@@ -23,8 +23,8 @@ import {
 } from './decide.js';
 import { driftPass } from './drift-pass.js';
 import { EnvironmentRun } from './environment-run.js';
-import { cancelSignal, deploySignal, deployUpdate, reconcileSignal, rollbackSignal, stateQuery, stopSignal } from './messages.js';
-import { refuseInvalidDeploy } from './request-validator.js';
+import { cancelSignal, deploySignal, deployUpdate, reconcileSignal, rollbackSignal, rollbackUpdate, stateQuery, stopSignal, stopUpdate } from './messages.js';
+import { refuseInvalidDeploy, refuseInvalidRequest } from './request-validator.js';
 import { handleRequest } from './requests.js';
 import type { CarriedState, PendingRequest } from './state.js';
 import { loadRecordedState } from './steps.js';
@@ -62,22 +62,29 @@ export async function environmentWorkflow(input: EnvironmentWorkflowInput): Prom
     run.publish();
   };
   setHandler(deploySignal, (request) => accept({ kind: 'deploy', receivedAt: Date.now(), ...request }));
-  // The same deploy as an update (with start): the caller learns at once that it was taken, or why
-  // not, and gets the request's position, which tells later whether the log forgot it superseded.
-  setHandler(
-    deployUpdate,
-    (request) => {
-      const duplicate = seenRequest(run.state, request.requestId);
-      accept({ kind: 'deploy', receivedAt: Date.now(), ...request });
-      return acceptance(run.state, request.requestId, duplicate, workflowInfo().firstExecutionRunId);
-    },
-    { validator: refuseInvalidDeploy(run.ref) },
-  );
   setHandler(rollbackSignal, (request) => accept({ kind: 'rollback', receivedAt: Date.now(), ...request }));
   setHandler(stopSignal, (request) => {
     accept({ kind: 'stop', receivedAt: Date.now(), ...request });
     run.interrupt(request, 'stop');
   });
+  // The same requests as updates (with start): the caller learns at once that one was taken, or
+  // why not, and gets its position, which tells later whether the log forgot it superseded.
+  const take = (request: PendingRequest) => {
+    const duplicate = seenRequest(run.state, request.requestId);
+    accept(request);
+    return acceptance(run.state, request.requestId, duplicate, workflowInfo().firstExecutionRunId);
+  };
+  setHandler(deployUpdate, (request) => take({ kind: 'deploy', receivedAt: Date.now(), ...request }), { validator: refuseInvalidDeploy(run.ref) });
+  setHandler(rollbackUpdate, (request) => take({ kind: 'rollback', receivedAt: Date.now(), ...request }), { validator: refuseInvalidRequest(run.ref) });
+  setHandler(
+    stopUpdate,
+    (request) => {
+      const answer = take({ kind: 'stop', receivedAt: Date.now(), ...request });
+      run.interrupt(request, 'stop');
+      return answer;
+    },
+    { validator: refuseInvalidRequest(run.ref) },
+  );
   setHandler(cancelSignal, (request) => {
     const plan = planCancel(run.state.requests, run.inFlight, request.requestId);
     if (!plan) return;
