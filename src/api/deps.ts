@@ -25,10 +25,10 @@ export interface ApiDeps {
   /** how long a sync of an ops repo waits for a worker's poller to take it and answer (default 60 s) */
   opsRepoSyncTimeoutMs?: number;
   /**
-   * how long a deploy waits for a worker to take its update before it is sent as a signal instead
-   * (default 5 s); only an update answers with the request's receipt
+   * how long a deploy, rollback or stop waits for a worker to take its update before it is sent as
+   * a signal instead (default 5 s); only an update answers with the request's receipt
    */
-  deployAcceptTimeoutMs?: number;
+  requestAcceptTimeoutMs?: number;
 }
 
 export type ResolvedApiDeps = Required<ApiDeps>;
@@ -48,6 +48,6 @@ export function resolveDeps(deps: ApiDeps): ResolvedApiDeps {
     workflowQueryTimeoutMs: deps.workflowQueryTimeoutMs ?? 3_000,
     readinessTimeoutMs: deps.readinessTimeoutMs ?? 2_000,
     opsRepoSyncTimeoutMs: deps.opsRepoSyncTimeoutMs ?? DEFAULT_SYNC_TIMEOUT_MS,
-    deployAcceptTimeoutMs: deps.deployAcceptTimeoutMs ?? 5_000,
+    requestAcceptTimeoutMs: deps.requestAcceptTimeoutMs ?? 5_000,
   };
 }

@@ -1,11 +1,12 @@
-// Sends a deploy to an environment's workflow as an update-with-start (falling back to a signal,
-// client/deploy-environment.ts), so the API learns the request's receipt and can answer the long
-// poll of a request the workflow's log no longer lists. An unreachable Temporal is a 503 the
-// caller can retry with the same request id; a refusal by the workflow, a 400 naming the field.
-import { deployEnvironment, type DeploySent } from '../client/deploy-environment.js';
+// Sends a deploy, rollback or stop to an environment's workflow as an update-with-start (falling
+// back to a signal, client/request-with-start.ts), so the API learns the request's receipt and can
+// answer the long poll of a request the workflow's log no longer lists. An unreachable Temporal is
+// a 503 the caller can retry with the same request id; a refusal by the workflow, a 400 naming the
+// field.
+import { requestWithStart, type RequestMessages, type RequestSent } from '../client/request-with-start.js';
 import type { EnvironmentTarget } from '../client/signal-environment.js';
 import { InvalidRequestError } from '../domain/request-rules.js';
-import type { DeployRequest } from '../../workflows/messages.js';
+import type { RequestMeta } from '../../workflows/messages.js';
 import type { ResolvedApiDeps } from './deps.js';
 import { ApiError, invalidRequest } from './errors.js';
 
@@ -17,18 +18,19 @@ function apiField(field: string): string {
   return [API_FIELDS[head!] ?? head, ...rest].join('.');
 }
 
-export async function deployWorkflow(
-  deps: Pick<ResolvedApiDeps, 'temporalClient' | 'taskQueue' | 'logger' | 'deployAcceptTimeoutMs'>,
+export async function requestWorkflow<Request extends RequestMeta>(
+  deps: Pick<ResolvedApiDeps, 'temporalClient' | 'taskQueue' | 'logger' | 'requestAcceptTimeoutMs'>,
   target: Omit<EnvironmentTarget, 'taskQueue'>,
-  request: DeployRequest,
-): Promise<DeploySent> {
+  messages: RequestMessages<Request>,
+  request: Request,
+): Promise<RequestSent> {
   try {
-    return await deployEnvironment(deps.temporalClient, { ...target, taskQueue: deps.taskQueue }, request, { acceptTimeoutMs: deps.deployAcceptTimeoutMs });
+    return await requestWithStart(deps.temporalClient, { ...target, taskQueue: deps.taskQueue }, messages, request, { acceptTimeoutMs: deps.requestAcceptTimeoutMs });
   } catch (error) {
     if (error instanceof InvalidRequestError) {
       throw invalidRequest(error.problems.map((p) => ({ field: apiField(p.field), message: `${apiField(p.field)}: ${p.message}` })));
     }
-    deps.logger.error({ err: error, project: target.project, environment: target.environment }, 'sending the deploy to the environment workflow failed');
-    throw new ApiError(503, 'workflow_unavailable', `could not send the deploy to the workflow of ${target.project}/${target.environment}; retry with the same request id`);
+    deps.logger.error({ err: error, request: messages.update.name, project: target.project, environment: target.environment }, 'sending the request to the environment workflow failed');
+    throw new ApiError(503, 'workflow_unavailable', `could not send the ${messages.update.name} to the workflow of ${target.project}/${target.environment}; retry with the same request id`);
   }
 }

@@ -1,5 +1,5 @@
-// The SDK pipelines use. A deploy is an update-with-start to the environment's workflow, which
-// answers once taken (or refused); rollback, stop and cancel are signals-with-start.
+// The SDK pipelines use. A deploy, rollback or stop is an update-with-start to the environment's
+// workflow, which answers once taken (or refused); a cancel is a signal-with-start.
 // `waitForRelease` follows a request through the workflow's `state` query until it is healthy,
 // or says exactly why it is not.
 //
@@ -27,10 +27,21 @@ import { randomUUID } from 'node:crypto';
 import type { EnvironmentRef, RolloutProgress } from '../domain/vocabulary.js';
 
 export type { EnvironmentRef } from '../domain/vocabulary.js';
-import { cancelSignal, rollbackSignal, stateQuery, stopSignal, environmentWorkflowId } from '../../workflows/messages.js';
+import {
+  cancelSignal,
+  deploySignal,
+  deployUpdate,
+  environmentWorkflowId,
+  rollbackSignal,
+  rollbackUpdate,
+  stateQuery,
+  stopSignal,
+  stopUpdate,
+  type RequestMeta,
+} from '../../workflows/messages.js';
 import type { EnvironmentState, Release, RequestOutcome as LoggedOutcome, RequestReceipt } from '../../workflows/state.js';
 import { signalEnvironment, type EnvironmentTarget } from './signal-environment.js';
-import { deployEnvironment } from './deploy-environment.js';
+import { requestWithStart, type RequestMessages } from './request-with-start.js';
 import { isFinal, requestIn, type RequestAnswer } from './request-standing.js';
 
 export { isFinal, requestIn, type RequestAnswer } from './request-standing.js';
@@ -56,13 +67,14 @@ export interface Accepted {
   requestId: string;
   workflowId: string;
   /**
-   * What the workflow answered when it took the request (a deploy through update-with-start):
+   * What the workflow answered when it took the request (a deploy, rollback or stop, through
+   * update-with-start):
    * `pending`. A request id the run took before is answered as it was then (Temporal keeps the
    * first answer of an update id); one an earlier run took, with what became of it. Absent when
    * the request went as a signal, which the workflow takes when it next runs.
    */
   outcome?: LoggedOutcome;
-  /** where the request stands in the order the workflow took requests in (a deploy it answered) */
+  /** where the request stands in the order the workflow took requests in (a request it answered) */
   receipt?: RequestReceipt;
 }
 
@@ -81,8 +93,8 @@ export interface WaitOptions {
   pollIntervalMs?: number;
   onProgress?: (progress: ReleaseProgress) => void;
   /**
-   * The receipt `deploy` answered (DeployerClient remembers those of its own requests): with it a
-   * request the workflow's log no longer lists is known superseded at once.
+   * The receipt `deploy`, `rollback` or `stop` answered (DeployerClient remembers those of its own
+   * requests): with it a request the workflow's log no longer lists is known superseded at once.
    */
   receipt?: RequestReceipt;
 }
@@ -147,13 +159,13 @@ export interface DeployerClientOptions {
    */
   signalRetryMs?: number;
   /**
-   * How long a deploy waits for a worker to take its update before it goes as a signal instead
-   * (workers down or busy restarting); default 10 s.
+   * How long a deploy, rollback or stop waits for a worker to take its update before it goes as a
+   * signal instead (workers down or busy restarting); default 10 s.
    */
   acceptTimeoutMs?: number;
 }
 
-/** Receipts of its own deploys a client keeps, for the waits that follow them. */
+/** Receipts of its own requests a client keeps, for the waits that follow them. */
 const MAX_RECEIPTS = 1_000;
 
 /** How often a wait checks that the workflow it polls is still running. */
@@ -211,12 +223,26 @@ export class DeployerClient implements Deployer {
   async deploy(options: DeployOptions): Promise<Accepted> {
     const meta = this.meta(options, { imageRef: options.imageRef ?? '', valuesOverride: options.valuesOverride });
     const request = { ...meta, imageRef: options.imageRef, ...(options.valuesOverride === undefined ? {} : { valuesOverride: options.valuesOverride }) };
-    const sent = await this.resend(() => deployEnvironment(this.options.client, this.target(options), request, { acceptTimeoutMs: this.options.acceptTimeoutMs ?? 10_000 }));
-    const accepted: Accepted = { requestId: meta.requestId, workflowId: sent.workflowId };
+    return this.send(options, { update: deployUpdate, signal: deploySignal }, request);
+  }
+
+  async rollback(options: RollbackOptions): Promise<Accepted> {
+    const request = { ...this.meta(options), ...(options.toRelease === undefined ? {} : { toRelease: options.toRelease }) };
+    return this.send(options, { update: rollbackUpdate, signal: rollbackSignal }, request);
+  }
+
+  async stop(options: RequestOptions): Promise<Accepted> {
+    return this.send(options, { update: stopUpdate, signal: stopSignal }, this.meta(options));
+  }
+
+  /** Sends a request by update-with-start (a signal where that cannot be), and keeps its receipt. */
+  private async send<Request extends RequestMeta>(key: EnvironmentRef, messages: RequestMessages<Request>, request: Request): Promise<Accepted> {
+    const sent = await this.resend(() => requestWithStart(this.options.client, this.target(key), messages, request, { acceptTimeoutMs: this.options.acceptTimeoutMs ?? 10_000 }));
+    const accepted: Accepted = { requestId: request.requestId, workflowId: sent.workflowId };
     if (!sent.acceptance) return accepted;
     const { outcome, position, firstRunId } = sent.acceptance;
     const receipt = { position, firstRunId };
-    this.remember(sent.workflowId, meta.requestId, receipt);
+    this.remember(sent.workflowId, request.requestId, receipt);
     return { ...accepted, outcome, receipt };
   }
 
@@ -225,18 +251,6 @@ export class DeployerClient implements Deployer {
     this.receipts.delete(key);
     this.receipts.set(key, receipt);
     if (this.receipts.size > MAX_RECEIPTS) this.receipts.delete(this.receipts.keys().next().value!);
-  }
-
-  async rollback(options: RollbackOptions): Promise<Accepted> {
-    const meta = this.meta(options);
-    const handle = await this.resend(() => signalEnvironment(this.options.client, this.target(options), rollbackSignal, { ...meta, toRelease: options.toRelease }));
-    return { requestId: meta.requestId, workflowId: handle.workflowId };
-  }
-
-  async stop(options: RequestOptions): Promise<Accepted> {
-    const meta = this.meta(options);
-    const handle = await this.resend(() => signalEnvironment(this.options.client, this.target(options), stopSignal, meta));
-    return { requestId: meta.requestId, workflowId: handle.workflowId };
   }
 
   async cancel(options: RequestOptions): Promise<Accepted> {

@@ -1,27 +1,34 @@
-// A deploy sent as an update-with-start: the environment's workflow is started when it does not
-// run, and the caller learns, once a worker took the update, that the request was taken (and its
-// position, or what became of it when the id was known already) or why it was refused. Where the
-// server does not offer update-with-start (ExecuteMultiOperation disabled or missing), no worker
-// takes the update in time (workers down: an update needs one, a signal does not), or the worker
-// runs code from before the update (a rolling upgrade), the deploy goes as a signal with the same
+// A deploy, rollback or stop sent as an update-with-start: the environment's workflow is started
+// when it does not run, and the caller learns, once a worker took the update, that the request was
+// taken (and its position) or why it was refused. Where the server does not offer
+// update-with-start (ExecuteMultiOperation disabled or missing), no worker takes the update in time
+// (workers down: an update needs one, a signal does not), or the worker runs code from before the
+// update (a rolling upgrade), the request goes as the signal of the same name with the same
 // request id instead, which the workflow accepts whenever it runs next; should the update land as
 // well, the repeated id is ignored.
 import { isGrpcServiceError, WithStartWorkflowOperation, WorkflowUpdateFailedError, WorkflowUpdateRPCTimeoutOrCancelledError, type Client } from '@temporalio/client';
 import { ApplicationFailure } from '@temporalio/common';
 import { InvalidRequestError, type RequestProblem } from '../domain/request-rules.js';
 import { environmentWorkflow } from '../../workflows/environment.js';
-import { deploySignal, deployUpdate, type DeployRequest } from '../../workflows/messages.js';
+import type { SignalDefinition, UpdateDefinition } from '@temporalio/common';
+import type { RequestMeta } from '../../workflows/messages.js';
 import { INVALID_REQUEST } from '../../workflows/request-validator.js';
 import type { RequestAcceptance } from '../../workflows/state.js';
 import { assertEnvironmentTarget, environmentStartOptions, signalEnvironment, type EnvironmentTarget } from './signal-environment.js';
 
-export interface DeploySent {
+export interface RequestSent {
   workflowId: string;
-  /** the workflow's answer; absent when the deploy went as a signal */
+  /** the workflow's answer; absent when the request went as a signal */
   acceptance?: RequestAcceptance;
 }
 
-/** A deploy the workflow's validator refused: the same InvalidRequestError the SDK raises before sending. */
+/** A request as an update and, where that cannot be, as a signal: deployUpdate and deploySignal, … */
+export interface RequestMessages<Request extends RequestMeta> {
+  update: UpdateDefinition<RequestAcceptance, [Request]>;
+  signal: SignalDefinition<[Request]>;
+}
+
+/** A request the workflow's validator refused: the same InvalidRequestError the SDK raises before sending. */
 function refusal(error: unknown): InvalidRequestError | undefined {
   if (!(error instanceof WorkflowUpdateFailedError)) return undefined;
   const cause = error.cause;
@@ -47,12 +54,13 @@ export function updateWithStartUnavailable(error: unknown): boolean {
   return false;
 }
 
-export async function deployEnvironment(
+export async function requestWithStart<Request extends RequestMeta>(
   client: Client,
   target: EnvironmentTarget,
-  request: DeployRequest,
+  messages: RequestMessages<Request>,
+  request: Request,
   { acceptTimeoutMs }: { acceptTimeoutMs: number },
-): Promise<DeploySent> {
+): Promise<RequestSent> {
   assertEnvironmentTarget(target);
   const startWorkflowOperation = new WithStartWorkflowOperation(environmentWorkflow, { ...environmentStartOptions(target), workflowIdConflictPolicy: 'USE_EXISTING' });
   try {
@@ -60,14 +68,14 @@ export async function deployEnvironment(
     // answer, however long ago, where the workflow's own check (its bounded log) could have
     // forgotten the id and taken the request again.
     const acceptance = await client.withDeadline(Date.now() + acceptTimeoutMs, () =>
-      client.workflow.executeUpdateWithStart(deployUpdate, { args: [request], updateId: request.requestId, startWorkflowOperation }),
+      client.workflow.executeUpdateWithStart(messages.update, { args: [request], updateId: request.requestId, startWorkflowOperation }),
     );
     return { workflowId: environmentStartOptions(target).workflowId, acceptance };
   } catch (error) {
     const refused = refusal(error);
     if (refused) throw refused;
     if (!(error instanceof WorkflowUpdateRPCTimeoutOrCancelledError) && !updateWithStartUnavailable(error) && !workerLacksUpdate(error)) throw error;
-    const handle = await signalEnvironment(client, target, deploySignal, request);
+    const handle = await signalEnvironment(client, target, messages.signal, request);
     return { workflowId: handle.workflowId };
   }
 }

@@ -21,7 +21,7 @@ describe('HttpDeployerClient', () => {
   beforeAll(async () => {
     harness = await WorkflowHarness.create({ policy: { minIntervalMs: 50, driftIntervalMs: 60_000, autoRollback: false }, failingImages: ['web:broken'] });
     await harness.startWorker();
-    test = await setUpApiTest('httpsdk', { temporalClient: harness.client, taskQueue: harness.taskQueue, deployAcceptTimeoutMs: 10_000 });
+    test = await setUpApiTest('httpsdk', { temporalClient: harness.client, taskQueue: harness.taskQueue, requestAcceptTimeoutMs: 10_000 });
     await registerTestEnvironment(test, test.project, 'prod');
     await registerTestEnvironment(test, test.project, 'burst');
     await registerTestEnvironment(test, test.project, 'recorded');

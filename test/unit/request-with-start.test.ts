@@ -1,12 +1,12 @@
 import { ServiceError, WorkflowUpdateFailedError } from '@temporalio/client';
 import { ApplicationFailure } from '@temporalio/common';
 import { describe, expect, it } from 'vitest';
-import { updateWithStartUnavailable, workerLacksUpdate } from '../../src/client/deploy-environment.js';
+import { updateWithStartUnavailable, workerLacksUpdate } from '../../src/client/request-with-start.js';
 
 /** An error as @grpc/grpc-js raises it. */
 const grpc = (code: number, details: string) => Object.assign(new Error(`${code} ${details}`), { code, details, metadata: {} });
 
-describe('a deploy sent as update-with-start', () => {
+describe('a request sent as update-with-start', () => {
   it('goes as a signal instead where the server does not offer update-with-start', () => {
     expect(updateWithStartUnavailable(grpc(7, 'ExecuteMultiOperation API is disabled on this namespace.'))).toBe(true);
     expect(updateWithStartUnavailable(new ServiceError('update-with-start failed', { cause: grpc(12, 'unknown method ExecuteMultiOperation') }))).toBe(true);

@@ -5,10 +5,11 @@
 import { WorkflowNotFoundError } from '@temporalio/client';
 import { describe, expect, it } from 'vitest';
 import { waitFor } from '../../scripts/stack/wait.js';
-import { deployEnvironment } from '../../src/client/deploy-environment.js';
+import { requestWithStart } from '../../src/client/request-with-start.js';
 import { DeployerClient, ReleaseFailedError, type Accepted } from '../../src/client/deployer-client.js';
 import { InvalidRequestError } from '../../src/domain/request-rules.js';
 import { MAX_REQUEST_LOG } from '../../workflows/decide.js';
+import { deploySignal, deployUpdate, stopSignal, stopUpdate } from '../../workflows/messages.js';
 import { harnessPerTest } from './harness.js';
 
 const fast = { minIntervalMs: 50, driftIntervalMs: 60_000 };
@@ -65,13 +66,43 @@ describe('the outcome of every request', () => {
     await deployer.deploy({ project: h.project, environment: 'prod', imageRef: 'web:1', requestedBy: 'pipeline' });
     const target = { project: h.project, environment: 'prod', taskQueue: h.taskQueue };
     const bad = { requestId: `bad-${h.project}`, requestedBy: 'pipeline', imageRef: '$(id)' };
-    const byValidator = await deployEnvironment(h.client, target, bad, { acceptTimeoutMs: 10_000 }).catch((error: unknown) => error);
+    const byValidator = await requestWithStart(h.client, target, { update: deployUpdate, signal: deploySignal }, bad, { acceptTimeoutMs: 10_000 }).catch((error: unknown) => error);
     expect(byValidator).toBeInstanceOf(InvalidRequestError);
     expect((byValidator as InvalidRequestError).problems).toEqual([{ field: 'imageRef', message: expect.stringContaining('"$(id)"') }]);
     const state = await h.state('prod');
     expect(state.requests.map((r) => r.requestId)).not.toContain(bad.requestId);
     const { events } = await h.handle('prod').fetchHistory();
     expect(JSON.stringify(events)).not.toContain(bad.requestId);
+  });
+
+  it('answers a rollback and a stop sent as updates: a rollback superseded in a burst is known at once, a stop interrupts what runs', async () => {
+    const h = await start({ policy: fast });
+    const deployer = new DeployerClient({ client: h.client, taskQueue: h.taskQueue });
+    const key = { project: h.project, environment: 'prod' };
+    for (const image of ['web:1', 'web:2']) {
+      const { requestId } = await deployer.deploy({ ...key, imageRef: image, requestedBy: 'pipeline' });
+      await deployer.waitForRelease(key, requestId, { timeoutMs: 60_000 });
+    }
+    h.recorder.holdRollouts = true;
+    await deployer.deploy({ ...key, imageRef: 'web:3', requestedBy: 'pipeline' });
+    await waitFor('the rollout of web:3 to be held', () => h.recorder.rolloutsWaiting === 1);
+
+    const rollback = await deployer.rollback({ ...key, requestedBy: 'oncall', reason: 'web:3 is bad' });
+    expect(rollback).toMatchObject({ outcome: 'pending', receipt: { position: 4 } });
+    for (let i = 4; i < 4 + MAX_REQUEST_LOG + 5; i++) await deployer.deploy({ ...key, imageRef: `web:${i}`, requestedBy: 'pipeline' });
+    expect((await deployer.state(key))?.requests.map((r) => r.requestId)).not.toContain(rollback.requestId);
+    expect(await deployer.waitForOutcome(key, rollback.requestId, { timeoutMs: 60_000 })).toMatchObject({ outcome: 'superseded' });
+
+    // A stop the workflow's validator refuses leaves nothing; one it takes ends the rollout in flight.
+    const target = { project: h.project, environment: 'prod', taskQueue: h.taskQueue };
+    const refused = await requestWithStart(h.client, target, { update: stopUpdate, signal: stopSignal }, { requestId: `stop-${h.project}`, requestedBy: '' }, { acceptTimeoutMs: 10_000 }).catch((error: unknown) => error);
+    expect((refused as InvalidRequestError).problems?.map((p) => p.field)).toEqual(['requestedBy']);
+    const stop = await deployer.stop({ ...key, requestedBy: 'oncall' });
+    expect(stop.outcome).toBe('pending');
+    expect(await deployer.waitForOutcome(key, stop.requestId, { timeoutMs: 60_000 })).toMatchObject({ outcome: 'stopped' });
+    const stopped = await deployer.state(key);
+    expect(stopped).toMatchObject({ status: 'stopped', desired: { imageRef: 'web:3', status: 'cancelled' } });
+    expect(stopped?.requests.map((r) => r.requestId)).not.toContain(`stop-${h.project}`);
   });
 
   it('forgets the oldest request that ended only once the log holds nothing superseded, and still answers it from the release it made', async () => {

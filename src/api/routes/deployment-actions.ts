@@ -1,6 +1,6 @@
 // Mutating routes of deployments. They change nothing in Postgres themselves (except a stored
-// values override): they send the request to the environment's workflow (a deploy as an update,
-// the others as signals), which records what it does.
+// values override): they send the request to the environment's workflow (a deploy, rollback or
+// stop as an update, a cancel as a signal), which records what it does.
 import { createRoute, z } from '@hono/zod-openapi';
 import type { Context } from 'hono';
 import { updateValuesOverride } from '../../db/environment-settings.js';
@@ -8,9 +8,13 @@ import type { EnvironmentRecord } from '../../db/environment-settings.js';
 import { findDeploymentState } from '../../db/deployment-reads.js';
 import {
   cancelSignal,
+  deploySignal,
+  deployUpdate,
   environmentWorkflowId,
   rollbackSignal,
+  rollbackUpdate,
   stopSignal,
+  stopUpdate,
   type RequestMeta,
 } from '../../../workflows/messages.js';
 import type { AppEnv } from '../app-env.js';
@@ -22,7 +26,7 @@ import { createRouter } from '../router.js';
 import { acceptedBody, bearerSecurity, environmentParams, mutationErrors, requestIdHeaders } from '../schemas/common.js';
 import { patchDeploymentBody, reasonBody, rollbackBody } from '../schemas/deployments.js';
 import { signalWorkflow } from '../signal-workflow.js';
-import { deployWorkflow } from '../deploy-workflow.js';
+import { requestWorkflow } from '../request-workflow.js';
 import type { RequestAcceptance } from '../../../workflows/state.js';
 
 type SignalName = 'deploy' | 'rollback' | 'stop' | 'cancel';
@@ -43,7 +47,7 @@ export function deploymentActionRoutes(deps: ResolvedApiDeps, guards: Guards) {
   };
 
   /**
-   * What every accepted request answers, and records in its audit row. A deploy the workflow
+   * What every accepted request answers, and records in its audit row. A request the workflow
    * answered also records its receipt there: the long poll reads it once the log drops the request.
    */
   function acceptance(c: Context<AppEnv>, environment: EnvironmentRecord, signal: SignalName | null, details: Record<string, unknown>, taken?: RequestAcceptance) {
@@ -80,8 +84,8 @@ export function deploymentActionRoutes(deps: ResolvedApiDeps, guards: Guards) {
     const meta = requestMeta(c, body.reason);
 
     if (body.desired_status === 'stopped') {
-      await signalWorkflow(deps, target(environment), stopSignal, meta);
-      return c.json(acceptance(c, environment, 'stop', {}), 202);
+      const sent = await requestWorkflow(deps, target(environment), { update: stopUpdate, signal: stopSignal }, meta);
+      return c.json(acceptance(c, environment, 'stop', {}, sent.acceptance), 202);
     }
     if (body.image_ref === undefined && body.desired_status === undefined) {
       // Only the stored override changes; the next deployment or drift pass renders with it.
@@ -98,7 +102,7 @@ export function deploymentActionRoutes(deps: ResolvedApiDeps, guards: Guards) {
         ]);
       }
     }
-    const sent = await deployWorkflow(deps, target(environment), {
+    const sent = await requestWorkflow(deps, target(environment), { update: deployUpdate, signal: deploySignal }, {
       ...meta,
       imageRef,
       ...(body.values_override === undefined ? {} : { valuesOverride: body.values_override }),
@@ -120,16 +124,23 @@ export function deploymentActionRoutes(deps: ResolvedApiDeps, guards: Guards) {
     const { project, env } = c.req.valid('param');
     const body = c.req.valid('json');
     const environment = await requireEnvironment(deps.pool, project, env);
-    await signalWorkflow(deps, target(environment), rollbackSignal, {
+    const sent = await requestWorkflow(deps, target(environment), { update: rollbackUpdate, signal: rollbackSignal }, {
       ...requestMeta(c, body.reason),
       ...(body.to_release === undefined ? {} : { toRelease: body.to_release }),
     });
-    return c.json(acceptance(c, environment, 'rollback', { to_release: body.to_release ?? null }), 202);
+    return c.json(acceptance(c, environment, 'rollback', { to_release: body.to_release ?? null }, sent.acceptance), 202);
   });
 
-  for (const [name, signal, summary] of [
-    ['stop', stopSignal, 'Scale the environment\'s workloads to 0 until the next deploy'],
-    ['cancel', cancelSignal, 'Abort the deployment in flight'],
+  // A stop goes as an update, answering its receipt; a cancel, never superseded, as a signal.
+  const sendStop = async (environment: EnvironmentRecord, meta: RequestMeta) =>
+    (await requestWorkflow(deps, target(environment), { update: stopUpdate, signal: stopSignal }, meta)).acceptance;
+  const sendCancel = async (environment: EnvironmentRecord, meta: RequestMeta) => {
+    await signalWorkflow(deps, target(environment), cancelSignal, meta);
+    return undefined;
+  };
+  for (const [name, send, summary] of [
+    ['stop', sendStop, 'Scale the environment\'s workloads to 0 until the next deploy'],
+    ['cancel', sendCancel, 'Abort the deployment in flight'],
   ] as const) {
     const route = createRoute({
       method: 'post',
@@ -145,8 +156,8 @@ export function deploymentActionRoutes(deps: ResolvedApiDeps, guards: Guards) {
       const { project, env } = c.req.valid('param');
       const body = c.req.valid('json');
       const environment = await requireEnvironment(deps.pool, project, env);
-      await signalWorkflow(deps, target(environment), signal, requestMeta(c, body.reason));
-      return c.json(acceptance(c, environment, name, {}), 202);
+      const taken = await send(environment, requestMeta(c, body.reason));
+      return c.json(acceptance(c, environment, name, {}, taken), 202);
     });
   }
 

@@ -64,7 +64,7 @@ export const acceptedBody = z
     signal: z.enum(['deploy', 'rollback', 'stop', 'cancel']).nullable().openapi({ description: 'null when only stored settings changed' }),
     outcome: z.string().nullable().openapi({
       description:
-        "a deploy: the workflow's answer once it took the request (`pending`; for a repeated request id, what the first answer was); null when the request was sent without waiting for one (other requests, or no worker took the deploy within 5 s)",
+        "a deploy, rollback or stop: the workflow's answer once it took the request (`pending`; for a repeated request id, what the first answer was); null for a cancel, or when no worker took the request within 5 s and it went as a signal",
     }),
     accepted_at: z.string().openapi({ format: 'date-time' }),
   })
