@@ -1,12 +1,12 @@
 // What Postgres recorded of one request, for the long poll of a request the environment's
-// workflow no longer lists: the receipt its deploy's audit row keeps, and its history row.
+// workflow no longer lists: the receipt its audit row keeps, and its history row.
 import type pg from 'pg';
 import { findAcceptedDetails } from '../db/audit-log.js';
 import { findRequestHistory } from '../db/deployment-reads.js';
 import type { RequestAnswer } from '../client/request-standing.js';
 import type { RequestReceipt } from '../../workflows/state.js';
 
-/** The receipt a deploy's audit row keeps (routes/deployment-actions.ts), if it has one. */
+/** The receipt a request's audit row keeps (routes/deployment-actions.ts), if it has one. */
 export async function recordedReceipt(pool: pg.Pool, project: string, environment: string, requestId: string): Promise<RequestReceipt | undefined> {
   const { position, first_run_id: firstRunId } = (await findAcceptedDetails(pool, project, environment, requestId)) ?? {};
   return typeof position === 'number' && typeof firstRunId === 'string' ? { position, firstRunId } : undefined;

@@ -145,7 +145,7 @@ export class HttpDeployerClient implements Deployer {
 
   private async send(method: string, key: EnvironmentRef, suffix: string, requestId: string, body: Record<string, unknown>): Promise<Accepted> {
     const accepted = (await this.call(method, `${this.path(key)}${suffix}`, body, requestId)) as { request_id: string; workflow_id: string; outcome?: string | null };
-    // The API keeps a deploy's receipt itself (its long poll reads it), so only the outcome comes back.
+    // The API keeps a request's receipt itself (its long poll reads it), so only the outcome comes back.
     return { requestId: accepted.request_id, workflowId: accepted.workflow_id, ...(accepted.outcome ? { outcome: accepted.outcome as Accepted['outcome'] } : {}) };
   }
 

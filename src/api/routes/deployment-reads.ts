@@ -119,7 +119,7 @@ export function deploymentReadRoutes(deps: ResolvedApiDeps, guards: Guards) {
     const key = { project, environment: env };
     const client = new DeployerClient({ client: deps.temporalClient, taskQueue: deps.taskQueue });
     const deadline = Date.now() + waitS * 1000;
-    /** the receipt the deploy's audit row keeps, read once the workflow's log does not list the request */
+    /** the receipt the request's audit row keeps, read once the workflow's log does not list the request */
     let receipt: RequestReceipt | null | undefined;
     for (;;) {
       const live = await client.workflowStatus(key);
