@@ -5,17 +5,78 @@ import type { RecordedState } from '../src/domain/recorded-state.js';
 import { EnvironmentNotFound } from '../src/domain/errors.js';
 import type { PassKind } from '../src/domain/release-steps.js';
 import type { ReconcileRequest } from './messages.js';
-import type { CarriedState, InFlight, PendingRequest, ReconcileWanted, Release, ReleaseStatus, RequestLogEntry } from './state.js';
+import type {
+  CarriedState,
+  InFlight,
+  PendingRequest,
+  ReconcileWanted,
+  Release,
+  ReleaseStatus,
+  RequestAcceptance,
+  RequestLogEntry,
+  RequestLogUpdate,
+  RequestOutcome,
+} from './state.js';
 
 export const MAX_RECENT_RELEASES = 20;
 export const MAX_REQUEST_LOG = 50;
 /** loop turns per run before continuing as new, whatever the server suggests */
 export const MAX_TURNS_PER_RUN = 200;
 
-/** Adds or updates a request's entry (newest first, bounded). */
-export function logRequest(requests: RequestLogEntry[], entry: RequestLogEntry): RequestLogEntry[] {
-  const rest = requests.filter((r) => r.requestId !== entry.requestId);
-  return [entry, ...rest].slice(0, MAX_REQUEST_LOG);
+/** The part of the state that remembers requests: the log and where its positions stand. */
+export type RequestLog = Pick<CarriedState, 'requests' | 'nextRequestPosition' | 'forgottenThrough'>;
+
+/** What a run is handed over by a run of code before request positions: its log has none. */
+export type HandedOverState = Omit<CarriedState, keyof RequestLog> & {
+  requests: Array<RequestLogUpdate & { position?: number }>;
+  nextRequestPosition?: number;
+  forgottenThrough?: number;
+};
+
+/**
+ * A handed-over state with request positions: a state from code before them gets them in the
+ * order its log last changed, oldest first (no waiter holds a receipt for those requests).
+ */
+export function withRequestPositions(state: HandedOverState): CarriedState {
+  if (state.nextRequestPosition !== undefined) return state as CarriedState;
+  const count = state.requests.length;
+  return { ...state, requests: state.requests.map((entry, i) => ({ ...entry, position: count - i })), nextRequestPosition: count + 1, forgottenThrough: 0 };
+}
+
+function isFinalOutcome(outcome: RequestOutcome): boolean {
+  return outcome !== 'pending' && outcome !== 'running';
+}
+
+/**
+ * Which entry to drop first when the log is over its bound: superseded ones (a burst of requests
+ * is mostly these, and their position alone tells their outcome), then ones that ended; never one
+ * still pending or running. Among equals, the one changed longest ago.
+ */
+function forgetRank(entry: RequestLogEntry): number {
+  if (entry.outcome === 'superseded') return 2;
+  return isFinalOutcome(entry.outcome) ? 1 : 0;
+}
+
+/**
+ * Adds or updates a request's entry (most recently changed first, bounded). A request new to the
+ * log gets the next position. When the log is full, the entry dropped is the oldest superseded
+ * one, else the oldest that ended, whose position then marks everything up to it as forgotten.
+ */
+export function logRequest(log: RequestLog, update: RequestLogUpdate): RequestLog {
+  const known = log.requests.find((r) => r.requestId === update.requestId);
+  const position = known ? known.position : log.nextRequestPosition;
+  let requests = [{ ...update, position }, ...log.requests.filter((r) => r !== known)];
+  let forgottenThrough = log.forgottenThrough;
+  if (requests.length > MAX_REQUEST_LOG) {
+    let drop = requests.length - 1;
+    for (let i = requests.length - 1; i >= 0; i--) {
+      if (forgetRank(requests[i]!) > forgetRank(requests[drop]!)) drop = i;
+    }
+    const forgotten = requests[drop]!;
+    if (forgotten.outcome !== 'superseded') forgottenThrough = Math.max(forgottenThrough, forgotten.position);
+    requests = requests.filter((_, i) => i !== drop);
+  }
+  return { requests, nextRequestPosition: Math.max(log.nextRequestPosition, position + 1), forgottenThrough };
 }
 
 export function seenRequest(state: Pick<CarriedState, 'requests' | 'pending'>, requestId: string): boolean {
@@ -28,17 +89,23 @@ export function seenRequest(state: Pick<CarriedState, 'requests' | 'pending'>, r
  */
 export function acceptRequest(state: CarriedState, request: PendingRequest): CarriedState {
   if (seenRequest(state, request.requestId)) return state;
-  let requests = state.requests;
+  let log: RequestLog = state;
   if (state.pending) {
-    requests = logRequest(requests, {
+    log = logRequest(log, {
       requestId: state.pending.requestId,
       kind: state.pending.kind,
       outcome: 'superseded',
       detail: `superseded by ${request.kind} ${request.requestId}`,
     });
   }
-  requests = logRequest(requests, { requestId: request.requestId, kind: request.kind, outcome: 'pending' });
-  return { ...state, pending: request, requests };
+  log = logRequest(log, { requestId: request.requestId, kind: request.kind, outcome: 'pending' });
+  return { ...state, ...log, pending: request };
+}
+
+/** What a deploy sent as an update is answered once taken: its entry's outcome and position. */
+export function acceptance(state: Pick<CarriedState, 'requests'>, requestId: string, duplicate: boolean, firstRunId: string): RequestAcceptance {
+  const entry = state.requests.find((r) => r.requestId === requestId)!;
+  return { requestId, outcome: entry.outcome, position: entry.position, firstRunId, duplicate };
 }
 
 /** Stops are urgent; deploys and rollbacks keep the minimum interval between starts. */
@@ -223,7 +290,7 @@ export function planCancel(
   requests: RequestLogEntry[],
   inFlight: Pick<InFlight, 'kind' | 'requestId'> | undefined,
   requestId: string,
-): { interrupt: boolean; entry: RequestLogEntry } | undefined {
+): { interrupt: boolean; entry: RequestLogUpdate } | undefined {
   if (requests.some((r) => r.requestId === requestId)) return undefined;
   const interrupt = interruptible(inFlight);
   return {

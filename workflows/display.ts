@@ -38,7 +38,7 @@ export function describeWaitingFor(
 
 /** The query answer: the carried state plus what is happening right now. */
 export function describeState(
-  identity: { project: string; environment: string },
+  identity: { project: string; environment: string; firstRunId: string },
   state: CarriedState,
   inFlight: InFlight | undefined,
   now: number,

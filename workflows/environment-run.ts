@@ -9,7 +9,7 @@ import { currentDetailsMarkdown, describeState } from './display.js';
 import type { RequestMeta } from './messages.js';
 import { DeployEnvironment, DeployImage, DeployProject, DeployStatus } from './search-attributes.js';
 import { environmentSink } from './sinks.js';
-import type { CarriedState, InFlight, RequestLogEntry, Step } from './state.js';
+import type { CarriedState, InFlight, RequestLogUpdate, Step } from './state.js';
 import { loadEnvironment, recordCurrentState, recordHistory, type Queue, type RecordOptions } from './steps.js';
 
 export class EnvironmentRun {
@@ -42,8 +42,8 @@ export class EnvironmentRun {
   }
 
   /** Records what became of a request in the bounded request log. */
-  logRequest(entry: RequestLogEntry): void {
-    this.update({ requests: logRequest(this.state.requests, entry) });
+  logRequest(entry: RequestLogUpdate): void {
+    this.update(logRequest(this.state, entry));
   }
 
   /**
@@ -72,7 +72,7 @@ export class EnvironmentRun {
   }
 
   describe() {
-    return describeState(this.ref, this.state, this.inFlight, Date.now());
+    return describeState({ ...this.ref, firstRunId: workflowInfo().firstExecutionRunId }, this.state, this.inFlight, Date.now());
   }
 
   /** A key for the history row of the next operation, unique across runs and replays. */

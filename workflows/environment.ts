@@ -8,18 +8,23 @@ import { defaultPolicy, type EnvironmentPolicy } from '../activities/types.js';
 import {
   MAX_RECENT_RELEASES,
   acceptRequest,
+  acceptance,
   endsUnregistered,
   historyIsFull,
   nextDriftAt,
   planCancel,
+  seenRequest,
   shouldContinueAsNew,
   startDelay,
   stateFromRecords,
   wantReconcile,
+  withRequestPositions,
+  type HandedOverState,
 } from './decide.js';
 import { driftPass } from './drift-pass.js';
 import { EnvironmentRun } from './environment-run.js';
-import { cancelSignal, deploySignal, reconcileSignal, rollbackSignal, stateQuery, stopSignal } from './messages.js';
+import { cancelSignal, deploySignal, deployUpdate, reconcileSignal, rollbackSignal, rollbackUpdate, stateQuery, stopSignal, stopUpdate } from './messages.js';
+import { refuseInvalidDeploy, refuseInvalidRequest } from './request-validator.js';
 import { handleRequest } from './requests.js';
 import type { CarriedState, PendingRequest } from './state.js';
 import { loadRecordedState } from './steps.js';
@@ -29,8 +34,8 @@ export interface EnvironmentWorkflowInput {
   environment: string;
   /** policy until the environment's own is loaded (tests and first start) */
   policy?: Partial<EnvironmentPolicy>;
-  /** what the previous run handed over at continue-as-new */
-  carried?: CarriedState;
+  /** what the previous run handed over at continue-as-new (by older code: without request positions) */
+  carried?: HandedOverState;
   /**
    * false: the DeployImage search attribute stays empty. Set by clients that encrypt payloads:
    * search attributes are not payloads, so the image ref would sit in the history in plaintext.
@@ -46,13 +51,19 @@ function initialState(input: EnvironmentWorkflowInput): CarriedState {
     releases: [],
     nextSeq: 1,
     requests: [],
+    nextRequestPosition: 1,
+    forgottenThrough: 0,
     run: 1,
   };
 }
 
 export async function environmentWorkflow(input: EnvironmentWorkflowInput): Promise<void> {
   const { project, environment } = input;
-  const run = new EnvironmentRun({ project, environment }, input.carried ? { ...input.carried, run: input.carried.run + 1 } : initialState(input), input.indexImage ?? true);
+  const run = new EnvironmentRun(
+    { project, environment },
+    withRequestPositions(input.carried ? { ...input.carried, run: input.carried.run + 1 } : initialState(input)),
+    input.indexImage ?? true,
+  );
 
   // Handlers first, so signals buffered before the first await are applied in order.
   const accept = (request: PendingRequest) => {
@@ -65,6 +76,24 @@ export async function environmentWorkflow(input: EnvironmentWorkflowInput): Prom
     accept({ kind: 'stop', receivedAt: Date.now(), ...request });
     run.interrupt(request, 'stop');
   });
+  // The same requests as updates (with start): the caller learns at once that one was taken, or
+  // why not, and gets its position, which tells later whether the log forgot it superseded.
+  const take = (request: PendingRequest) => {
+    const duplicate = seenRequest(run.state, request.requestId);
+    accept(request);
+    return acceptance(run.state, request.requestId, duplicate, workflowInfo().firstExecutionRunId);
+  };
+  setHandler(deployUpdate, (request) => take({ kind: 'deploy', receivedAt: Date.now(), ...request }), { validator: refuseInvalidDeploy(run.ref) });
+  setHandler(rollbackUpdate, (request) => take({ kind: 'rollback', receivedAt: Date.now(), ...request }), { validator: refuseInvalidRequest(run.ref) });
+  setHandler(
+    stopUpdate,
+    (request) => {
+      const answer = take({ kind: 'stop', receivedAt: Date.now(), ...request });
+      run.interrupt(request, 'stop');
+      return answer;
+    },
+    { validator: refuseInvalidRequest(run.ref) },
+  );
   setHandler(cancelSignal, (request) => {
     const plan = planCancel(run.state.requests, run.inFlight, request.requestId);
     if (!plan) return;

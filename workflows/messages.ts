@@ -1,9 +1,11 @@
-// The messages an environment workflow understands. Signals (not updates) because pipelines fire
-// and forget: a signal is accepted even while a deployment is in flight or the worker is down,
-// and the `state` query (or the SDK's waitForRelease) tells what became of it.
-import { defineQuery, defineSignal } from '@temporalio/workflow';
+// The messages an environment workflow understands. Signals because pipelines may fire and
+// forget: a signal is accepted even while a deployment is in flight or the worker is down, and the
+// `state` query (or the SDK's waitForRelease) tells what became of it. A deploy, rollback or stop
+// may also come as an update (with start), which answers once a worker took it: refused, or taken
+// with its position. A cancel stays a signal: it is never superseded and ends when it is taken.
+import { defineQuery, defineSignal, defineUpdate } from '@temporalio/workflow';
 import type { ReconcileRequest } from '../src/domain/reconcile.js';
-import type { EnvironmentState } from './state.js';
+import type { EnvironmentState, RequestAcceptance } from './state.js';
 
 export interface RequestMeta {
   /** unique per request; a repeated id is ignored, so a retried send is harmless */
@@ -37,6 +39,9 @@ export const rollbackSignal = defineSignal<[RollbackRequest]>('rollback');
 export const stopSignal = defineSignal<[StopRequest]>('stop');
 export const cancelSignal = defineSignal<[CancelRequest]>('cancel');
 export const reconcileSignal = defineSignal<[ReconcileRequest]>('reconcile');
+export const deployUpdate = defineUpdate<RequestAcceptance, [DeployRequest]>('deploy');
+export const rollbackUpdate = defineUpdate<RequestAcceptance, [RollbackRequest]>('rollback');
+export const stopUpdate = defineUpdate<RequestAcceptance, [StopRequest]>('stop');
 export const stateQuery = defineQuery<EnvironmentState>('state');
 
 export const TASK_QUEUE = 'deployer';

@@ -44,9 +44,36 @@ export interface RequestLogEntry {
   requestId: string;
   kind: 'deploy' | 'rollback' | 'stop' | 'cancel';
   outcome: RequestOutcome;
+  /**
+   * the request's place in the order the workflow took requests in, across continue-as-new: the
+   * log gives it when it first lists the request, and a later entry never changes it
+   */
+  position: number;
   /** the release it produced, when it produced one */
   releaseSeq?: number;
   detail?: string;
+}
+
+/** What a handler or a step logs of a request: the log gives it its position. */
+export type RequestLogUpdate = Omit<RequestLogEntry, 'position'>;
+
+/**
+ * Where a request stands in the order of one chain of runs (the first run and those it continued
+ * as new into): what lets a waiter tell a request the log no longer lists from one it never had.
+ */
+export interface RequestReceipt {
+  position: number;
+  /** the chain's first run: a run started afresh (after a terminated one) numbers from 1 again */
+  firstRunId: string;
+}
+
+/** What the workflow answers a deploy sent as an update: taken (or known already), and where it stands. */
+export interface RequestAcceptance extends RequestReceipt {
+  requestId: string;
+  /** `pending` for a new request; for an id the log lists already, what became of that request */
+  outcome: RequestOutcome;
+  /** the id was known already: nothing changed */
+  duplicate: boolean;
 }
 
 export interface ReconcileWanted {
@@ -87,8 +114,18 @@ export interface CarriedState {
   /** a reconcile asked for since the last pass (changes noticed in the ops repo or the cluster) */
   reconcile?: ReconcileWanted;
   nextSeq: number;
-  /** newest first, bounded: what became of each request (superseded, healthy, …) */
+  /**
+   * most recently changed first, bounded: what became of each request (superseded, healthy, …).
+   * Superseded entries make room first, so one burst of requests cannot push out those that ran.
+   */
   requests: RequestLogEntry[];
+  /** the position the next request the log takes gets */
+  nextRequestPosition: number;
+  /**
+   * The highest position of a request dropped from the log that was not superseded (0: none).
+   * A request of a later position that the log no longer lists was superseded.
+   */
+  forgottenThrough: number;
   /** runs of this workflow so far, this one included */
   run: number;
 }
@@ -96,6 +133,8 @@ export interface CarriedState {
 export interface EnvironmentState extends CarriedState {
   project: string;
   environment: string;
+  /** the first run of this chain of runs: a receipt's positions count within it */
+  firstRunId: string;
   inFlight?: InFlight;
   nextDriftAt?: number;
   waitingFor: string;

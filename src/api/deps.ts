@@ -29,6 +29,11 @@ export interface ApiDeps {
   payloadKeys?: Keyring | null;
   /** origins (the Temporal UI's) allowed to call the payload codec endpoint from a browser */
   codecCorsOrigins?: readonly string[];
+  /**
+   * how long a deploy, rollback or stop waits for a worker to take its update before it is sent as
+   * a signal instead (default 5 s); only an update answers with the request's receipt
+   */
+  requestAcceptTimeoutMs?: number;
 }
 
 export type ResolvedApiDeps = Required<ApiDeps>;
@@ -53,5 +58,6 @@ export function resolveDeps(deps: ApiDeps): ResolvedApiDeps {
     opsRepoSyncTimeoutMs: deps.opsRepoSyncTimeoutMs ?? DEFAULT_SYNC_TIMEOUT_MS,
     payloadKeys: deps.payloadKeys ?? null,
     codecCorsOrigins: deps.codecCorsOrigins ?? DEFAULT_CODEC_CORS_ORIGINS,
+    requestAcceptTimeoutMs: deps.requestAcceptTimeoutMs ?? 5_000,
   };
 }

@@ -54,7 +54,7 @@ function who(io: CliIo): string {
 }
 
 function describeRelease(release: ReleaseSummary): string {
-  return `#${release.seq} ${release.imageRef} (${release.status}${release.opsSha ? `, ops ${release.opsSha.slice(0, 12)}` : ''})`;
+  return `${release.seq !== undefined ? `#${release.seq} ` : ''}${release.imageRef} (${release.status}${release.opsSha ? `, ops ${release.opsSha.slice(0, 12)}` : ''})`;
 }
 
 /** Follows the request when --wait is given: 0 when healthy (or stopped), 1 otherwise. */

@@ -1,6 +1,7 @@
-// The SDK pipelines use. Every request is a signal-with-start to the environment's workflow;
-// `waitForRelease` follows that request through the workflow's `state` query until it is
-// healthy, or says exactly why it is not.
+// The SDK pipelines use. A deploy, rollback or stop is an update-with-start to the environment's
+// workflow, which answers once taken (or refused); a cancel is a signal-with-start.
+// `waitForRelease` follows a request through the workflow's `state` query until it is healthy,
+// or says exactly why it is not.
 //
 // A pipeline step:
 //
@@ -27,9 +28,24 @@ import { randomUUID } from 'node:crypto';
 import type { EnvironmentRef, RolloutProgress } from '../domain/vocabulary.js';
 
 export type { EnvironmentRef } from '../domain/vocabulary.js';
-import { cancelSignal, deploySignal, rollbackSignal, stateQuery, stopSignal, environmentWorkflowId } from '../../workflows/messages.js';
-import type { EnvironmentState, Release, RequestLogEntry } from '../../workflows/state.js';
+import {
+  cancelSignal,
+  deploySignal,
+  deployUpdate,
+  environmentWorkflowId,
+  rollbackSignal,
+  rollbackUpdate,
+  stateQuery,
+  stopSignal,
+  stopUpdate,
+  type RequestMeta,
+} from '../../workflows/messages.js';
+import type { EnvironmentState, Release, RequestOutcome as LoggedOutcome, RequestReceipt } from '../../workflows/state.js';
 import { signalEnvironment, type EnvironmentTarget } from './signal-environment.js';
+import { requestWithStart, type RequestMessages } from './request-with-start.js';
+import { isFinal, requestIn, type RequestAnswer } from './request-standing.js';
+
+export { isFinal, requestIn, type RequestAnswer } from './request-standing.js';
 
 export interface RequestOptions extends EnvironmentRef {
   /** who asks: a pipeline name, a user; shown in history and the audit log */
@@ -56,10 +72,20 @@ export interface RollbackOptions extends RequestOptions {
 export interface Accepted {
   requestId: string;
   workflowId: string;
+  /**
+   * What the workflow answered when it took the request (a deploy, rollback or stop, through
+   * update-with-start):
+   * `pending`. A request id the run took before is answered as it was then (Temporal keeps the
+   * first answer of an update id); one an earlier run took, with what became of it. Absent when
+   * the request went as a signal, which the workflow takes when it next runs.
+   */
+  outcome?: LoggedOutcome;
+  /** where the request stands in the order the workflow took requests in (a request it answered) */
+  receipt?: RequestReceipt;
 }
 
 export interface ReleaseProgress {
-  request?: RequestLogEntry;
+  request?: RequestAnswer;
   /** the workflow's whole state (DeployerClient; the HTTP client has only the summary) */
   state?: EnvironmentState;
   /** the workloads' rollout counts while the wait for health runs */
@@ -72,22 +98,19 @@ export interface WaitOptions {
   timeoutMs?: number;
   pollIntervalMs?: number;
   onProgress?: (progress: ReleaseProgress) => void;
+  /**
+   * The receipt `deploy`, `rollback` or `stop` answered (DeployerClient remembers those of its own
+   * requests): with it a request the workflow's log no longer lists is known superseded at once.
+   */
+  receipt?: RequestReceipt;
 }
 
-/** What the workflow's state says of request `requestId`: its log entry and the release it made, if any. */
-export function requestIn(state: EnvironmentState | undefined, requestId: string): { request?: RequestLogEntry; release?: Release } {
-  const request = state?.requests.find((r) => r.requestId === requestId);
-  const release = request?.releaseSeq !== undefined ? state?.releases.find((r) => r.seq === request.releaseSeq) : undefined;
-  return { request, release };
-}
-
-/** Whether a request's outcome is its last: anything but waiting or running. */
-export function isFinal(outcome: RequestLogEntry['outcome']): boolean {
-  return outcome !== 'pending' && outcome !== 'running';
-}
-
-/** What both clients tell of a release: the HTTP API answers these fields, the workflow more. */
-export type ReleaseSummary = Pick<Release, 'seq' | 'imageRef' | 'opsSha' | 'status' | 'error'>;
+/**
+ * What both clients tell of a release: the HTTP API answers these fields, the workflow more. `seq`
+ * is missing only when the environment's history alone still tells of the release (the workflow
+ * no longer lists it among its recent ones).
+ */
+export type ReleaseSummary = Pick<Release, 'imageRef' | 'opsSha' | 'status' | 'error'> & { seq?: number };
 
 /**
  * The calls a pipeline makes, the same through Temporal (DeployerClient) and through the HTTP API
@@ -141,13 +164,23 @@ export interface DeployerClientOptions {
    * id, while Temporal is unreachable; default 60 s. Waits ride out outages up to their own timeout.
    */
   signalRetryMs?: number;
+  /**
+   * How long a deploy, rollback or stop waits for a worker to take its update before it goes as a
+   * signal instead (workers down or busy restarting); default 10 s.
+   */
+  acceptTimeoutMs?: number;
 }
+
+/** Receipts of its own requests a client keeps, for the waits that follow them. */
+const MAX_RECEIPTS = 1_000;
 
 /** How often a wait checks that the workflow it polls is still running. */
 const STATUS_CHECK_MS = 5_000;
 
 export class DeployerClient implements Deployer {
   private readonly ownedConnection?: Connection;
+  /** by workflow id and request id, oldest first */
+  private readonly receipts = new Map<string, RequestReceipt>();
 
   constructor(
     private readonly options: DeployerClientOptions,
@@ -189,7 +222,10 @@ export class DeployerClient implements Deployer {
     return { requestId: requestId ?? randomUUID(), requestedBy, reason };
   }
 
-  /** Rejects with an InvalidRequestError naming each field at fault (image ref, values, …); nothing is signalled then. */
+  /**
+   * Rejects with an InvalidRequestError naming each field at fault (image ref, values, …); nothing
+   * is sent then. Resolves once the workflow took the request, with its answer and receipt.
+   */
   async deploy(options: DeployOptions): Promise<Accepted> {
     if (options.secrets !== undefined) {
       throw new InvalidRequestError([
@@ -197,26 +233,35 @@ export class DeployerClient implements Deployer {
       ]);
     }
     const meta = this.meta(options, { imageRef: options.imageRef ?? '', valuesOverride: options.valuesOverride });
-    const handle = await this.resend(() =>
-      signalEnvironment(this.options.client, this.target(options), deploySignal, {
-        ...meta,
-        imageRef: options.imageRef,
-        valuesOverride: options.valuesOverride,
-      }),
-    );
-    return { requestId: meta.requestId, workflowId: handle.workflowId };
+    const request = { ...meta, imageRef: options.imageRef, ...(options.valuesOverride === undefined ? {} : { valuesOverride: options.valuesOverride }) };
+    return this.send(options, { update: deployUpdate, signal: deploySignal }, request);
   }
 
   async rollback(options: RollbackOptions): Promise<Accepted> {
-    const meta = this.meta(options);
-    const handle = await this.resend(() => signalEnvironment(this.options.client, this.target(options), rollbackSignal, { ...meta, toRelease: options.toRelease }));
-    return { requestId: meta.requestId, workflowId: handle.workflowId };
+    const request = { ...this.meta(options), ...(options.toRelease === undefined ? {} : { toRelease: options.toRelease }) };
+    return this.send(options, { update: rollbackUpdate, signal: rollbackSignal }, request);
   }
 
   async stop(options: RequestOptions): Promise<Accepted> {
-    const meta = this.meta(options);
-    const handle = await this.resend(() => signalEnvironment(this.options.client, this.target(options), stopSignal, meta));
-    return { requestId: meta.requestId, workflowId: handle.workflowId };
+    return this.send(options, { update: stopUpdate, signal: stopSignal }, this.meta(options));
+  }
+
+  /** Sends a request by update-with-start (a signal where that cannot be), and keeps its receipt. */
+  private async send<Request extends RequestMeta>(key: EnvironmentRef, messages: RequestMessages<Request>, request: Request): Promise<Accepted> {
+    const sent = await this.resend(() => requestWithStart(this.options.client, this.target(key), messages, request, { acceptTimeoutMs: this.options.acceptTimeoutMs ?? 10_000 }));
+    const accepted: Accepted = { requestId: request.requestId, workflowId: sent.workflowId };
+    if (!sent.acceptance) return accepted;
+    const { outcome, position, firstRunId } = sent.acceptance;
+    const receipt = { position, firstRunId };
+    this.remember(sent.workflowId, request.requestId, receipt);
+    return { ...accepted, outcome, receipt };
+  }
+
+  private remember(workflowId: string, requestId: string, receipt: RequestReceipt): void {
+    const key = `${workflowId} ${requestId}`;
+    this.receipts.delete(key);
+    this.receipts.set(key, receipt);
+    if (this.receipts.size > MAX_RECEIPTS) this.receipts.delete(this.receipts.keys().next().value!);
   }
 
   async cancel(options: RequestOptions): Promise<Accepted> {
@@ -276,8 +321,9 @@ export class DeployerClient implements Deployer {
    * stopped) and returns its final entry with the release it produced, if any. Times out with the
    * workflow's own account of what it is waiting for.
    */
-  async waitForRequest(key: EnvironmentRef, requestId: string, options: WaitOptions = {}): Promise<{ request: RequestLogEntry; release?: Release }> {
+  async waitForRequest(key: EnvironmentRef, requestId: string, options: WaitOptions = {}): Promise<{ request: RequestAnswer; release?: Release }> {
     const { timeoutMs = 10 * 60_000, pollIntervalMs = 500, onProgress } = options;
+    const receipt = options.receipt ?? this.receipts.get(`${environmentWorkflowId(key.project, key.environment)} ${requestId}`);
     const deadline = Date.now() + timeoutMs;
     let lastSummary = '';
     // While Temporal is unreachable (restarting, a network blip) the wait goes on until its own deadline.
@@ -301,7 +347,7 @@ export class DeployerClient implements Deployer {
         await new Promise((resolve) => setTimeout(resolve, Math.max(pollIntervalMs, 500)));
         continue;
       }
-      const { request, release } = requestIn(state, requestId);
+      const { request, release } = requestIn(state, requestId, receipt);
       if (request && isFinal(request.outcome)) return { request, release };
       // A workflow that ended (failed, terminated) will never finish the request: say so now
       // instead of polling its last state until the timeout. Checked every few seconds.
@@ -352,7 +398,7 @@ export class DeployerClient implements Deployer {
   }
 }
 
-function describeProgress(state: EnvironmentState, request: RequestLogEntry | undefined, workloads: RolloutProgress[], waitingOn?: string): string {
+function describeProgress(state: EnvironmentState, request: RequestAnswer | undefined, workloads: RolloutProgress[], waitingOn?: string): string {
   const counts = workloads.map((w) => `${w.ref.kind}/${w.ref.name} ${w.ready}/${w.desired} ready`).join(', ');
   const step = state.inFlight ? `step ${state.inFlight.step}${waitingOn ? ` (${waitingOn})` : ''}` : state.waitingFor;
   return `${request?.outcome ?? 'not yet received'}: ${step}${counts ? ` — ${counts}` : ''}`;

@@ -32,7 +32,7 @@ interface RequestOutcomeBody {
   outcome: string;
   final: boolean;
   detail: string | null;
-  release: { seq: number; image_ref: string; ops_sha: string | null; status: ReleaseSummary['status']; error: string | null } | null;
+  release: { seq: number | null; image_ref: string; ops_sha: string | null; status: ReleaseSummary['status']; error: string | null } | null;
   waiting_for: string | null;
   step: string | null;
   workflow_status: string;
@@ -96,7 +96,7 @@ export class HttpDeployerClient implements Deployer {
   async waitForOutcome(key: EnvironmentRef, requestId: string, options: WaitOptions = {}): Promise<RequestOutcome> {
     const answer = await this.waitForRequest(key, requestId, options);
     const release: ReleaseSummary | undefined = answer.release
-      ? { seq: answer.release.seq, imageRef: answer.release.image_ref, opsSha: answer.release.ops_sha ?? undefined, status: answer.release.status, error: answer.release.error ?? undefined }
+      ? { seq: answer.release.seq ?? undefined, imageRef: answer.release.image_ref, opsSha: answer.release.ops_sha ?? undefined, status: answer.release.status, error: answer.release.error ?? undefined }
       : undefined;
     const ended = answer.workflow_status !== 'RUNNING' && answer.outcome === 'unknown';
     return {
@@ -144,8 +144,9 @@ export class HttpDeployerClient implements Deployer {
   }
 
   private async send(method: string, key: EnvironmentRef, suffix: string, requestId: string, body: Record<string, unknown>): Promise<Accepted> {
-    const accepted = (await this.call(method, `${this.path(key)}${suffix}`, body, requestId)) as { request_id: string; workflow_id: string };
-    return { requestId: accepted.request_id, workflowId: accepted.workflow_id };
+    const accepted = (await this.call(method, `${this.path(key)}${suffix}`, body, requestId)) as { request_id: string; workflow_id: string; outcome?: string | null };
+    // The API keeps a request's receipt itself (its long poll reads it), so only the outcome comes back.
+    return { requestId: accepted.request_id, workflowId: accepted.workflow_id, ...(accepted.outcome ? { outcome: accepted.outcome as Accepted['outcome'] } : {}) };
   }
 
   private async call(method: string, path: string, body?: Record<string, unknown>, requestId?: string): Promise<unknown> {

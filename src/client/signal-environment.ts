@@ -1,5 +1,6 @@
-// Every request reaches an environment's workflow the same way: signal-with-start on the
-// workflow ID of the design, so the first request creates the workflow and later ones join it.
+// Every request reaches an environment's workflow by signal-with-start on the workflow ID of the
+// design, so the first request creates the workflow and later ones join it (a deploy may come by
+// update-with-start instead: deploy-environment.ts; both start it alike).
 import type { Client, WorkflowHandle } from '@temporalio/client';
 import type { SignalDefinition } from '@temporalio/common';
 import type { EnvironmentPolicy, EnvironmentRef } from '../domain/vocabulary.js';
@@ -29,6 +30,25 @@ export function environmentWorkflowInput(client: Client, { project, environment,
   return { project, environment, policy, ...(encrypts ? { indexImage: false } : {}) };
 }
 
+/**
+ * How the environment's workflow is started when a request finds none: its id, queue, input and
+ * what the Temporal UI shows of it. Signal-with-start and update-with-start start it alike.
+ */
+export function environmentStartOptions(client: Client, target: EnvironmentTarget) {
+  const { project, environment } = target;
+  return {
+    workflowId: environmentWorkflowId(project, environment),
+    taskQueue: target.taskQueue ?? TASK_QUEUE,
+    args: [environmentWorkflowInput(client, target)] as Parameters<typeof environmentWorkflow>,
+    staticSummary: `Deployments of ${project} to ${environment}`,
+    staticDetails: `Long-lived deployer workflow for project **${project}**, environment **${environment}**: it runs deploy, rollback and stop requests one at a time and re-applies the desired release on a drift timer.`,
+    typedSearchAttributes: [
+      { key: DeployProject, value: project },
+      { key: DeployEnvironment, value: environment },
+    ],
+  };
+}
+
 export async function signalEnvironment<Payload>(
   client: Client,
   target: EnvironmentTarget,
@@ -36,18 +56,9 @@ export async function signalEnvironment<Payload>(
   payload: Payload,
 ): Promise<WorkflowHandle<typeof environmentWorkflow>> {
   assertEnvironmentTarget(target);
-  const { project, environment } = target;
   return client.workflow.signalWithStart(environmentWorkflow, {
-    workflowId: environmentWorkflowId(project, environment),
-    taskQueue: target.taskQueue ?? TASK_QUEUE,
-    args: [environmentWorkflowInput(client, target)],
+    ...environmentStartOptions(client, target),
     signal,
     signalArgs: [payload] as [Payload],
-    staticSummary: `Deployments of ${project} to ${environment}`,
-    staticDetails: `Long-lived deployer workflow for project **${project}**, environment **${environment}**: it runs deploy, rollback and stop requests one at a time and re-applies the desired release on a drift timer.`,
-    typedSearchAttributes: [
-      { key: DeployProject, value: project },
-      { key: DeployEnvironment, value: environment },
-    ],
   });
 }

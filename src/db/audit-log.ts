@@ -21,3 +21,15 @@ export async function insertAuditEntry(pool: pg.Pool, entry: AuditEntry): Promis
     [entry.at, entry.actor, entry.action, entry.project, entry.environment, entry.requestId, entry.outcome, JSON.stringify(entry.details)],
   );
 }
+
+/** The details of the newest accepted mutation of an environment made under request id `requestId`, if any. */
+export async function findAcceptedDetails(pool: pg.Pool, project: string, environment: string, requestId: string): Promise<Record<string, unknown> | undefined> {
+  const { rows } = await pool.query<{ details: Record<string, unknown> }>(
+    `SELECT details FROM audit_log
+      WHERE project = $1 AND environment = $2 AND request_id = $3 AND outcome = 'accepted'
+      ORDER BY id DESC
+      LIMIT 1`,
+    [project, environment, requestId],
+  );
+  return rows[0]?.details;
+}

@@ -99,38 +99,28 @@ export async function findDeploymentState(pool: pg.Pool, project: string, enviro
   return rows[0] ? deploymentFromRaw(rows[0]) : null;
 }
 
-/** History rows newest first, only those with an id below `before` when given. */
-export async function listHistory(
-  pool: pg.Pool,
-  project: string,
-  environment: string,
-  page: { limit: number; before?: number },
-): Promise<HistoryRow[]> {
-  const { rows } = await pool.query<{
-    id: string;
-    action: string;
-    status: string;
-    image_ref: string | null;
-    sha: string | null;
-    manifest_hash: string | null;
-    values_override: Record<string, unknown> | null;
-    error: string | null;
-    error_type: string | null;
-    request_id: string | null;
-    requested_by: string | null;
-    reason: string | null;
-    started_at: Date;
-    finished_at: Date | null;
-  }>(
-    `SELECT id, action, status, image_ref, sha, manifest_hash, values_override, error, error_type, request_id,
-            requested_by, reason, started_at, finished_at
-       FROM deployment_history
-      WHERE project = $1 AND environment = $2 AND ($3::bigint IS NULL OR id < $3)
-      ORDER BY id DESC
-      LIMIT $4`,
-    [project, environment, page.before ?? null, page.limit],
-  );
-  return rows.map((row) => ({
+interface RawHistoryRow {
+  id: string;
+  action: string;
+  status: string;
+  image_ref: string | null;
+  sha: string | null;
+  manifest_hash: string | null;
+  values_override: Record<string, unknown> | null;
+  error: string | null;
+  error_type: string | null;
+  request_id: string | null;
+  requested_by: string | null;
+  reason: string | null;
+  started_at: Date;
+  finished_at: Date | null;
+}
+
+const HISTORY_COLUMNS = `id, action, status, image_ref, sha, manifest_hash, values_override, error, error_type, request_id,
+            requested_by, reason, started_at, finished_at`;
+
+function historyFromRaw(row: RawHistoryRow): HistoryRow {
+  return {
     id: Number(row.id),
     action: row.action,
     status: row.status,
@@ -145,5 +135,36 @@ export async function listHistory(
     reason: row.reason,
     startedAt: row.started_at,
     finishedAt: row.finished_at,
-  }));
+  };
+}
+
+/** History rows newest first, only those with an id below `before` when given. */
+export async function listHistory(
+  pool: pg.Pool,
+  project: string,
+  environment: string,
+  page: { limit: number; before?: number },
+): Promise<HistoryRow[]> {
+  const { rows } = await pool.query<RawHistoryRow>(
+    `SELECT ${HISTORY_COLUMNS}
+       FROM deployment_history
+      WHERE project = $1 AND environment = $2 AND ($3::bigint IS NULL OR id < $3)
+      ORDER BY id DESC
+      LIMIT $4`,
+    [project, environment, page.before ?? null, page.limit],
+  );
+  return rows.map(historyFromRaw);
+}
+
+/** The newest history row request `requestId` wrote (a release, a stop, a refusal), if it wrote one. */
+export async function findRequestHistory(pool: pg.Pool, project: string, environment: string, requestId: string): Promise<HistoryRow | undefined> {
+  const { rows } = await pool.query<RawHistoryRow>(
+    `SELECT ${HISTORY_COLUMNS}
+       FROM deployment_history
+      WHERE project = $1 AND environment = $2 AND request_id = $3
+      ORDER BY id DESC
+      LIMIT 1`,
+    [project, environment, requestId],
+  );
+  return rows[0] ? historyFromRaw(rows[0]) : undefined;
 }

@@ -58,7 +58,8 @@ export async function setUpApiTest(label: string, overrides: Partial<ApiDeps> = 
   const taskQueue = `api-test-${prefix}`;
   const project = `${prefix}-shop`;
   const otherProject = `${prefix}-other`;
-  const baseDeps: ApiDeps = { pool, temporalClient: client, taskQueue, allowFileUrls: true, workflowQueryTimeoutMs: 1_000, ...overrides };
+  // No worker polls the test's queue, so a request's update is never taken: it goes as a signal soon.
+  const baseDeps: ApiDeps = { pool, temporalClient: client, taskQueue, allowFileUrls: true, workflowQueryTimeoutMs: 1_000, requestAcceptTimeoutMs: 500, ...overrides };
   const token = async (name: string, scopes: Scope[], tokenProject?: string) =>
     (await createApiToken(pool, { name: `${prefix}-${name}`, scopes, project: tokenProject })).token;
   const revoked = await createApiToken(pool, { name: `${prefix}-revoked`, scopes: ['admin'] });

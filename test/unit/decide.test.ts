@@ -2,7 +2,13 @@ import { describe, expect, it } from 'vitest';
 import { defaultPolicy } from '../../activities/types.js';
 import {
   acceptRequest,
+  acceptance,
   autoRollbackPlan,
+  logRequest,
+  MAX_REQUEST_LOG,
+  withRequestPositions,
+  type HandedOverState,
+  type RequestLog,
   driftErrorIsNew,
   endsUnregistered,
   isUnregistered,
@@ -24,9 +30,9 @@ import {
   stateFromRecords,
 } from '../../workflows/decide.js';
 import { describeWaitingFor } from '../../workflows/display.js';
-import type { CarriedState, PendingRequest, Release } from '../../workflows/state.js';
+import type { CarriedState, PendingRequest, Release, RequestLogUpdate } from '../../workflows/state.js';
 
-const base: CarriedState = { policy: defaultPolicy, status: 'new', stopped: false, releases: [], nextSeq: 1, requests: [], run: 1 };
+const base: CarriedState = { policy: defaultPolicy, status: 'new', stopped: false, releases: [], nextSeq: 1, requests: [], nextRequestPosition: 1, forgottenThrough: 0, run: 1 };
 const deploy = (id: string, imageRef: string, receivedAt = 0): PendingRequest => ({ kind: 'deploy', requestId: id, requestedBy: 'ci', imageRef, receivedAt });
 const release = (seq: number, imageRef: string, status: Release['status'], extra: Partial<Release> = {}): Release => ({
   seq, action: 'deploy', imageRef, status, pinned: false, requestId: `r${seq}`, startedAt: seq * 1000, opsSha: `sha${seq}`, ...extra,
@@ -47,6 +53,48 @@ describe('the pending slot', () => {
     const once = acceptRequest(base, deploy('a', 'web:1'));
     const newer = acceptRequest(once, deploy('b', 'web:2'));
     expect(acceptRequest(newer, deploy('a', 'web:1'))).toBe(newer);
+  });
+});
+
+describe('the request log', () => {
+  const ran = (log: RequestLog, id: string, outcome: RequestLogUpdate['outcome'] = 'healthy') => logRequest(log, { requestId: id, kind: 'deploy', outcome });
+
+  it('gives each request a position when it first lists it, and keeps it through later entries', () => {
+    let state = acceptRequest(base, deploy('a', 'web:1'));
+    state = acceptRequest(state, deploy('b', 'web:2'));
+    state = { ...state, ...ran(state, 'b', 'running') };
+    expect(state.requests.map((r) => [r.requestId, r.outcome, r.position])).toEqual([['b', 'running', 2], ['a', 'superseded', 1]]);
+    expect(state.nextRequestPosition).toBe(3);
+    expect(acceptance(state, 'a', true, 'run-1')).toEqual({ requestId: 'a', outcome: 'superseded', position: 1, firstRunId: 'run-1', duplicate: true });
+  });
+
+  it('drops superseded entries first, so a burst keeps what ran, and marks only what it drops of the rest as forgotten', () => {
+    let state = acceptRequest(base, deploy('first', 'web:0'));
+    state = { ...state, pending: undefined, ...ran(state, 'first') };
+    for (let i = 1; i <= 200; i++) state = acceptRequest(state, deploy(`d${i}`, `web:${i}`));
+    expect(state.requests).toHaveLength(MAX_REQUEST_LOG);
+    expect(state.requests.at(-1)).toMatchObject({ requestId: 'first', outcome: 'healthy', position: 1 });
+    expect(state.requests[0]).toMatchObject({ requestId: 'd200', outcome: 'pending', position: 201 });
+    expect(state.forgottenThrough).toBe(0);
+
+    // Requests that ended take the place of the superseded ones, then of each other.
+    let log: RequestLog = state;
+    for (let i = 1; i < MAX_REQUEST_LOG; i++) log = ran(log, `c${i}`, 'ignored');
+    expect(log.requests.some((r) => r.outcome === 'superseded')).toBe(false);
+    expect(log.requests.map((r) => r.requestId)).toContain('d200');
+    expect(log.forgottenThrough).toBe(1);
+    log = ran(log, 'c-last', 'ignored');
+    expect(log.forgottenThrough).toBe(202);
+    expect(log.requests.find((r) => r.requestId === 'd200')).toMatchObject({ outcome: 'pending' });
+  });
+
+  it('numbers the log of a state handed over by code before positions, oldest first', () => {
+    const { nextRequestPosition: _n, forgottenThrough: _f, ...old } = base;
+    const handedOver: HandedOverState = { ...old, requests: [{ requestId: 'b', kind: 'deploy', outcome: 'healthy' }, { requestId: 'a', kind: 'deploy', outcome: 'superseded' }] };
+    const state = withRequestPositions(handedOver);
+    expect(state.requests.map((r) => [r.requestId, r.position])).toEqual([['b', 2], ['a', 1]]);
+    expect(state).toMatchObject({ nextRequestPosition: 3, forgottenThrough: 0 });
+    expect(withRequestPositions(state)).toBe(state);
   });
 });
 
@@ -220,7 +268,7 @@ describe('stop, cancel and the work in flight', () => {
   it('logs a cancel as cancelling what is in flight, as ignored when nothing can be, and handles a resent one once', () => {
     expect(planCancel([], inFlight('deploy'), 'c1')).toEqual({ interrupt: true, entry: { requestId: 'c1', kind: 'cancel', outcome: 'cancelled', detail: 'cancelled d1' } });
     expect(planCancel([], inFlight('drift'), 'c1')).toEqual({ interrupt: false, entry: { requestId: 'c1', kind: 'cancel', outcome: 'ignored', detail: 'nothing in flight to cancel' } });
-    expect(planCancel([{ requestId: 'c1', kind: 'cancel', outcome: 'cancelled' }], inFlight('deploy'), 'c1')).toBeUndefined();
+    expect(planCancel([{ requestId: 'c1', kind: 'cancel', outcome: 'cancelled', position: 1 }], inFlight('deploy'), 'c1')).toBeUndefined();
   });
 });
 

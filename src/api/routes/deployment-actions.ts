@@ -1,5 +1,6 @@
 // Mutating routes of deployments. They change nothing in Postgres themselves (except a stored
-// values override): they signal the environment's workflow, which records what it does.
+// values override): they send the request to the environment's workflow (a deploy, rollback or
+// stop as an update, a cancel as a signal), which records what it does.
 import { createRoute, z } from '@hono/zod-openapi';
 import type { Context } from 'hono';
 import { updateValuesOverride } from '../../db/environment-settings.js';
@@ -11,9 +12,12 @@ import { assertCanSealSecrets, secretWriteError } from '../secret-writes.js';
 import {
   cancelSignal,
   deploySignal,
+  deployUpdate,
   environmentWorkflowId,
   rollbackSignal,
+  rollbackUpdate,
   stopSignal,
+  stopUpdate,
   type RequestMeta,
 } from '../../../workflows/messages.js';
 import type { AppEnv } from '../app-env.js';
@@ -25,6 +29,8 @@ import { createRouter } from '../router.js';
 import { acceptedBody, bearerSecurity, environmentParams, mutationErrors, requestIdHeaders } from '../schemas/common.js';
 import { patchDeploymentBody, reasonBody, rollbackBody } from '../schemas/deployments.js';
 import { signalWorkflow } from '../signal-workflow.js';
+import { requestWorkflow } from '../request-workflow.js';
+import type { RequestAcceptance } from '../../../workflows/state.js';
 
 type SignalName = 'deploy' | 'rollback' | 'stop' | 'cancel';
 
@@ -43,13 +49,17 @@ export function deploymentActionRoutes(deps: ResolvedApiDeps, guards: Guards) {
     ...mutationErrors,
   };
 
-  /** What every accepted request answers, and records in its audit row. */
-  function acceptance(c: Context<AppEnv>, environment: EnvironmentRecord, signal: SignalName | null, details: Record<string, unknown>) {
-    c.set('auditDetails', { signal, ...details });
+  /**
+   * What every accepted request answers, and records in its audit row. A request the workflow
+   * answered also records its receipt there: the long poll reads it once the log drops the request.
+   */
+  function acceptance(c: Context<AppEnv>, environment: EnvironmentRecord, signal: SignalName | null, details: Record<string, unknown>, taken?: RequestAcceptance) {
+    c.set('auditDetails', { signal, ...details, ...(taken ? { position: taken.position, first_run_id: taken.firstRunId } : {}) });
     return {
       request_id: c.get('requestId'),
       workflow_id: environmentWorkflowId(environment.project, environment.environment),
       signal,
+      outcome: taken?.outcome ?? null,
       accepted_at: deps.now().toISOString(),
     };
   }
@@ -90,8 +100,8 @@ export function deploymentActionRoutes(deps: ResolvedApiDeps, guards: Guards) {
     };
 
     if (body.desired_status === 'stopped') {
-      await signalWorkflow(deps, target(environment), stopSignal, meta);
-      return c.json(acceptance(c, environment, 'stop', {}), 202);
+      const sent = await requestWorkflow(deps, target(environment), { update: stopUpdate, signal: stopSignal }, meta);
+      return c.json(acceptance(c, environment, 'stop', {}, sent.acceptance), 202);
     }
     if (body.image_ref === undefined && body.desired_status === undefined) {
       // Only stored settings change; the next deployment or drift pass renders with them.
@@ -110,12 +120,12 @@ export function deploymentActionRoutes(deps: ResolvedApiDeps, guards: Guards) {
       }
     }
     const secretChanges = await storeSecrets();
-    await signalWorkflow(deps, target(environment), deploySignal, {
+    const sent = await requestWorkflow(deps, target(environment), { update: deployUpdate, signal: deploySignal }, {
       ...meta,
       imageRef,
       ...(body.values_override === undefined ? {} : { valuesOverride: body.values_override }),
     });
-    return c.json(acceptance(c, environment, 'deploy', { image_ref: imageRef, values_override: body.values_override, ...secretChanges }), 202);
+    return c.json(acceptance(c, environment, 'deploy', { image_ref: imageRef, values_override: body.values_override, ...secretChanges }, sent.acceptance), 202);
   });
 
   const rollback = createRoute({
@@ -132,16 +142,23 @@ export function deploymentActionRoutes(deps: ResolvedApiDeps, guards: Guards) {
     const { project, env } = c.req.valid('param');
     const body = c.req.valid('json');
     const environment = await requireEnvironment(deps.pool, project, env);
-    await signalWorkflow(deps, target(environment), rollbackSignal, {
+    const sent = await requestWorkflow(deps, target(environment), { update: rollbackUpdate, signal: rollbackSignal }, {
       ...requestMeta(c, body.reason),
       ...(body.to_release === undefined ? {} : { toRelease: body.to_release }),
     });
-    return c.json(acceptance(c, environment, 'rollback', { to_release: body.to_release ?? null }), 202);
+    return c.json(acceptance(c, environment, 'rollback', { to_release: body.to_release ?? null }, sent.acceptance), 202);
   });
 
-  for (const [name, signal, summary] of [
-    ['stop', stopSignal, 'Scale the environment\'s workloads to 0 until the next deploy'],
-    ['cancel', cancelSignal, 'Abort the deployment in flight'],
+  // A stop goes as an update, answering its receipt; a cancel, never superseded, as a signal.
+  const sendStop = async (environment: EnvironmentRecord, meta: RequestMeta) =>
+    (await requestWorkflow(deps, target(environment), { update: stopUpdate, signal: stopSignal }, meta)).acceptance;
+  const sendCancel = async (environment: EnvironmentRecord, meta: RequestMeta) => {
+    await signalWorkflow(deps, target(environment), cancelSignal, meta);
+    return undefined;
+  };
+  for (const [name, send, summary] of [
+    ['stop', sendStop, 'Scale the environment\'s workloads to 0 until the next deploy'],
+    ['cancel', sendCancel, 'Abort the deployment in flight'],
   ] as const) {
     const route = createRoute({
       method: 'post',
@@ -157,8 +174,8 @@ export function deploymentActionRoutes(deps: ResolvedApiDeps, guards: Guards) {
       const { project, env } = c.req.valid('param');
       const body = c.req.valid('json');
       const environment = await requireEnvironment(deps.pool, project, env);
-      await signalWorkflow(deps, target(environment), signal, requestMeta(c, body.reason));
-      return c.json(acceptance(c, environment, name, {}), 202);
+      const taken = await send(environment, requestMeta(c, body.reason));
+      return c.json(acceptance(c, environment, name, {}, taken), 202);
     });
   }
 

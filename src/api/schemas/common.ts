@@ -82,6 +82,10 @@ export const acceptedBody = z
     request_id: z.string().openapi({ description: 'the Idempotency-Key or X-Request-Id sent, or a generated UUID' }),
     workflow_id: z.string().openapi({ example: 'deploy/shop/prod' }),
     signal: z.enum(['deploy', 'rollback', 'stop', 'cancel']).nullable().openapi({ description: 'null when only stored settings changed' }),
+    outcome: z.string().nullable().openapi({
+      description:
+        "a deploy, rollback or stop: the workflow's answer once it took the request (`pending`; for a repeated request id, what the first answer was); null for a cancel, or when no worker took the request within 5 s and it went as a signal",
+    }),
     accepted_at: z.string().openapi({ format: 'date-time' }),
   })
   .openapi('Accepted');

@@ -173,12 +173,18 @@ export const requestOutcome = z
     request_id: z.string(),
     outcome: z.string().openapi({
       description:
-        'pending, running; final: healthy, failed, cancelled, superseded, stopped, ignored; unknown: the workflow has no word of it (not arrived yet, no workflow, or older than its last 50 requests)',
+        "pending, running; final: healthy, failed, cancelled, superseded, stopped, ignored, forgotten (taken, but older than what the workflow remembers and without a history row: an ignored stop or cancel); unknown: neither the workflow nor the history has word of it (not arrived yet, or no workflow). A deploy whose receipt the API recorded is known superseded at once, however many requests came after it",
     }),
     final: z.boolean(),
     detail: z.string().nullable(),
     release: z
-      .object({ seq: z.number(), image_ref: z.string(), ops_sha: z.string().nullable(), status: z.string(), error: z.string().nullable() })
+      .object({
+        seq: z.number().nullable().openapi({ description: "null when only the history tells of the release (the workflow's recent releases no longer list it)" }),
+        image_ref: z.string(),
+        ops_sha: z.string().nullable(),
+        status: z.string(),
+        error: z.string().nullable(),
+      })
       .nullable(),
     waiting_for: z.string().nullable().openapi({ description: 'what the workflow waits for now, in words' }),
     step: z.string().nullable().openapi({ description: 'the step of the deployment in flight, if any' }),
