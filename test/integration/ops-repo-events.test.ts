@@ -59,13 +59,13 @@ describe('ops repo changes as events', () => {
     return rows;
   }
 
-  /** The signals a workflow (all its runs) received, by name. */
+  /** The requests a workflow (all its runs) took, as signals or updates, by name. */
   async function signalsOf(workflowId: string): Promise<string[]> {
     const names: string[] = [];
     for await (const execution of real.client.workflow.list({ query: `WorkflowId = "${workflowId}"` })) {
       const history = await real.client.workflow.getHandle(execution.workflowId, execution.runId).fetchHistory();
       for (const event of history.events ?? []) {
-        const name = event.workflowExecutionSignaledEventAttributes?.signalName;
+        const name = event.workflowExecutionSignaledEventAttributes?.signalName ?? event.workflowExecutionUpdateAcceptedEventAttributes?.acceptedRequest?.input?.name;
         if (name) names.push(name);
       }
     }

@@ -108,8 +108,9 @@ describe('payload encryption', () => {
 
   it('decodes through the codec endpoint for a global reading token only, and lets the UI origin call it', async () => {
     const history = await bare.workflow.getHandle(`deploy/${env.key.project}/dev`).fetchHistory();
-    const signal = history.events!.find((e) => e.workflowExecutionSignaledEventAttributes?.signalName === 'deploy')!;
-    const payload = signal.workflowExecutionSignaledEventAttributes!.input!.payloads![0]!;
+    // The first deploy, as the workflow took it (an update-with-start).
+    const accepted = history.events!.find((e) => e.workflowExecutionUpdateAcceptedEventAttributes?.acceptedRequest?.input?.name === 'deploy')!;
+    const payload = accepted.workflowExecutionUpdateAcceptedEventAttributes!.acceptedRequest!.input!.args!.payloads![0]!;
     const body = JSON.stringify({
       payloads: [
         {
