@@ -11,7 +11,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startApiServer } from '../../src/api/listen.js';
 import { runCli } from '../../src/cli.js';
-import { parseKeyring, type Keyring } from '../../src/crypto/keyring.js';
+import { freshKeyring } from '../support/test-keyring.js';
 import { opsRepoPollerId } from '../../src/client/ops-repo-poller.js';
 import { loadKubeConfig } from '../../src/k8s/kubeconfig.js';
 import { testEnv } from '../support/env.js';
@@ -25,11 +25,7 @@ import { call, createLocalGitRepo, git, setUpApiTest, type ApiTest } from './sup
 const logs: string[] = [];
 installCapturingRuntime('DEBUG', (entry) => logs.push(JSON.stringify(entry, (_key, value: unknown) => (typeof value === 'bigint' ? String(value) : value))));
 
-const keyring = (): Keyring => {
-  const parsed = parseKeyring(`k1=${randomBytes(32).toString('base64')}`);
-  if ('problems' in parsed) throw new Error(parsed.problems.join('; '));
-  return parsed.keyring;
-};
+
 
 /** Every file under `dir`, read as text. */
 async function filesUnder(dir: string): Promise<string> {
@@ -71,7 +67,7 @@ describe('ops repo git credentials', () => {
     process.env.GIT_SSL_CAINFO = certs.ca;
     server = await startGitHttpServer(join(scratch, 'served'), certs, { username: 'deployer', password: token });
     repoUrl = `${server.url}/ops.git`;
-    const keys = keyring();
+    const keys = freshKeyring();
     const taskQueue = `${test.taskQueue}-worker`;
     worker = await startRealWorker({ taskQueue, pool: test.pool, kubeConfig: loadKubeConfig(testEnv.kubeconfig), repoCacheDir: join(scratch, 'cache'), secretKeys: keys });
     app = test.appWith({ taskQueue, payloadKeys: keys });

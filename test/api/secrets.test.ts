@@ -11,7 +11,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startApiServer } from '../../src/api/listen.js';
 import { runCli } from '../../src/cli.js';
-import { parseKeyring, type Keyring } from '../../src/crypto/keyring.js';
+import { freshKeyring } from '../support/test-keyring.js';
 import { loadKubeConfig } from '../../src/k8s/kubeconfig.js';
 import { testEnv } from '../support/env.js';
 import { historyText } from '../support/history-text.js';
@@ -23,11 +23,7 @@ import { call, createLocalGitRepo, git, setUpApiTest, type ApiTest } from './sup
 const logs: string[] = [];
 installCapturingRuntime('DEBUG', (entry) => logs.push(JSON.stringify(entry, (_key, value: unknown) => (typeof value === 'bigint' ? String(value) : value))));
 
-const keyring = (): Keyring => {
-  const parsed = parseKeyring(`k1=${randomBytes(32).toString('base64')}`);
-  if ('problems' in parsed) throw new Error(parsed.problems.join('; '));
-  return parsed.keyring;
-};
+
 
 const TEMPLATE = `apiVersion: v1
 kind: ConfigMap
@@ -52,7 +48,7 @@ describe('write-only secrets', () => {
   let core: k8s.CoreV1Api;
   let scratch: string;
   let repoDir: string;
-  const keys = keyring();
+  const keys = freshKeyring();
   // Distinctive values, and a short one: a short secret must not leak through a digest either.
   const dbPassword = `pw-${randomBytes(12).toString('hex')}`;
   const apiToken = `tok-${randomBytes(12).toString('hex')}`;

@@ -2,7 +2,6 @@
 // without the keys) holds no image ref and no value of a deploy, not in a signal, an activity's
 // input or result, a failure, the UI's details or a search attribute. The deployer's own clients
 // read everything as before, and the API's codec endpoint decodes for a token allowed to read.
-import { randomBytes } from 'node:crypto';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -12,7 +11,6 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createApp } from '../../src/api/app.js';
 import { createApiToken } from '../../src/auth/tokens.js';
 import { ReleaseFailedError } from '../../src/client/deployer-client.js';
-import { parseKeyring, type Keyring } from '../../src/crypto/keyring.js';
 import { migrate } from '../../src/db/migrate.js';
 import { closePools, getPool } from '../../src/db/pool.js';
 import { loadKubeConfig } from '../../src/k8s/kubeconfig.js';
@@ -21,6 +19,7 @@ import { testEnv, uniqueSuffix } from '../support/env.js';
 import { startRealWorker, type RealWorker } from '../support/real-worker.js';
 import { registerSampleEnvironment, type SampleEnvironment } from '../support/sample-environment.js';
 import { installQuietRuntime } from '../support/temporal-runtime.js';
+import { freshKeyring } from '../support/test-keyring.js';
 
 /** Every string and byte string in the history, so a plaintext needle is found wherever it sits (payload data is bytes). */
 function rawBytes(history: temporal.api.history.v1.IHistory): Buffer {
@@ -35,16 +34,10 @@ function rawBytes(history: temporal.api.history.v1.IHistory): Buffer {
   return Buffer.concat(parts);
 }
 
-function keyring(): Keyring {
-  const parsed = parseKeyring(`k1=${randomBytes(32).toString('base64')}`);
-  if ('problems' in parsed) throw new Error(parsed.problems.join('; '));
-  return parsed.keyring;
-}
-
 describe('payload encryption', () => {
   const suffix = uniqueSuffix();
   const pool = () => getPool(testEnv.databaseUrl);
-  const keys = keyring();
+  const keys = freshKeyring();
   const imageRef = `registry.example/sealed-${suffix}:v1`;
   const greeting = `greeting-${suffix}`;
   const badReplicas = `replicas-${suffix}`;

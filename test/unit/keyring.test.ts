@@ -1,12 +1,9 @@
 import { randomBytes } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
-import { fingerprint, open, parseKeyring, seal, UnsealError, type Keyring } from '../../src/crypto/keyring.js';
+import { fingerprint, open, parseKeyring, seal, UnsealError } from '../../src/crypto/keyring.js';
+import { keyringOf } from '../support/test-keyring.js';
 
-const ring = (text: string): Keyring => {
-  const parsed = parseKeyring(text);
-  if ('problems' in parsed) throw new Error(parsed.problems.join('; '));
-  return parsed.keyring;
-};
+const ring = keyringOf;
 
 describe('the payload keyring', () => {
   const k1 = randomBytes(32).toString('base64');

@@ -2,13 +2,9 @@ import { randomBytes } from 'node:crypto';
 import { defaultPayloadConverter } from '@temporalio/common';
 import { describe, expect, it } from 'vitest';
 import { EncryptionCodec, isEncrypted } from '../../src/client/payload-codec.js';
-import { parseKeyring, type Keyring } from '../../src/crypto/keyring.js';
+import { keyringOf } from '../support/test-keyring.js';
 
-const ring = (text: string): Keyring => {
-  const parsed = parseKeyring(text);
-  if ('problems' in parsed) throw new Error(parsed.problems.join('; '));
-  return parsed.keyring;
-};
+const ring = keyringOf;
 
 describe('the encryption codec', () => {
   const k1 = `k1=${randomBytes(32).toString('base64')}`;

@@ -55,31 +55,9 @@ describe('continue-as-new', () => {
     expect(executedImages).toEqual([...executedImages].sort((a, b) => a - b));
     console.info(`continue-as-new: ${sent.length} requests, ${executed.size} deployed, ${superseded.size} superseded, ${final.run} runs`);
   });
-});
 
-describe('a workflow started by a client that encrypts payloads', () => {
-  let server: TestWorkflowEnvironment;
-  let harness: WorkflowHarness;
-
-  beforeAll(async () => {
-    installQuietRuntime();
-    const { binary } = await obtainTemporalCli();
-    server = await TestWorkflowEnvironment.createLocal({
-      server: {
-        executable: { type: 'existing-path', path: binary },
-        searchAttributes: [DeployProject, DeployEnvironment, DeployImage, DeployStatus],
-        extraArgs: ['--dynamic-config-value', 'limit.historyCount.suggestContinueAsNew=40', '--log-level', 'error'],
-      },
-    });
-    harness = await WorkflowHarness.create({ policy: { minIntervalMs: 50, driftIntervalMs: 60_000 } }, server.address);
-    await harness.startWorker();
-  });
-  afterAll(async () => {
-    await harness?.close();
-    await server?.teardown();
-  });
-
-  it('keeps the image out of its search attributes, across run boundaries', async () => {
+  // A client that encrypts payloads starts it with indexImage: false.
+  it('keeps the image out of its search attributes when started by a client that encrypts payloads, across run boundaries', async () => {
     await harness.client.workflow.start(environmentWorkflow, {
       workflowId: harness.workflowId('sealed'),
       taskQueue: harness.taskQueue,
