@@ -94,15 +94,21 @@ export interface ReleaseTimeline {
 }
 
 /**
- * Where the time of one release went, from the workflow's history: the first signal at or after
+ * Where the time of one release went, from the workflow's history: the first request (a signal, or
+ * the workflow task that carried an update) at or after
  * `since`, then each activity scheduled after it (scheduled, started, completed, in ms from that
  * signal) up to and including the first of `lastActivities`. Local activities leave only markers and are not steps.
  */
 export async function releaseTimeline(client: Client, workflowId: string, since: number, lastActivities: string[]): Promise<ReleaseTimeline | undefined> {
   const history = await client.workflow.getHandle(workflowId).fetchHistory();
   const events = history.events ?? [];
-  const signal = events.find((e) => e.workflowExecutionSignaledEventAttributes && eventMs(e) >= since);
-  if (!signal) return undefined;
+  // A request arrives as a signal, or as an update, which leaves no event of its own until accepted:
+  // its time is that of the workflow task that carried it to the worker.
+  const request = events.find((e) => (e.workflowExecutionSignaledEventAttributes || e.workflowExecutionUpdateAcceptedEventAttributes) && eventMs(e) >= since);
+  if (!request) return undefined;
+  const signal = request.workflowExecutionSignaledEventAttributes
+    ? request
+    : (events.filter((e) => e.workflowTaskScheduledEventAttributes && Number(e.eventId) < Number(request.eventId)).at(-1) ?? request);
   const signalledAt = eventMs(signal);
   const byScheduledId = new Map<string, ReleaseStep>();
   const steps: ReleaseStep[] = [];
