@@ -240,7 +240,7 @@ async function opsRepoAdd(args: string[], io: CliIo): Promise<number> {
   }
   return withDatabase(io, async (pool, config) => {
     const source = validated(() => validateOpsRepoSource({ url: required(values, 'url'), branch: values.branch!, path: values.path! }, { allowFileUrls: config.allowFileUrls }));
-    const repo = await upsertOpsRepo(pool, { name, ...source, webhookSecret });
+    const repo = await upsertOpsRepo(pool, { name, ...source, webhookSecret }, config.temporal.payloadKeys);
     if (credentials !== undefined) {
       await writeOpsRepoCredentials(pool, config.temporal.payloadKeys, repo.id, credentials).catch((error: unknown) => {
         throw error instanceof SecretsNeedKeys ? new UsageError(`--https-token-file / --ssh-key-file: ${error.message}`) : error;

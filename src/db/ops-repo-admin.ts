@@ -2,6 +2,7 @@
 // use each, and the create/update/delete that can clash with names and references.
 import type pg from 'pg';
 import type { Keyring } from '../crypto/keyring.js';
+import { storedWebhookSecret } from '../crypto/webhook-secret.js';
 import type { GitCredentials, GitCredentialsSummary } from '../domain/git-credentials.js';
 import { writeOpsRepoCredentials } from './ops-repo-credentials.js';
 
@@ -111,7 +112,7 @@ export async function createOpsRepo(pool: pg.Pool, fields: OpsRepoFields, keyrin
     await client.query('BEGIN');
     const { rows } = await client.query<{ id: string }>(
       'INSERT INTO ops_repos (name, url, branch, path, sync_interval_s, webhook_secret) VALUES ($1, $2, $3, $4, $5, $6) RETURNING id',
-      [fields.name, fields.url, fields.branch, fields.path, fields.syncIntervalS, fields.webhookSecret ?? null],
+      [fields.name, fields.url, fields.branch, fields.path, fields.syncIntervalS, storedWebhookSecret(fields.webhookSecret ?? null, keyring)],
     );
     // Sealed for the row's id, which the insert just made.
     if (fields.credentials) await writeOpsRepoCredentials(client, keyring, rows[0]!.id, fields.credentials);
@@ -133,7 +134,7 @@ export async function updateOpsRepo(pool: pg.Pool, id: number, fields: Partial<O
     ['branch', fields.branch],
     ['path', fields.path],
     ['sync_interval_s', fields.syncIntervalS],
-    ['webhook_secret', fields.webhookSecret],
+    ['webhook_secret', storedWebhookSecret(fields.webhookSecret, keyring)],
   ];
   const changed = columns.filter(([, value]) => value !== undefined);
   const assignments = changed.map(([column], index) => `${column} = $${index + 2}`);

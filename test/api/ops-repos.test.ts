@@ -1,10 +1,12 @@
 // The ops repo admin routes: CRUD with its conflicts, and the forced sync against a real git
 // repository on disk, which a real worker's poller fetches (the API never runs git itself).
+import { createHmac } from 'node:crypto';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { opsRepoPollerId } from '../../src/client/ops-repo-poller.js';
+import { freshKeyring } from '../support/test-keyring.js';
 import {
   auditRows,
   call,
@@ -92,6 +94,35 @@ describe('/api/admin/ops-repos', () => {
     const audits = (await auditRows(test)).filter((row) => row.details.ops_repo_id === created.body.id);
     expect(audits.map((row) => row.details.changes?.webhook_secret ?? row.details.webhook_secret_set)).toEqual([true, 'removed']);
     expect(JSON.stringify(audits)).not.toContain(secret);
+  });
+
+  it('stores the webhook secret sealed where the server has payload keys, and checks pushes against it', async () => {
+    const keyed = test.appWith({ payloadKeys: freshKeyring() });
+    const name = `${test.prefix}-sealed-hook`;
+    const secret = `s3cret-${test.prefix}-sealed`;
+    const created = await call(keyed, 'POST', base, { token: test.tokens.admin, json: { name, url: `https://git.example.com/${name}.git`, webhook_secret: secret } });
+    expect(created.status).toBe(201);
+    const { rows } = await test.pool.query<{ webhook_secret: string }>('SELECT webhook_secret FROM ops_repos WHERE id = $1', [created.body.id]);
+    expect(rows[0]!.webhook_secret).toMatch(/^sealed:[A-Za-z0-9+/=]+$/);
+    expect(rows[0]!.webhook_secret).not.toContain(secret);
+
+    const body = JSON.stringify({ ref: 'refs/heads/main', after: 'a'.repeat(40), repository: { full_name: name } });
+    const push = (app: typeof keyed, key: string) =>
+      app.request(`/api/hooks/git/${name}`, {
+        method: 'POST',
+        body,
+        headers: {
+          'Content-Type': 'application/json',
+          'X-GitHub-Event': 'push',
+          'X-GitHub-Delivery': `delivery-${test.prefix}-${key.length}`,
+          'X-Hub-Signature-256': `sha256=${createHmac('sha256', key).update(body).digest('hex')}`,
+        },
+      });
+    expect((await push(keyed, secret)).status).toBe(202);
+    expect((await push(keyed, `${secret}-wrong`)).status).toBe(401);
+    const keyless = await push(test.app, secret);
+    expect(keyless.status).toBe(503);
+    expect(await keyless.text()).toContain('DEPLOYER_PAYLOAD_KEYS');
   });
 
   it('refuses a second repo with the same name, naming the field', async () => {

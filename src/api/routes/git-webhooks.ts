@@ -3,6 +3,7 @@
 // repo's webhook secret is what proves the git host sent it. The request says nothing more than
 // "poll now"; what changed is read from git itself, so a forged or replayed push could at most
 // cause one extra fetch.
+import { webhookSecretFrom } from '../../crypto/webhook-secret.js';
 import { createRoute } from '@hono/zod-openapi';
 import { randomUUID } from 'node:crypto';
 import { bodyLimit } from 'hono/body-limit';
@@ -66,7 +67,7 @@ export function gitWebhookRoutes(deps: ResolvedApiDeps) {
       403: errorResponse('the ops repo has no webhook secret; the message says how to set one'),
       404: errorResponse('no ops repo of that name'),
       413: errorResponse('body larger than 1 MiB'),
-      503: errorResponse('Temporal could not be reached; the git host retries or the next poll catches up'),
+      503: errorResponse('Temporal could not be reached, or the stored secret is sealed and this server lacks the keys; the git host retries or the next poll catches up'),
     },
   });
 
@@ -83,8 +84,14 @@ export function gitWebhookRoutes(deps: ResolvedApiDeps) {
           `\`deployer ops-repo add --name ${repo} --url … --webhook-secret-file FILE\`, and give the git host the same secret`,
       );
     }
+    let secret: string;
+    try {
+      secret = webhookSecretFrom(target.secret, deps.payloadKeys ?? undefined);
+    } catch (error) {
+      throw new ApiError(503, 'webhook_secret_unreadable', `ops repo "${repo}": ${(error as Error).message}; the git host retries, give the API the keys the secret was written with`);
+    }
     const body = new Uint8Array(await c.req.arrayBuffer());
-    const signature = verifyPushSignature((name) => c.req.header(name), body, target.secret);
+    const signature = verifyPushSignature((name) => c.req.header(name), body, secret);
     if (!signature.ok) throw new ApiError(401, 'invalid_signature', signature.problem);
 
     // Verified: from here on the git host is the actor, and the call is audited.
