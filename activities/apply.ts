@@ -8,11 +8,11 @@
 // nothing changed it costs one read per object and no write.
 import { Context } from '@temporalio/activity';
 import { ApplicationFailure } from '@temporalio/common';
-import { createHash, createHmac } from 'node:crypto';
+import { createHash } from 'node:crypto';
 import { loadAppliedObjects, saveAppliedObjects, type AppliedObjects } from '../src/db/applied-objects.js';
 import { openRenderedManifest } from '../src/db/manifests.js';
 import { redactError } from '../src/domain/secrets.js';
-import type { Keyring } from '../src/crypto/keyring.js';
+import { keyedHash, type Keyring } from '../src/crypto/keyring.js';
 import { loadProjectPolicy, namespaceOwners } from '../src/db/tenancy.js';
 import { environmentFieldManager, policyViolations, type PolicyObject } from '../src/domain/tenancy.js';
 import { applyObject, objectPath, readObject } from '../src/k8s/apply-object.js';
@@ -120,7 +120,7 @@ export function createApplyActivities(deps: Pick<ActivityDeps, 'pool' | 'kubeCon
 
 /** A digest of every object exactly as it is applied: equal digests, equal applies. Keyed when the objects hold secrets. */
 function planDigest(planned: Map<KubeObject, PlannedObject>, key?: Keyring): string {
-  const hash = key ? createHmac('sha256', key[0].key).update('applied-plan\u0000') : createHash('sha256');
+  const hash = key ? keyedHash(key, 'applied-plan') : createHash('sha256');
   for (const { prepared } of planned.values()) hash.update(JSON.stringify(prepared)).update('\n');
   return hash.digest('hex');
 }

@@ -2,7 +2,7 @@
 // newest key under AES-256-GCM, open what any key of the ring sealed. Temporal payloads and
 // write-only secrets are both sealed this way, so one rotation covers both: put the new key
 // first, keep the old ones while anything sealed with them may still be read.
-import { createCipheriv, createDecipheriv, createHmac, randomBytes } from 'node:crypto';
+import { createCipheriv, createDecipheriv, createHmac, randomBytes, type Hmac } from 'node:crypto';
 
 export interface PayloadKey {
   id: string;
@@ -104,4 +104,12 @@ export function open(keyring: Keyring, sealed: Uint8Array, context = ''): Buffer
  */
 export function fingerprint(keyring: Keyring, value: string): string {
   return `hmac-sha256:${createHmac('sha256', keyring[0].key).update(value, 'utf8').digest('hex').slice(0, 12)}`;
+}
+
+/**
+ * An HMAC-SHA256 keyed with the newest key, for one `purpose`: the digest of something that holds
+ * secrets (a render, an apply plan), which nobody without the key can test guesses against.
+ */
+export function keyedHash(keyring: Keyring, purpose: string): Hmac {
+  return createHmac('sha256', keyring[0].key).update(`${purpose}\u0000`);
 }

@@ -2,9 +2,9 @@
 // values, so it is stored sealed, under a digest keyed with the payload keys: the plain sha256 of
 // a manifest whose every other line is known would let a reader of the table test guesses of a
 // short secret against it.
-import { createHash, createHmac } from 'node:crypto';
+import { createHash } from 'node:crypto';
 import type pg from 'pg';
-import { open, seal, type Keyring } from '../crypto/keyring.js';
+import { keyedHash, open, seal, type Keyring } from '../crypto/keyring.js';
 
 export function manifestHash(yaml: string): string {
   return createHash('sha256').update(yaml, 'utf8').digest('hex');
@@ -12,7 +12,7 @@ export function manifestHash(yaml: string): string {
 
 /** The digest a sealed manifest is stored under: 64 hex digits like a sha256, keyed with the newest key. */
 export function sealedManifestHash(keyring: Keyring, yaml: string): string {
-  return createHmac('sha256', keyring[0].key).update('rendered-manifest\u0000').update(yaml, 'utf8').digest('hex');
+  return keyedHash(keyring, 'rendered-manifest').update(yaml, 'utf8').digest('hex');
 }
 
 /** The secret values a sealed manifest was rendered with, kept inside the seal so what reads it can redact them. */

@@ -145,6 +145,19 @@ describe('payload encryption', () => {
     expect(refused.status).toBe(400);
     expect(await refused.text()).toMatch(/payload 1 of 1: sealed data does not verify/);
 
+    // Hostile bodies: each refused, naming what is wrong, before any codec runs.
+    const tooMany = await post('/codec/decode', reader, JSON.stringify({ payloads: Array.from({ length: 10_001 }, () => ({ data: '' })) }));
+    expect(tooMany.status).toBe(400);
+    expect(await tooMany.text()).toContain('payloads');
+    const notBase64 = await post('/codec/decode', reader, JSON.stringify({ payloads: [{ metadata: { encoding: '$(id)' }, data: 'x' }] }));
+    expect(notBase64.status).toBe(400);
+    expect(await notBase64.text()).toContain('metadata');
+    const huge = await post('/codec/decode', reader, JSON.stringify({ payloads: [{ data: 'A'.repeat(9 * 1024 * 1024) }] }));
+    expect(huge.status).toBe(413);
+    const garbage = await post('/codec/decode', reader, JSON.stringify({ payloads: [{ metadata: { encoding: Buffer.from('binary/encrypted').toString('base64') }, data: Buffer.from([1, 200, 3]).toString('base64') }] }));
+    expect(garbage.status).toBe(400);
+    expect(await garbage.text()).toMatch(/payload 1 of 1/);
+
     const preflight = await app.request('/codec/decode', {
       method: 'OPTIONS',
       headers: { Origin: 'http://localhost:8233', 'Access-Control-Request-Method': 'POST', 'Access-Control-Request-Headers': 'authorization,content-type,x-namespace' },
