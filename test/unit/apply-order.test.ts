@@ -56,12 +56,27 @@ describe('applyOrder', () => {
     ]);
   });
 
-  it('groups objects of one rank into a tier, tiers in apply order', () => {
-    const rendered = [object('v1', 'ConfigMap', 'b'), deployment(), object('v1', 'ConfigMap', 'a'), object('v1', 'Namespace', 'shop'), object('example.com/v1', 'Widget', 'w'), object('example.com/v1', 'Gadget', 'g')];
+  it('groups objects of one phase into a tier, tiers in apply order: accounts before Secrets, config and Services together, workloads after', () => {
+    const rendered = [
+      object('v1', 'ConfigMap', 'b'),
+      deployment(),
+      object('v1', 'Service', 'web'),
+      object('v1', 'Secret', 'token'),
+      object('v1', 'ConfigMap', 'a'),
+      object('v1', 'ServiceAccount', 'web'),
+      object('rbac.authorization.k8s.io/v1', 'RoleBinding', 'web'),
+      object('v1', 'Namespace', 'shop'),
+      object('batch/v1', 'CronJob', 'nightly'),
+      object('networking.k8s.io/v1', 'Ingress', 'web'),
+      object('example.com/v1', 'Widget', 'w'),
+      object('example.com/v1', 'Gadget', 'g'),
+    ];
     expect(applyTiers(rendered).map((tier) => tier.map((o) => `${o.kind}/${o.metadata.name}`))).toEqual([
       ['Namespace/shop'],
-      ['ConfigMap/b', 'ConfigMap/a'],
-      ['Deployment/web'],
+      ['ServiceAccount/web', 'RoleBinding/web'],
+      ['Secret/token', 'ConfigMap/b', 'ConfigMap/a', 'Service/web'],
+      ['Deployment/web', 'CronJob/nightly'],
+      ['Ingress/web'],
       ['Widget/w', 'Gadget/g'],
     ]);
   });
