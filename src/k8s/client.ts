@@ -8,6 +8,7 @@
 import * as k8s from '@kubernetes/client-node';
 import { fetch as undiciFetch } from 'undici';
 import { DependencyUnreachable } from '../domain/errors.js';
+import { authenticate } from './connection-pool.js';
 import type { Impersonation } from '../domain/tenancy.js';
 
 /** The `Status` object the API server returns with an error. */
@@ -87,8 +88,6 @@ export function resourceUrlPath({ group, version, resource, namespace, name, sub
 export class KubeClient {
   private readonly http = new k8s.IsomorphicFetchHttpLibrary();
   private readonly server: string;
-  /** The first request's connection pool, reused so one activity call keeps its connections. */
-  private dispatcher: ReturnType<k8s.RequestContext['getDispatcher']>;
 
   /**
    * `signal` aborts every request in flight, e.g. when the activity is cancelled. A request that
@@ -119,12 +118,8 @@ export class KubeClient {
     }
     const timeout = AbortSignal.timeout(this.requestTimeoutMs);
     context.setSignal(this.signal ? AbortSignal.any([this.signal, timeout]) : timeout);
-    // Sets the credentials (refreshed as the kubeconfig's auth provider sees fit) and a fresh
-    // connection pool, which we swap for the one of the first request.
-    await this.kubeConfig.applySecurityAuthentication(context);
+    await authenticate(this.kubeConfig, context);
     if (this.impersonate) context.setHeaderParam('Impersonate-User', this.impersonate.user);
-    this.dispatcher ??= context.getDispatcher();
-    if (this.dispatcher) context.setDispatcher(this.dispatcher);
 
     let code: number;
     let text: string;
@@ -173,7 +168,7 @@ export class KubeClient {
     url.searchParams.set('resourceVersion', resourceVersion);
     url.searchParams.set('timeoutSeconds', String(Math.max(1, Math.ceil(timeoutMs / 1000))));
     const context = new k8s.RequestContext(url.toString(), k8s.HttpMethod.GET);
-    await this.kubeConfig.applySecurityAuthentication(context);
+    await authenticate(this.kubeConfig, context);
     if (this.impersonate) context.setHeaderParam('Impersonate-User', this.impersonate.user);
     const done = new AbortController();
     const timer = setTimeout(() => done.abort(), timeoutMs);
