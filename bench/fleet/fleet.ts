@@ -16,6 +16,7 @@ import type { EnvironmentRegistration } from '../../src/db/environments.js';
 import { environmentWorkflowId } from '../../workflows/messages.js';
 import { createFleetNodes, createNamespaces, deleteFleetFromCluster, loadKube, placementFor, waitForReadyNodes } from './cluster.js';
 import { inBatches } from './concurrency.js';
+import { awaitQuietMachine } from './machine.js';
 import { createDatabase, dropDatabase, migrateWith } from './database.js';
 import { createOpsRepo, fleetAppPath, manifestPath, type FleetOpsRepo } from './ops-repo.js';
 import { workerEntry, type FleetOptions } from './options.js';
@@ -123,6 +124,7 @@ class Teardown {
 export async function setUpFleet(options: FleetOptions, log: (line: string) => void, teardown: Teardown): Promise<Fleet> {
   const status = await stackStatus();
   if (!status.ok) throw new Error(`the stack is not up:\n${status.lines.join('\n')}`);
+  await awaitQuietMachine(log);
   const stack = stackEnv();
   const run = randomRunId();
   const project = `bench-${run}`;
@@ -205,6 +207,8 @@ export async function setUpFleet(options: FleetOptions, log: (line: string) => v
     workers.push(worker);
   }
   log(`[fleet] ${workers.length} worker(s) up (pids ${workers.map((w) => w.pid).join(', ')}), ${environments.length} environments registered, ${nodes.length} kwok node(s)`);
+  // The set-up's own work (the cluster filling the new namespaces, the workers starting) ends first.
+  await awaitQuietMachine(log);
 
   return {
     options,
