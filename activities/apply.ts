@@ -11,7 +11,7 @@ import { ApplicationFailure } from '@temporalio/common';
 import { createHash } from 'node:crypto';
 import { loadAppliedObjects, saveAppliedObjects, type AppliedObjects } from '../src/db/applied-objects.js';
 import { openRenderedManifest } from '../src/db/manifests.js';
-import { redactError } from '../src/domain/secrets.js';
+import { redactError, redactValue } from '../src/domain/secrets.js';
 import { keyedHash, type Keyring } from '../src/crypto/keyring.js';
 import { loadProjectPolicy, namespaceOwners } from '../src/db/tenancy.js';
 import { environmentFieldManager, policyViolations, type PolicyObject } from '../src/domain/tenancy.js';
@@ -29,7 +29,7 @@ import { prepareForApply } from '../src/k8s/prepare.js';
 import { deleteObject, findPruneCandidates } from '../src/k8s/prune.js';
 import type { ActivityDeps } from './index.js';
 import { runStep } from './step.js';
-import type { ApplyInput, ApplyResult, ChangeSetEntry, ObjectRef } from './types.js';
+import type { ApplyInput, ApplyResult, ChangeSetEntry, FieldChange, ObjectRef } from './types.js';
 
 /** What one applyManifests call works with. */
 interface ApplyRun {
@@ -61,7 +61,10 @@ export function createApplyActivities(deps: Pick<ActivityDeps, 'pool' | 'kubeCon
   async function applyManifests(input: ApplyInput): Promise<ApplyResult> {
     const stored = await openRenderedManifest(deps.pool, input.manifestHash, deps.payloadKeys);
     try {
-      return await applyStored(input, stored.yaml, stored.secretValues.length > 0 ? deps.payloadKeys : undefined);
+      const result = await applyStored(input, stored.yaml, stored.secretValues.length > 0 ? deps.payloadKeys : undefined);
+      // A dry run's diff shows values: one the template took from a secret never leaves here.
+      if (stored.secretValues.length === 0) return result;
+      return { ...result, changes: result.changes.map((change) => (change.diff ? { ...change, diff: redactValue(change.diff, stored.secretValues) as FieldChange[] } : change)) };
     } catch (error) {
       // The API server's refusals may quote the object they refused.
       throw redactError(error, stored.secretValues);
@@ -243,13 +246,13 @@ async function applyRender({ input, tenant, dryRun, client, discovery, context }
     result.keys.add(refKey(ref));
     if (namespaced) result.namespacedKinds.push({ apiVersion: object.apiVersion, kind: object.kind });
     if (!resource || (dryRun && namespacesToCreate.has(prepared.metadata.namespace ?? ''))) return { ref, action: 'created' };
-    const { action, result: applied } = await applyObject(client, resource, prepared, { tenant, force: input.forceConflicts, dryRun });
+    const { action, result: applied, diff } = await applyObject(client, resource, prepared, { tenant, force: input.forceConflicts, dryRun });
     const fields = applied && !dryRun ? appliedFieldsDigest(applied, tenant.fieldManager) : undefined;
     if (fields) result.fields.set(refKey(ref), fields);
     if (dryRun && action === 'created' && groupKind(prepared) === '/Namespace') namespacesToCreate.add(ref.name);
     // Custom resources of this CRD come in a later tier and need the kind served.
     if (!dryRun && isCrd(prepared)) await waitForCrdEstablished(client, ref.name, { sleep: (ms) => context.sleep(ms) });
-    return { ref, action };
+    return diff ? { ref, action, diff } : { ref, action };
   };
 
   for (const tier of applyTiers(rendered)) {

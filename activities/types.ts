@@ -6,11 +6,11 @@ import type { ApplyReleaseInput, ApplyReleaseResult } from './apply-release.js';
 import type { RollOutReleaseInput, RollOutReleaseResult } from './roll-out-release.js';
 import type { Impersonation } from '../src/domain/tenancy.js';
 import type { ApplyInput, EnvironmentConfig, ReleaseSource, RenderInput, SyncOpsRepoInput } from '../src/domain/release-steps.js';
-import type { ChangeAction, EnvironmentRef, ObjectRef, RolloutProgress } from '../src/domain/vocabulary.js';
+import type { ChangeAction, EnvironmentRef, FieldChange, ObjectRef, RolloutProgress } from '../src/domain/vocabulary.js';
 
 export type { Impersonation } from '../src/domain/tenancy.js';
 export { defaultPolicy } from '../src/domain/vocabulary.js';
-export type { ChangeAction, EnvironmentPolicy, EnvironmentRef, ObjectRef, OpsRepoSource, RolloutProgress } from '../src/domain/vocabulary.js';
+export type { ChangeAction, EnvironmentPolicy, EnvironmentRef, FieldChange, ObjectRef, OpsRepoSource, RolloutProgress } from '../src/domain/vocabulary.js';
 
 export type { ApplyInput, EnvironmentConfig, RenderInput, SyncOpsRepoInput } from '../src/domain/release-steps.js';
 export type { ApplyReleaseInput, ApplyReleaseResult, ReachedRelease } from './apply-release.js';
@@ -28,6 +28,8 @@ export interface RenderResult {
 export interface ChangeSetEntry {
   ref: ObjectRef;
   action: ChangeAction;
+  /** a dry run's fields that would change, of those the environment manages (bounded, Secret values hidden) */
+  diff?: FieldChange[];
 }
 export interface ApplyResult {
   changes: ChangeSetEntry[];

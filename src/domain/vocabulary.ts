@@ -52,6 +52,16 @@ export interface ObjectRef {
 /** What an apply did to one object. */
 export type ChangeAction = 'created' | 'configured' | 'unchanged' | 'pruned';
 
+/** One field an apply changes among those the environment manages (a dry run's readable diff). */
+export interface FieldChange {
+  /** where, e.g. `spec.template.spec.containers[name=web].image` */
+  path: string;
+  /** the value before; missing when the apply adds the field */
+  before?: unknown;
+  /** the value after; missing when the apply removes the field */
+  after?: unknown;
+}
+
 /** How far one workload has rolled out. */
 export interface RolloutProgress {
   ref: ObjectRef;

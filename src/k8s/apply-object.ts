@@ -2,11 +2,12 @@
 // what that did to it: created, configured or unchanged. An object that exists is written only
 // when this environment created it or its owner handed it over (ownership.ts); force takes fields
 // only from managers outside the deployer (kubectl, controllers), never from another environment.
-import type { ChangeAction } from '../domain/vocabulary.js';
+import type { ChangeAction, FieldChange } from '../domain/vocabulary.js';
 import { isDeployerFieldManager } from '../domain/tenancy.js';
 import { isNotFound, resourceUrlPath, type KubeClient } from './client.js';
 import { applyFailure, fieldConflicts, isFieldConflict, notOwnedFailure } from './apply-errors.js';
 import type { ResourceInfo } from './discovery.js';
+import { appliedFieldsDiff } from './field-diff.js';
 import { differsOnAppliedFields } from './managed-fields.js';
 import { LEGACY_FIELD_MANAGER, refOf, type KubeObject } from './objects.js';
 import { ownerAnnotations, ownershipOf, type Tenant } from './ownership.js';
@@ -26,6 +27,8 @@ export interface AppliedObject {
   action: Exclude<ChangeAction, 'pruned'>;
   /** what the server returned (for a dry run: what the object would become); absent on a dry-run conflict */
   result?: KubeObject;
+  /** a dry run's changes to the fields the environment manages */
+  diff?: FieldChange[];
 }
 
 export function objectPath(resource: ResourceInfo, object: { metadata: { name: string; namespace?: string } }): string {
@@ -93,14 +96,15 @@ export async function applyObject(
       throw applyFailure(forced, refOf(object));
     }
   }
-  if (!live) return { action: 'created', result };
+  const diff = options.dryRun ? { diff: appliedFieldsDiff(live, result, tenant.fieldManager) } : {};
+  if (!live) return { action: 'created', result, ...diff };
   // A no-op apply writes nothing, so an unmoved resourceVersion means unchanged. A moved one is
   // not proof of a change: a controller may have written status between our read and the apply
   // (and a dry run never moves it). So the fields the deployer applies decide.
   const changed =
     (options.dryRun || result.metadata.resourceVersion !== live.metadata.resourceVersion) &&
     differsOnAppliedFields(live, result, tenant.fieldManager);
-  return { action: changed ? 'configured' : 'unchanged', result };
+  return { action: changed ? 'configured' : 'unchanged', result, ...(changed ? diff : {}) };
 }
 
 /**

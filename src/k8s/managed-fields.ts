@@ -9,8 +9,9 @@ import type { KubeObject } from './objects.js';
 
 type FieldsV1 = Record<string, unknown>;
 
-const absent = Symbol('absent');
-const present = Symbol('present');
+/** What `selectField` answers for a field the value does not have / a set member it has. */
+export const absent = Symbol('absent');
+export const present = Symbol('present');
 
 /** The union of the fields `manager` owns through apply on the object's main resource, if any. */
 export function fieldsAppliedBy(object: KubeObject, manager: string): FieldsV1 | undefined {
@@ -40,7 +41,8 @@ export function appliedFieldsDigest(object: Pick<KubeObject, 'metadata'>, manage
   return entry ? fieldsDigest(entry.fieldsV1) : undefined;
 }
 
-function mergeFields(a: FieldsV1, b: FieldsV1): FieldsV1 {
+/** The union of two field sets. */
+export function mergeFields(a: FieldsV1, b: FieldsV1): FieldsV1 {
   const merged: FieldsV1 = { ...a };
   for (const [key, value] of Object.entries(b)) {
     merged[key] = key in merged ? mergeFields(merged[key] as FieldsV1, value as FieldsV1) : value;
@@ -48,7 +50,8 @@ function mergeFields(a: FieldsV1, b: FieldsV1): FieldsV1 {
   return merged;
 }
 
-function select(value: unknown, key: string): unknown {
+/** The part of `value` one FieldsV1 key names: the value, `absent`, or `present` for a set member. */
+export function selectField(value: unknown, key: string): unknown {
   const [prefix, rest] = [key.slice(0, 2), key.slice(2)];
   if (prefix === 'f:') {
     return typeof value === 'object' && value !== null && !Array.isArray(value) && rest in value
@@ -80,7 +83,7 @@ export function projectFields(value: unknown, fields: FieldsV1): Record<string, 
   const projection: Record<string, unknown> = {};
   for (const [key, sub] of Object.entries(fields)) {
     if (key === '.') continue;
-    const child = select(value, key);
+    const child = selectField(value, key);
     const subKeys = Object.keys(sub as FieldsV1);
     if (child === absent || child === present) projection[key] = child;
     else if (subKeys.length === 0) projection[key] = child;

@@ -229,6 +229,16 @@ describe('applying an environment and waiting for its rollout', () => {
 
   it('configures only the Deployment for a new image, and the rollout replaces every old pod', async () => {
     const before = await readWeb();
+    // The dry run first: the Deployment alone, with the one field that changes, nothing pruned.
+    const preview = await apply(webObjects({ image: 'registry.example/web:1.1.0' }), { dryRun: true });
+    expect(preview.changes.filter((c) => c.action !== 'unchanged')).toEqual([
+      {
+        ref: { apiVersion: 'apps/v1', kind: 'Deployment', name: 'web', namespace },
+        action: 'configured',
+        diff: [{ path: 'spec.template.spec.containers[name=web].image', before: 'registry.example/web:1.0.0', after: 'registry.example/web:1.1.0' }],
+      },
+    ]);
+    expect((await readWeb()).metadata?.generation).toBe(before.metadata?.generation);
     const result = await apply(webObjects({ image: 'registry.example/web:1.1.0' }));
     expect(actions(result)).toMatchObject({ 'Deployment/web': 'configured', 'StatefulSet/db': 'unchanged', 'Service/web': 'unchanged', 'ConfigMap/web-config': 'unchanged' });
     expect(result.changed).toBe(true);
