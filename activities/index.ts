@@ -13,6 +13,7 @@ import { createOpsRepoActivities } from './ops-repo.js';
 import { createOpsRepoPollActivities } from './ops-repo-poll.js';
 import { createApplyReleaseActivities } from './apply-release.js';
 import { createRollOutReleaseActivities } from './roll-out-release.js';
+import { createPreviewReleaseActivities } from './preview-release.js';
 import { createRecordActivities, finishInProgressHistory } from './record.js';
 import { createRecordedStateActivities } from './recorded-state.js';
 import { createRenderActivities } from './render.js';
@@ -57,6 +58,7 @@ export function createActivities(deps: ActivityDeps): DeployerActivities & Clust
     ...createDriftCheckActivities(steps),
     ...createApplyReleaseActivities({ ...steps, ...records }),
     ...createRollOutReleaseActivities({ ...health, ...records, finishHistory: (row) => finishInProgressHistory(deps.pool, row) }),
+    ...createPreviewReleaseActivities(steps),
     ...createOpsRepoPollActivities(withGit),
     ...health,
     ...records,

@@ -4,6 +4,7 @@ import type { RecordedState, RecordedStateQuery } from '../src/domain/recorded-s
 import type { WatchManagedObjectsInput, WatchManagedObjectsResult } from './cluster-watch.js';
 import type { ApplyReleaseInput, ApplyReleaseResult } from './apply-release.js';
 import type { RollOutReleaseInput, RollOutReleaseResult } from './roll-out-release.js';
+import type { ReleasePreview, ReleasePreviewRequest } from '../src/domain/release-preview.js';
 import type { Impersonation } from '../src/domain/tenancy.js';
 import type { ApplyInput, EnvironmentConfig, ReleaseSource, RenderInput, SyncOpsRepoInput } from '../src/domain/release-steps.js';
 import type { ChangeAction, EnvironmentRef, FieldChange, ObjectRef, RolloutProgress } from '../src/domain/vocabulary.js';
@@ -165,6 +166,7 @@ export interface DeployerActivities {
   checkDrift(input: CheckDriftInput): Promise<CheckDriftResult>;
   applyRelease(input: ApplyReleaseInput): Promise<ApplyReleaseResult>;
   rollOutRelease(input: RollOutReleaseInput): Promise<RollOutReleaseResult>;
+  previewRelease(request: ReleasePreviewRequest): Promise<ReleasePreview>;
   recordHistory(record: HistoryRecord): Promise<void>;
   recordCurrentState(record: CurrentStateRecord): Promise<void>;
   loadRecordedState(query: RecordedStateQuery): Promise<RecordedState>;

@@ -1,7 +1,7 @@
 // `deployer <command>`: the command line for people and pipelines.
 import { UsageError } from './cli/args.js';
 import { InvalidRequestError } from './domain/request-rules.js';
-import { cancelCommand, deployCommand, historyCommand, rollbackCommand, statusCommand, stopCommand, type CliIo } from './cli/deploy-commands.js';
+import { cancelCommand, deployCommand, diffCommand, historyCommand, rollbackCommand, statusCommand, stopCommand, type CliIo } from './cli/deploy-commands.js';
 import { adminCommands } from './cli/admin-commands.js';
 import { loginCommand } from './cli/login-command.js';
 import { NotLoggedInError } from './cli/credentials.js';
@@ -10,6 +10,7 @@ type Command = (args: string[], io: CliIo) => Promise<number>;
 
 export const commands: Record<string, { run: Command; usage: string }> = {
   deploy: { run: deployCommand, usage: 'deploy --project P --env E --image I [--values JSON] [--secret-file NAME=FILE…] [--delete-secret NAME…] [--reason R] [--wait [--timeout S]]' },
+  diff: { run: diffCommand, usage: 'diff --project P --env E --image I [--values JSON] [--json]   (what the deploy would change; changes nothing)' },
   rollback: { run: rollbackCommand, usage: 'rollback --project P --env E [--to RELEASE] [--wait]' },
   stop: { run: stopCommand, usage: 'stop --project P --env E [--wait]' },
   cancel: { run: cancelCommand, usage: 'cancel --project P --env E' },

@@ -7,7 +7,8 @@ import { DeployerClient, ReleaseFailedError, type Deployer, type ReleaseSummary 
 import { HttpDeployerClient } from '../client/http-deployer-client.js';
 import { frontDoor, loadCredentials } from './credentials.js';
 import { loadTemporalConfig } from '../config.js';
-import type { EnvironmentRef } from '../domain/vocabulary.js';
+import type { ChangeAction, EnvironmentRef } from '../domain/vocabulary.js';
+import type { ReleasePreview } from '../domain/release-preview.js';
 import type { EnvironmentState, Release } from '../../workflows/state.js';
 import { isSlug } from '../domain/request-rules.js';
 import { integer, jsonObject, parse, required, UsageError } from './args.js';
@@ -99,6 +100,42 @@ export async function deployCommand(args: string[], io: CliIo): Promise<number> 
   } finally {
     await client.close();
   }
+}
+
+/** What deploying an image would change, object by object and field by field; nothing is sent to the environment. */
+export async function diffCommand(args: string[], io: CliIo): Promise<number> {
+  const values = parse(args, { ...target, image: { type: 'string' }, values: { type: 'string' }, json: { type: 'boolean' } });
+  const key = keyOf(values);
+  const imageRef = required(values, 'image');
+  const valuesOverride = jsonObject(values, 'values');
+  const client = await connect(io);
+  try {
+    const preview = await client.preview({ ...key, imageRef, valuesOverride, requestedBy: who(io) });
+    if (values.json) {
+      io.out(JSON.stringify(preview, null, 2));
+      return 0;
+    }
+    for (const line of formatPreview(key, preview)) io.out(line);
+    return 0;
+  } finally {
+    await client.close();
+  }
+}
+
+const actionMark: Record<ChangeAction, string> = { created: '+', configured: '~', unchanged: '=', pruned: '-' };
+
+function formatPreview(key: EnvironmentRef, preview: ReleasePreview): string[] {
+  const counts = (Object.entries(preview.summary) as Array<[ChangeAction, number]>).filter(([, n]) => n > 0).map(([action, n]) => `${n} ${action}`);
+  const lines = [`${preview.imageRef} to ${key.project}/${key.environment} at ops ${preview.opsSha.slice(0, 12)}: ${counts.join(', ') || 'no objects'}`];
+  for (const { ref, action, diff } of preview.objects) {
+    lines.push(`${actionMark[action]} ${ref.kind} ${ref.namespace ? `${ref.namespace}/` : ''}${ref.name}${action === 'unchanged' ? '' : ` (${action})`}`);
+    for (const change of diff ?? []) {
+      const before = 'before' in change ? JSON.stringify(change.before) : '(unset)';
+      const after = 'after' in change ? JSON.stringify(change.after) : '(unset)';
+      lines.push(`    ${change.path}: ${before} → ${after}`);
+    }
+  }
+  return lines;
 }
 
 export async function rollbackCommand(args: string[], io: CliIo): Promise<number> {

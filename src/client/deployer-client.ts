@@ -26,6 +26,8 @@ import { pendingActivityDetails } from './heartbeat-details.js';
 import { describeWedge, findWorkflowWedge } from './workflow-wedge.js';
 import { randomUUID } from 'node:crypto';
 import type { EnvironmentRef, RolloutProgress } from '../domain/vocabulary.js';
+import { previewWorkflowId, type ReleasePreview, type ReleasePreviewRequest } from '../domain/release-preview.js';
+import type { previewWorkflow } from '../../workflows/preview.js';
 
 export type { EnvironmentRef } from '../domain/vocabulary.js';
 import {
@@ -38,6 +40,7 @@ import {
   stateQuery,
   stopSignal,
   stopUpdate,
+  TASK_QUEUE,
   type RequestMeta,
 } from '../../workflows/messages.js';
 import type { EnvironmentState, Release, RequestOutcome as LoggedOutcome, RequestReceipt } from '../../workflows/state.js';
@@ -68,6 +71,12 @@ export interface DeployOptions extends RequestOptions {
 export interface RollbackOptions extends RequestOptions {
   toRelease?: number;
 }
+
+/** A preview of a deploy: the image and the release's values, nothing sent to the environment. */
+export type PreviewOptions = Pick<DeployOptions, 'project' | 'environment' | 'imageRef' | 'valuesOverride' | 'requestedBy'> & {
+  /** how long to wait for a worker's answer (DeployerClient; the API waits 90 s) */
+  timeoutMs?: number;
+};
 
 export interface Accepted {
   requestId: string;
@@ -121,6 +130,8 @@ export type ReleaseSummary = Pick<Release, 'imageRef' | 'opsSha' | 'status' | 'e
 export interface Deployer {
   deploy(options: DeployOptions): Promise<Accepted>;
   rollback(options: RollbackOptions): Promise<Accepted>;
+  /** What deploying an image would change, per object and managed field; changes nothing. */
+  preview(options: PreviewOptions): Promise<ReleasePreview>;
   stop(options: RequestOptions): Promise<Accepted>;
   cancel(options: RequestOptions): Promise<Accepted>;
   /** Where request `requestId` ended (healthy, failed, stopped, superseded, …), whatever it was. */
@@ -235,6 +246,24 @@ export class DeployerClient implements Deployer {
     const meta = this.meta(options, { imageRef: options.imageRef ?? '', valuesOverride: options.valuesOverride });
     const request = { ...meta, imageRef: options.imageRef, ...(options.valuesOverride === undefined ? {} : { valuesOverride: options.valuesOverride }) };
     return this.send(options, { update: deployUpdate, signal: deploySignal }, request);
+  }
+
+  /**
+   * What deploying `imageRef` (with `valuesOverride`) would change, per object, asked of the API
+   * server with a dry run: nothing changes. Runs on a worker, which renders from the branch head.
+   * Rejects with an InvalidRequestError before sending anything when the request is malformed.
+   */
+  async preview(options: PreviewOptions): Promise<ReleasePreview> {
+    const { project, environment, imageRef, valuesOverride, requestedBy } = options;
+    checkRequest({ project, environment, requestedBy, imageRef: imageRef ?? '', valuesOverride });
+    const request: ReleasePreviewRequest = { project, environment, imageRef, ...(valuesOverride === undefined ? {} : { valuesOverride }) };
+    return this.options.client.workflow.execute<typeof previewWorkflow>('previewWorkflow', {
+      taskQueue: this.options.taskQueue ?? TASK_QUEUE,
+      workflowId: previewWorkflowId(request, randomUUID()),
+      args: [request],
+      // No worker to take it is an answer too, after this long.
+      workflowExecutionTimeout: options.timeoutMs ?? 3 * 60_000,
+    });
   }
 
   async rollback(options: RollbackOptions): Promise<Accepted> {

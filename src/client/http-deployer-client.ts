@@ -8,12 +8,14 @@
 import { randomUUID } from 'node:crypto';
 import { checkRequest } from '../domain/request-rules.js';
 import { ApiRequestError, callApi, type ApiCredentials } from './api-call.js';
-import type { EnvironmentRef } from '../domain/vocabulary.js';
+import type { ChangeAction, EnvironmentRef, FieldChange } from '../domain/vocabulary.js';
+import type { ReleasePreview } from '../domain/release-preview.js';
 import {
   healthyRelease,
   type Accepted,
   type DeployOptions,
   type Deployer,
+  type PreviewOptions,
   type ReleaseSummary,
   type RequestOptions,
   type RequestOutcome,
@@ -46,6 +48,15 @@ export interface LiveWorkflowBody {
   waiting_on?: string | null;
 }
 
+/** The answer of POST …/deployments/{env}/preview. */
+interface PreviewBody {
+  image_ref: string;
+  ops_sha: string;
+  manifest_hash: string;
+  summary: ReleasePreview['summary'];
+  objects: Array<{ api_version: string; kind: string; name: string; namespace: string | null; action: ChangeAction; diff: FieldChange[] }>;
+}
+
 /** One long poll holds this long at most, so a proxy's idle timeout never cuts it. */
 const LONG_POLL_S = 20;
 
@@ -60,6 +71,23 @@ export class HttpDeployerClient implements Deployer {
 
   async rollback(options: RollbackOptions): Promise<Accepted> {
     return this.send('POST', options, '/rollback', this.checked(options), { to_release: options.toRelease, reason: options.reason });
+  }
+
+  /** What deploying `imageRef` would change (a dry run on a worker; nothing changes). */
+  async preview(options: PreviewOptions): Promise<ReleasePreview> {
+    this.checked(options, { imageRef: options.imageRef ?? '', valuesOverride: options.valuesOverride });
+    const body = (await this.call('POST', `${this.path(options)}/preview`, { image_ref: options.imageRef, values_override: options.valuesOverride })) as PreviewBody;
+    return {
+      imageRef: body.image_ref,
+      opsSha: body.ops_sha,
+      manifestHash: body.manifest_hash,
+      summary: body.summary,
+      objects: body.objects.map(({ api_version, kind, name, namespace, action, diff }) => ({
+        ref: { apiVersion: api_version, kind, name, ...(namespace === null ? {} : { namespace }) },
+        action,
+        ...(diff.length > 0 ? { diff } : {}),
+      })),
+    };
   }
 
   async stop(options: RequestOptions): Promise<Accepted> {

@@ -78,8 +78,8 @@ describe('health, readiness and documentation', () => {
       .sort();
     const served = [...new Set(test.app.routes.filter((route) => route.method !== 'ALL').map((route) => `${route.method} ${route.path}`))].sort();
     expect(documented).toEqual(served);
-    expect(served).toHaveLength(27);
-    expect(served).toEqual(expect.arrayContaining(['POST /codec/decode', 'POST /codec/encode']));
+    expect(served).toHaveLength(28);
+    expect(served).toEqual(expect.arrayContaining(['POST /codec/decode', 'POST /codec/encode', 'POST /api/projects/:project/deployments/:env/preview']));
     // The push webhook's signature is its authentication: no bearer token.
     expect(served).toContain('POST /api/hooks/git/:repo');
     expect(document.paths['/api/hooks/git/{repo}'].post.security).toBeUndefined();

@@ -5,6 +5,7 @@ import type { RecordedState } from '../../src/domain/recorded-state.js';
 import { createDriftCheckActivities } from '../../activities/drift-check.js';
 import { createApplyReleaseActivities } from '../../activities/apply-release.js';
 import { createRollOutReleaseActivities } from '../../activities/roll-out-release.js';
+import { createPreviewReleaseActivities } from '../../activities/preview-release.js';
 import { defaultPolicy, type DeployerActivities, type EnvironmentPolicy, type HistoryRecord } from '../../activities/types.js';
 
 export interface RecordedCall {
@@ -118,7 +119,7 @@ export class RecordingActivities {
   }
 
   activities(): DeployerActivities {
-    const steps: Omit<DeployerActivities, 'checkDrift' | 'applyRelease' | 'rollOutRelease'> = {
+    const steps: Omit<DeployerActivities, 'checkDrift' | 'applyRelease' | 'rollOutRelease' | 'previewRelease'> = {
       loadEnvironment: async (ref) => {
         await this.step('loadEnvironment', ref);
         return {
@@ -196,6 +197,7 @@ export class RecordingActivities {
     // A drift pass's and a release's composite activities run the steps above, as the worker's run the real ones.
     const drift = createDriftCheckActivities(steps);
     const release = createApplyReleaseActivities(steps);
+    const preview = createPreviewReleaseActivities(steps);
     const rollOut = createRollOutReleaseActivities({
       ...steps,
       finishHistory: async (row) => {
@@ -221,6 +223,10 @@ export class RecordingActivities {
       rollOutRelease: async (input) => {
         this.record('rollOutRelease', input);
         return rollOut.rollOutRelease(input);
+      },
+      previewRelease: async (request) => {
+        this.record('previewRelease', request);
+        return preview.previewRelease(request);
       },
     };
   }

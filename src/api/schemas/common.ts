@@ -99,7 +99,7 @@ export const requestIdHeaders = z.object({
   'x-request-id': z.string().optional().openapi({ param: { name: 'x-request-id', in: 'header' }, pattern: REQUEST_ID_PATTERN.source, description: 'used when Idempotency-Key is absent' }),
 });
 
-function errorResponse(description: string) {
+export function errorResponse(description: string) {
   return { description, content: { 'application/json': { schema: errorBody } } };
 }
 

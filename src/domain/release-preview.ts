@@ -1,0 +1,38 @@
+// A release preview: what deploying an image (with values) to an environment would change, asked
+// of the API server with a dry-run apply and changing nothing. Plain data: the worker makes it, the
+// API, the SDK and the CLI show it.
+import type { ChangeAction, EnvironmentRef, FieldChange, ObjectRef } from './vocabulary.js';
+
+export interface ReleasePreviewRequest extends EnvironmentRef {
+  imageRef: string;
+  /** merged over the environment's values for this release only, as a deploy's */
+  valuesOverride?: Record<string, unknown>;
+}
+
+export interface PreviewedObject {
+  ref: ObjectRef;
+  action: ChangeAction;
+  /** the fields the environment manages that would change (created objects: every one it would set) */
+  diff?: FieldChange[];
+}
+
+export interface ReleasePreview {
+  imageRef: string;
+  /** the ops repo commit it rendered: the branch head a deploy now would render */
+  opsSha: string;
+  manifestHash: string;
+  objects: PreviewedObject[];
+  /** objects per action */
+  summary: Record<ChangeAction, number>;
+}
+
+/** A preview runs as a short workflow of its own; one id per request, so previews never collide. */
+export function previewWorkflowId(ref: EnvironmentRef, requestId: string): string {
+  return `preview/${ref.project}/${ref.environment}/${requestId}`;
+}
+
+export function previewSummary(objects: readonly { action: ChangeAction }[]): Record<ChangeAction, number> {
+  const summary: Record<ChangeAction, number> = { created: 0, configured: 0, unchanged: 0, pruned: 0 };
+  for (const { action } of objects) summary[action] += 1;
+  return summary;
+}

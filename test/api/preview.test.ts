@@ -1,0 +1,160 @@
+// A release preview end to end, on the real stack: through the API (and `deployer diff`) to a real
+// worker that renders the ops repo and dry-runs the apply against the API server. It must show the
+// Deployment alone as configured, with the one field that changes, prune nothing and change
+// nothing; and refuse what a deploy would refuse, naming why.
+import * as k8s from '@kubernetes/client-node';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startApiServer } from '../../src/api/listen.js';
+import { runCli } from '../../src/cli.js';
+import { loadKubeConfig } from '../../src/k8s/kubeconfig.js';
+import { testEnv } from '../support/env.js';
+import { startRealWorker, type RealWorker } from '../support/real-worker.js';
+import { call, createLocalGitRepo, git, setUpApiTest, type ApiTest } from './support.js';
+
+const TEMPLATE = `apiVersion: v1
+kind: ConfigMap
+metadata:
+  name: web-config
+data:
+  mode: {{ values.mode }}
+---
+apiVersion: apps/v1
+kind: Deployment
+metadata:
+  name: web
+spec:
+  replicas: 1
+  selector:
+    matchLabels: { app: web }
+  template:
+    metadata:
+      labels: { app: web }
+    spec:
+      containers:
+        - name: web
+          image: {{ image_ref }}
+`;
+
+describe('release preview', () => {
+  let test: ApiTest;
+  let worker: RealWorker;
+  let app: ApiTest['app'];
+  let apps: k8s.AppsV1Api;
+  let core: k8s.CoreV1Api;
+  let scratch: string;
+  let repoDir: string;
+  const env = 'prod';
+  let namespace: string;
+  let base: string;
+
+  beforeAll(async () => {
+    test = await setUpApiTest('preview');
+    scratch = await mkdtemp(join(tmpdir(), 'api-preview-'));
+    repoDir = join(scratch, 'ops');
+    const url = await createLocalGitRepo(repoDir);
+    await writeFile(join(repoDir, 'values.yaml'), 'mode: plain\n');
+    await writeFile(join(repoDir, 'app.yaml.njk'), TEMPLATE);
+    await writeFile(join(repoDir, 'broken.yaml.njk'), `${TEMPLATE}{% if %}\n`);
+    git(repoDir, 'add', '.');
+    git(repoDir, 'commit', '--quiet', '-m', 'web');
+    const kubeConfig = loadKubeConfig(testEnv.kubeconfig);
+    apps = kubeConfig.makeApiClient(k8s.AppsV1Api);
+    core = kubeConfig.makeApiClient(k8s.CoreV1Api);
+    const taskQueue = `${test.taskQueue}-worker`;
+    worker = await startRealWorker({ taskQueue, pool: test.pool, kubeConfig, repoCacheDir: join(scratch, 'cache') });
+    app = test.appWith({ taskQueue });
+    namespace = `${test.project}-${env}`.slice(0, 63).replace(/-+$/, '');
+    base = `/api/projects/${test.project}/deployments/${env}`;
+    expect((await call(app, 'POST', '/api/admin/ops-repos', { token: test.tokens.admin, json: { name: `${test.prefix}-ops`, url } })).status).toBe(201);
+    const registered = await call(app, 'PUT', `/api/projects/${test.project}/environments/${env}`, {
+      token: test.tokens.admin,
+      json: { ops_repo: `${test.prefix}-ops`, manifest_path: 'app.yaml.njk', namespace, policy: { min_interval_ms: 0 } },
+    });
+    expect(registered.status).toBe(201);
+    const deploy = await call(app, 'PATCH', base, { token: test.tokens.promoter, json: { image_ref: 'registry.example/shop/web:1.0.0' } });
+    expect(deploy.status).toBe(202);
+    for (;;) {
+      const { body } = await call(app, 'GET', `${base}/requests/${deploy.body.request_id}?wait_s=30`, { token: test.tokens.reader });
+      if (body.final) {
+        expect(body.outcome).toBe('healthy');
+        break;
+      }
+    }
+  });
+
+  afterAll(async () => {
+    await worker?.close([`deploy/${test.project}/${env}`]);
+    await core?.deleteNamespace({ name: namespace }).catch(() => undefined);
+    await test?.close();
+    await rm(scratch, { recursive: true, force: true });
+  });
+
+  it('of a new image lists exactly the Deployment as configured, with the image as its one change, prunes nothing and changes nothing', async () => {
+    const before = await apps.readNamespacedDeployment({ name: 'web', namespace });
+    const result = await call(app, 'POST', `${base}/preview`, { token: test.tokens.promoter, json: { image_ref: 'registry.example/shop/web:1.1.0' } });
+    expect(result.status).toBe(200);
+    expect(result.body.summary).toEqual({ created: 0, configured: 1, unchanged: 1, pruned: 0 });
+    expect(result.body.ops_sha).toBe(git(repoDir, 'rev-parse', 'HEAD'));
+    expect(result.body.objects).toEqual([
+      { api_version: 'v1', kind: 'ConfigMap', name: 'web-config', namespace, action: 'unchanged', diff: [] },
+      {
+        api_version: 'apps/v1',
+        kind: 'Deployment',
+        name: 'web',
+        namespace,
+        action: 'configured',
+        diff: [{ path: 'spec.template.spec.containers[name=web].image', before: 'registry.example/shop/web:1.0.0', after: 'registry.example/shop/web:1.1.0' }],
+      },
+    ]);
+    const after = await apps.readNamespacedDeployment({ name: 'web', namespace });
+    expect(after.metadata?.resourceVersion).toBe(before.metadata?.resourceVersion);
+    // Audited under the token's name, like the deploy it previews.
+    const audit = await test.pool.query("SELECT details FROM audit_log WHERE project = $1 AND action = 'deployment.preview'", [test.project]);
+    expect(audit.rows.at(-1)?.details).toMatchObject({ image_ref: 'registry.example/shop/web:1.1.0', summary: { configured: 1 } });
+  });
+
+  it("with values shows the values' change too, and the command line prints it", async () => {
+    const server = await startApiServer({ app, port: 0, host: '127.0.0.1' });
+    try {
+      const out: string[] = [];
+      const env2 = { XDG_CONFIG_HOME: join(scratch, 'home'), TEMPORAL_ADDRESS: '127.0.0.1:9', DEPLOYER_URL: `http://127.0.0.1:${server.port}`, DEPLOYER_TOKEN: test.tokens.promoter };
+      const code = await runCli(['diff', '--project', test.project, '--env', env, '--image', 'registry.example/shop/web:1.0.0', '--values', '{"mode":"safe"}'], {
+        out: (line) => out.push(line),
+        err: (line) => out.push(line),
+        env: env2,
+      });
+      expect(code).toBe(0);
+      expect(out).toEqual([
+        expect.stringMatching(new RegExp(`^registry.example/shop/web:1.0.0 to ${test.project}/${env} at ops [0-9a-f]{12}: 1 configured, 1 unchanged$`)),
+        `~ ConfigMap ${namespace}/web-config (configured)`,
+        '    data.mode: "plain" → "safe"',
+        `= Deployment ${namespace}/web`,
+      ]);
+    } finally {
+      await server.close();
+    }
+  });
+
+  it('refuses what a deploy would: a bad image ref by name, a read-only token, an unknown environment, a broken template with its file and line', async () => {
+    const bad = await call(app, 'POST', `${base}/preview`, { token: test.tokens.promoter, json: { image_ref: 'not an image' } });
+    expect(bad.status).toBe(400);
+    expect(bad.body.error.details.map((d: { field: string }) => d.field)).toEqual(['image_ref']);
+    const reader = await call(app, 'POST', `${base}/preview`, { token: test.tokens.reader, json: { image_ref: 'registry.example/shop/web:1.1.0' } });
+    expect(reader.status).toBe(403);
+    const unknown = await call(app, 'POST', `/api/projects/${test.project}/deployments/nowhere/preview`, { token: test.tokens.promoter, json: { image_ref: 'registry.example/shop/web:1.1.0' } });
+    expect(unknown.status).toBe(404);
+
+    const registered = await call(app, 'PUT', `/api/projects/${test.project}/environments/broken`, {
+      token: test.tokens.admin,
+      json: { ops_repo: `${test.prefix}-ops`, manifest_path: 'broken.yaml.njk', namespace: `${namespace}-broken` },
+    });
+    expect(registered.status).toBe(201);
+    const broken = await call(app, 'POST', `/api/projects/${test.project}/deployments/broken/preview`, { token: test.tokens.promoter, json: { image_ref: 'registry.example/shop/web:1.1.0' } });
+    expect(broken.status).toBe(422);
+    expect(broken.body.error).toMatchObject({ code: 'preview_failed', details: { type: 'TemplateError' } });
+    expect(broken.body.error.message).toMatch(/^TemplateError: broken\.yaml\.njk line \d+/);
+  });
+});
