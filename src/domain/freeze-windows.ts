@@ -80,8 +80,12 @@ const HOUR = 60 * MINUTE;
 const DAY = 24 * HOUR;
 /** A window is at least a minute (cron's resolution) and at most a month: longer is a one-off range. */
 export const MAX_FREEZE_DURATION_MS = 31 * DAY;
-/** How many times a freeze may be found to run into another before the answer is given as it stands. */
-const MAX_CHAIN_PASSES = 100;
+/**
+ * How many times a freeze may be found to run into another (or its own next start) before the
+ * answer is given as it stands: counted per step, not per pass over the windows, so twenty windows
+ * that chain for ever answer within about a hundred days, not years.
+ */
+const MAX_CHAIN_STEPS = 100;
 const MAX_CRON_LENGTH = 100;
 
 // ---------------------------------------------------------------------------------------------
@@ -505,17 +509,18 @@ export function activeFreeze(windows: readonly FreezeWindow[], nowMs: number, ki
   }
   if (!inForce) return undefined;
   let endsLast = inForce;
-  for (let pass = 0; pass < MAX_CHAIN_PASSES; pass++) {
-    let extended = false;
+  let steps = 0;
+  for (let extended = true; extended && steps < MAX_CHAIN_STEPS; ) {
+    extended = false;
     for (const window of applying) {
-      const end = coverEnd(window, untilMs);
+      const end = steps < MAX_CHAIN_STEPS ? coverEnd(window, untilMs) : undefined;
       if (end !== undefined) {
         untilMs = end;
         endsLast = window;
         extended = true;
+        steps++;
       }
     }
-    if (!extended) break;
   }
   return { name: inForce.name, untilMs, ...(endsLast.timeZone === undefined ? {} : { timeZone: endsLast.timeZone }) };
 }
