@@ -32,8 +32,8 @@ describe('migrations', () => {
       "SELECT table_name FROM information_schema.tables WHERE table_schema = 'public' ORDER BY table_name",
     );
     expect(rows.map((r) => r.table_name)).toEqual([
-      'api_tokens', 'applied_objects', 'audit_log', 'deployment_history', 'deployments', 'environment_secrets', 'environments', 'namespace_claims', 'ops_repos', 'project_policies', 'projects',
-      'rendered_manifests', 'schema_migrations',
+      'api_tokens', 'applied_objects', 'audit_log', 'deployment_history', 'deployments', 'environment_secrets', 'environments', 'namespace_claims',
+      'notification_deliveries', 'notification_subscriptions', 'ops_repos', 'project_policies', 'projects', 'rendered_manifests', 'schema_migrations',
     ]);
     // 002 claimed the namespaces of environments registered before it (none here) and added the tenancy columns.
     const columns = await pool.query<{ column_name: string }>(
