@@ -20,6 +20,7 @@ import { createRenderActivities } from './render.js';
 import { createScaleActivities } from './scale.js';
 import type { SignalReconcile } from '../src/domain/reconcile.js';
 import { createClusterWatchActivities } from './cluster-watch.js';
+import { createNotifyActivities } from './notify.js';
 import type { ClusterWatchActivities, DeployerActivities, EnvironmentPolicy, OpsRepoPollerActivities } from './types.js';
 
 export * from './types.js';
@@ -64,5 +65,6 @@ export function createActivities(deps: ActivityDeps): DeployerActivities & Clust
     ...records,
     ...createRecordedStateActivities(deps),
     ...createClusterWatchActivities(deps),
+    ...createNotifyActivities(deps),
   };
 }

@@ -5,6 +5,7 @@ import type { WatchManagedObjectsInput, WatchManagedObjectsResult } from './clus
 import type { ApplyReleaseInput, ApplyReleaseResult } from './apply-release.js';
 import type { RollOutReleaseInput, RollOutReleaseResult } from './roll-out-release.js';
 import type { ReleasePreview, ReleasePreviewRequest } from '../src/domain/release-preview.js';
+import type { DeliverNotificationInput, DeliverNotificationResult, NotificationSubscribersInput, NotificationSubscribersResult } from './notify.js';
 import type { Impersonation } from '../src/domain/tenancy.js';
 import type { ApplyInput, EnvironmentConfig, ReleaseSource, RenderInput, SyncOpsRepoInput } from '../src/domain/release-steps.js';
 import type { ChangeAction, EnvironmentRef, FieldChange, ObjectRef, RolloutProgress } from '../src/domain/vocabulary.js';
@@ -16,6 +17,8 @@ export type { ChangeAction, EnvironmentPolicy, EnvironmentRef, FieldChange, Obje
 export type { ApplyInput, EnvironmentConfig, RenderInput, SyncOpsRepoInput } from '../src/domain/release-steps.js';
 export type { ApplyReleaseInput, ApplyReleaseResult, ReachedRelease } from './apply-release.js';
 export type { RollOutReleaseInput, RollOutReleaseResult } from './roll-out-release.js';
+export type { DeliverNotificationInput, DeliverNotificationResult, NotificationSubscribersInput, NotificationSubscribersResult } from './notify.js';
+export type { NotificationEvent, NotificationEventType } from '../src/domain/notifications.js';
 
 export interface SyncOpsRepoResult {
   sha: string;
@@ -170,6 +173,13 @@ export interface DeployerActivities {
   recordHistory(record: HistoryRecord): Promise<void>;
   recordCurrentState(record: CurrentStateRecord): Promise<void>;
   loadRecordedState(query: RecordedStateQuery): Promise<RecordedState>;
+  /** the subscriptions that hear an event of the environment: one deliverNotification each */
+  listNotificationSubscribers(input: NotificationSubscribersInput): Promise<NotificationSubscribersResult>;
+  /**
+   * one event to one subscriber, signed, recorded in the delivery log; retryable while the receiver
+   * is down (use NOTIFICATION_DELIVERY's retry policy), never part of a deployment's outcome
+   */
+  deliverNotification(input: DeliverNotificationInput): Promise<DeliverNotificationResult>;
 }
 
 /** The cluster watcher's one activity (workflows/cluster-watcher.ts). */

@@ -193,6 +193,15 @@ export class RecordingActivities {
         this.record('loadRecordedState', query);
         return this.recordedState ?? { releases: [], releaseCount: 0, stopped: false, closedInProgress: 0 };
       },
+      // Notifications are recorded, never sent: no subscriber, or each delivered at once.
+      listNotificationSubscribers: async (input) => {
+        this.record('listNotificationSubscribers', input);
+        return { subscriptionIds: [] };
+      },
+      deliverNotification: async (input) => {
+        this.record('deliverNotification', input);
+        return { status: 'delivered', attempts: 1 };
+      },
     };
     // A drift pass's and a release's composite activities run the steps above, as the worker's run the real ones.
     const drift = createDriftCheckActivities(steps);
