@@ -16,6 +16,7 @@ import { gitWebhookRoutes } from './routes/git-webhooks.js';
 import { healthRoutes } from './routes/health.js';
 import { metricsRoutes } from './routes/metrics.js';
 import { opsRepoRoutes } from './routes/ops-repos.js';
+import { notificationRoutes } from './routes/notifications.js';
 import { projectPolicyRoutes } from './routes/project-policy.js';
 import { payloadCodecRoutes } from './routes/payload-codec.js';
 
@@ -41,6 +42,7 @@ export function createApp(input: ApiDeps): OpenAPIHono<AppEnv> {
   app.route('/api/projects', environmentRoutes(deps, guards));
   app.route('/api/projects', projectPolicyRoutes(deps, guards));
   app.route('/api/admin/ops-repos', opsRepoRoutes(deps, guards));
+  app.route('/api/notifications/subscriptions', notificationRoutes(deps, guards));
   app.route('/api/hooks/git', gitWebhookRoutes(deps));
   app.route('/codec', payloadCodecRoutes(deps, deps.codecCorsOrigins));
   app.route('/', docsRoutes(app));

@@ -2,6 +2,7 @@
 import type { DeploymentStateRow, HistoryRow } from '../db/deployment-reads.js';
 import type { EnvironmentRecord } from '../db/environment-settings.js';
 import type { OpsRepoRecord } from '../db/ops-repo-admin.js';
+import type { DeliveryRecord, SubscriptionRecord } from '../db/notifications.js';
 import { effectivePolicyToApi } from './policy.js';
 
 function isoOrNull(date: Date | null): string | null {
@@ -75,5 +76,35 @@ export function presentOpsRepo(row: OpsRepoRecord) {
     environment_count: row.environmentCount,
     created_at: row.createdAt.toISOString(),
     updated_at: row.updatedAt.toISOString(),
+  };
+}
+
+export function presentSubscription(row: SubscriptionRecord) {
+  return {
+    id: row.id,
+    project: row.project,
+    environment: row.environment,
+    events: row.events,
+    url: row.url,
+    format: row.format,
+    secret_set: row.secretSet,
+    created_by: row.createdBy,
+    created_at: row.createdAt.toISOString(),
+  };
+}
+
+export function presentDelivery(row: DeliveryRecord) {
+  return {
+    id: row.id,
+    subscription_id: row.subscriptionId,
+    event_id: row.eventId,
+    event_type: row.eventType,
+    status: row.status,
+    attempts: row.attempts,
+    last_http_status: row.lastHttpStatus,
+    last_error: row.lastError,
+    created_at: row.createdAt.toISOString(),
+    updated_at: row.updatedAt.toISOString(),
+    delivered_at: isoOrNull(row.deliveredAt),
   };
 }

@@ -42,7 +42,9 @@ describe('authentication and authorization', () => {
   let test: ApiTest;
   let worker: ApiWorker;
   let scratch: string;
-  const fixtures = { repoToEdit: 0, repoToDelete: 0, repoToSync: 0 };
+  const fixtures = { repoToEdit: 0, repoToDelete: 0, repoToSync: 0, subscription: 0, subscriptionToDelete: 0 };
+  const subscriptions = '/api/notifications/subscriptions';
+  const subscription = () => ({ project: test.project, url: 'https://hooks.example.com/deployer', format: 'cloudevents', events: ['*'] });
   const narrowTokens = { readOnly: '', promoteOnly: '' };
   const env = (name: string) => `/api/projects/${test.project}/deployments/${name}`;
   const workflow = (name: string) => () => environmentWorkflowId(test.project, name);
@@ -88,6 +90,11 @@ describe('authentication and authorization', () => {
     { name: 'GET request', method: 'GET', path: () => `${env('m-patch')}/requests/build-1`, lacksScope: 'promoteOnly', success: 200, audited: false },
     { name: 'GET ops repos', method: 'GET', path: () => '/api/admin/ops-repos', lacksScope: 'readOnly', success: 200, audited: false },
     { name: 'GET ops repo', method: 'GET', path: () => `/api/admin/ops-repos/${fixtures.repoToEdit}`, lacksScope: 'readOnly', success: 200, audited: false },
+    { name: 'POST notification subscription', method: 'POST', path: () => subscriptions, json: subscription, lacksScope: 'promoteOnly', success: 201, audited: true },
+    { name: 'DELETE notification subscription', method: 'DELETE', path: () => `${subscriptions}/${fixtures.subscriptionToDelete}`, lacksScope: 'promoteOnly', success: 204, audited: true },
+    { name: 'GET notification subscriptions', method: 'GET', path: () => subscriptions, lacksScope: 'readOnly', success: 200, audited: false },
+    { name: 'GET notification subscription', method: 'GET', path: () => `${subscriptions}/${fixtures.subscription}`, lacksScope: 'readOnly', success: 200, audited: false },
+    { name: 'GET notification deliveries', method: 'GET', path: () => `${subscriptions}/${fixtures.subscription}/deliveries`, lacksScope: 'readOnly', success: 200, audited: false },
   ];
 
   beforeAll(async () => {
@@ -107,6 +114,9 @@ describe('authentication and authorization', () => {
     // Created through the worker's app, so its poller runs where a worker answers the sync.
     const syncUrl = await createLocalGitRepo(join(scratch, 'ops'));
     fixtures.repoToSync = await repo('sync', syncUrl, worker.app);
+    const subscribe = async () => (await call(test.app, 'POST', subscriptions, { token: test.tokens.admin, json: subscription() })).body.id as number;
+    fixtures.subscription = await subscribe();
+    fixtures.subscriptionToDelete = await subscribe();
     test.started.add(opsRepoPollerId(syncUrl, 'main'));
   });
   afterAll(async () => {

@@ -23,6 +23,10 @@ const environment = (overrides: Record<string, unknown>) => ({
   json: { ops_repo: 'PREFIX-ops', manifest_path: 'app.yaml.njk', namespace: 'fresh-ns', ...overrides },
 });
 const opsRepo = (overrides: Record<string, unknown>) => ({ json: { name: 'PREFIX-bad', url: 'https://git.example.com/x.git', ...overrides } });
+const subscribe = (overrides: Record<string, unknown>) => ({
+  json: { project: 'PREFIX-shop', url: 'https://hooks.example.com/deployer', format: 'cloudevents', events: ['dev.deployer.release.healthy'], ...overrides },
+});
+const subscriptions = '/api/notifications/subscriptions';
 
 /** `{"a":{"a":…1…}}` as text, `depth` objects deep: built as a string, since a deep object overflows JSON.stringify. */
 const nested = (depth: number) => `${'{"a":'.repeat(depth)}1${'}'.repeat(depth)}`;
@@ -96,6 +100,21 @@ const catalogue: BadInput[] = [
   { name: 'request id walking up the path', method: 'GET', path: '/deployments/target/requests/..%2F..%2Fmetrics', status: 400, field: 'request_id' },
   { name: 'long poll past its 60 s bound', method: 'GET', path: '/deployments/target/requests/build-1?wait_s=3600', status: 400, field: 'wait_s' },
   { name: 'negative long poll', method: 'GET', path: '/deployments/target/requests/build-1?wait_s=-1', status: 400, field: 'wait_s' },
+  { name: 'notification URL that is not http(s)', method: 'POST', path: subscriptions, request: subscribe({ url: 'mailto:ops@example.com' }), status: 400, field: 'url' },
+  { name: 'ftp:// notification URL', method: 'POST', path: subscriptions, request: subscribe({ url: 'ftp://hooks.example.com/deployer' }), status: 400, field: 'url' },
+  { name: 'notification URL with credentials', method: 'POST', path: subscriptions, request: subscribe({ url: 'https://ops:s3cret@hooks.example.com/deployer' }), status: 400, field: 'url' },
+  { name: 'notification URL without a host', method: 'POST', path: subscriptions, request: subscribe({ url: 'https:///deployer' }), status: 400, field: 'url' },
+  { name: 'unknown notification event', method: 'POST', path: subscriptions, request: subscribe({ events: ['dev.deployer.release.exploded'] }), status: 400, field: 'events' },
+  { name: 'empty list of notification events', method: 'POST', path: subscriptions, request: subscribe({ events: [] }), status: 400, field: 'events' },
+  { name: 'unknown notification format', method: 'POST', path: subscriptions, request: subscribe({ format: 'xml' }), status: 400, field: 'format' },
+  { name: 'subscription without a project', method: 'POST', path: subscriptions, request: subscribe({ project: undefined }), status: 400, field: 'project' },
+  { name: 'subscription to an unregistered project', method: 'POST', path: subscriptions, request: subscribe({ project: 'PREFIX-nowhere' }), status: 400, field: 'project' },
+  { name: 'subscription to an unregistered environment', method: 'POST', path: subscriptions, request: subscribe({ environment: 'ghost' }), status: 400, field: 'environment' },
+  { name: 'notification secret too short', method: 'POST', path: subscriptions, request: subscribe({ secret: 'short' }), status: 400, field: 'secret' },
+  { name: 'unknown field in a subscription', method: 'POST', path: subscriptions, request: subscribe({ headers: { 'X-Evil': '1' } }), status: 400, field: 'headers' },
+  { name: 'subscription id that is not a number', method: 'DELETE', path: `${subscriptions}/abc`, status: 400, field: 'id' },
+  { name: 'delivery log limit 0', method: 'GET', path: `${subscriptions}/1/deliveries?limit=0`, status: 400, field: 'limit' },
+  { name: 'delivery log of an unknown subscription', method: 'GET', path: `${subscriptions}/999999999/deliveries`, status: 404, field: '999999999' },
 ];
 
 describe('bad inputs', () => {

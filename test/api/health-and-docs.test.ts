@@ -78,13 +78,25 @@ describe('health, readiness and documentation', () => {
       .sort();
     const served = [...new Set(test.app.routes.filter((route) => route.method !== 'ALL').map((route) => `${route.method} ${route.path}`))].sort();
     expect(documented).toEqual(served);
-    expect(served).toHaveLength(28);
+    expect(served).toHaveLength(33);
     expect(served).toEqual(expect.arrayContaining(['POST /codec/decode', 'POST /codec/encode', 'POST /api/projects/:project/deployments/:env/preview']));
     // The push webhook's signature is its authentication: no bearer token.
     expect(served).toContain('POST /api/hooks/git/:repo');
     expect(document.paths['/api/hooks/git/{repo}'].post.security).toBeUndefined();
     expect(served).toEqual(expect.arrayContaining(["GET /api/projects/:project/policy", "PUT /api/projects/:project/policy"]));
     expect(served).toContain('GET /metrics');
+    expect(served).toEqual(
+      expect.arrayContaining([
+        'GET /api/notifications/subscriptions',
+        'POST /api/notifications/subscriptions',
+        'GET /api/notifications/subscriptions/:id',
+        'DELETE /api/notifications/subscriptions/:id',
+        'GET /api/notifications/subscriptions/:id/deliveries',
+      ]),
+    );
+    // The signing secret is documented as write-only, and never among what a read shows.
+    expect(document.components.schemas.NotificationSubscriptionCreate.properties.secret.writeOnly).toBe(true);
+    expect(document.components.schemas.NotificationSubscription.properties).not.toHaveProperty('secret');
 
     // Structurally sound: every operation answers something, every path parameter is declared
     // as a required path parameter, and every $ref points at a component that exists.

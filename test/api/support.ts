@@ -208,6 +208,8 @@ export interface RowCounts {
   deployments: number;
   history: number;
   audit: number;
+  notificationSubscriptions: number;
+  notificationDeliveries: number;
 }
 
 /**
@@ -224,6 +226,10 @@ export async function rowCounts(test: ApiTest): Promise<RowCounts> {
     deployments: await count('SELECT count(*) AS n FROM deployments WHERE project LIKE $1'),
     history: await count('SELECT count(*) AS n FROM deployment_history WHERE project LIKE $1'),
     audit: await count('SELECT count(*) AS n FROM audit_log WHERE actor LIKE $1'),
+    notificationSubscriptions: await count('SELECT count(*) AS n FROM notification_subscriptions WHERE project LIKE $1'),
+    notificationDeliveries: await count(
+      'SELECT count(*) AS n FROM notification_deliveries d JOIN notification_subscriptions s ON s.id = d.subscription_id WHERE s.project LIKE $1',
+    ),
   };
 }
 
