@@ -3,6 +3,7 @@ import { UsageError } from './cli/args.js';
 import { InvalidRequestError } from './domain/request-rules.js';
 import { cancelCommand, deployCommand, diffCommand, historyCommand, rollbackCommand, statusCommand, stopCommand, type CliIo } from './cli/deploy-commands.js';
 import { adminCommands } from './cli/admin-commands.js';
+import { notifyCommands } from './cli/notify-commands.js';
 import { loginCommand } from './cli/login-command.js';
 import { NotLoggedInError } from './cli/credentials.js';
 
@@ -18,6 +19,7 @@ export const commands: Record<string, { run: Command; usage: string }> = {
   history: { run: historyCommand, usage: 'history --project P --env E [--json]' },
   login: { run: loginCommand, usage: 'login --url URL --token TOKEN   (or DEPLOYER_URL, DEPLOYER_TOKEN)' },
   ...adminCommands,
+  ...notifyCommands,
 };
 
 /** The SDK's request fields by the names the command line gives them. */

@@ -17,6 +17,24 @@ export function parse<T extends NonNullable<ParseArgsConfig['options']>>(args: s
   }
 }
 
+/**
+ * Options and the one positional argument that names what the command acts on (`notify remove 12`):
+ * a positive integer id, `what` naming it in the error.
+ */
+export function parseWithId<T extends NonNullable<ParseArgsConfig['options']>>(args: string[], options: T, what: string) {
+  let parsed;
+  try {
+    parsed = parseArgs({ args, options, strict: true, allowPositionals: true });
+  } catch (error) {
+    throw new UsageError((error as Error).message);
+  }
+  const [given, ...extra] = parsed.positionals;
+  if (given === undefined) throw new UsageError(`give the ${what}`);
+  if (extra.length > 0) throw new UsageError(`give one ${what}, not ${parsed.positionals.length} (${parsed.positionals.join(' ')})`);
+  if (!/^[1-9]\d{0,15}$/.test(given)) throw new UsageError(`the ${what} must be a positive whole number, got ${JSON.stringify(given)}`);
+  return { values: parsed.values, id: Number(given) };
+}
+
 export function required(values: Record<string, unknown>, name: string): string {
   const value = values[name];
   if (typeof value !== 'string' || value === '') throw new UsageError(`--${name} is required`);

@@ -23,6 +23,8 @@ export interface CliIo {
    * since the worker is what wires the activities and workflows together, above the CLI
    */
   runWorker?: () => Promise<void>;
+  /** all of standard input (`notify add --secret-stdin`); absent: the process's own */
+  readStdin?: () => Promise<string>;
 }
 
 const target = { project: { type: 'string' }, env: { type: 'string' } } as const;

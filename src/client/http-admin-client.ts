@@ -1,6 +1,7 @@
 // Administration through the HTTP API with a token (scope admin; deploy:read to read a policy):
-// registering environments, ops repositories and project policies, with the API's checks, and
-// audited under the token's name. The bodies are the API's own (snake_case, /openapi.json).
+// registering environments, ops repositories, project policies and notification subscriptions,
+// with the API's checks, and audited under the token's name. The bodies are the API's own
+// (snake_case, /openapi.json).
 import { callApi, type ApiCredentials } from './api-call.js';
 
 /** An ops repo as the API shows it (OpsRepo in /openapi.json). */
@@ -25,6 +26,34 @@ export interface OpsRepoChange {
   webhook_secret?: string | null;
   /** the git credentials (GitCredentials in /openapi.json), write-only: set, null removes them, absent leaves them */
   credentials?: Record<string, unknown> | null;
+}
+
+/** A notification subscription as the API shows it (NotificationSubscription in /openapi.json). */
+export interface NotificationSubscriptionBody {
+  id: number;
+  project: string;
+  environment: string | null;
+  events: string[];
+  url: string;
+  format: 'cloudevents' | 'slack';
+  secret_set: boolean;
+  created_by: string;
+  created_at: string;
+}
+
+/** One row of a subscription's delivery log (NotificationDelivery in /openapi.json). */
+export interface NotificationDeliveryBody {
+  id: number;
+  subscription_id: number;
+  event_id: string;
+  event_type: string;
+  status: 'pending' | 'delivered' | 'failed';
+  attempts: number;
+  last_http_status: number | null;
+  last_error: string | null;
+  created_at: string;
+  updated_at: string;
+  delivered_at: string | null;
 }
 
 export class HttpAdminClient {
@@ -66,5 +95,25 @@ export class HttpAdminClient {
 
   async setProjectPolicy(project: string, body: Record<string, unknown>): Promise<Record<string, unknown>> {
     return (await callApi(this.credentials, 'PUT', `/api/projects/${encodeURIComponent(project)}/policy`, body)).body as Record<string, unknown>;
+  }
+
+  async notificationSubscriptions(project?: string): Promise<NotificationSubscriptionBody[]> {
+    const query = project === undefined ? '' : `?project=${encodeURIComponent(project)}`;
+    return ((await callApi(this.credentials, 'GET', `/api/notifications/subscriptions${query}`)).body as { items: NotificationSubscriptionBody[] }).items;
+  }
+
+  /** POST /api/notifications/subscriptions: the secret is write-only, the answer says only whether one is set. */
+  async subscribe(body: { project: string; environment?: string; url: string; format: string; events: string[]; secret?: string }): Promise<NotificationSubscriptionBody> {
+    return (await callApi(this.credentials, 'POST', '/api/notifications/subscriptions', { ...body })).body as NotificationSubscriptionBody;
+  }
+
+  async unsubscribe(id: number): Promise<void> {
+    await callApi(this.credentials, 'DELETE', `/api/notifications/subscriptions/${id}`);
+  }
+
+  /** The subscription's delivery log, newest first. */
+  async notificationDeliveries(id: number, limit?: number): Promise<NotificationDeliveryBody[]> {
+    const query = limit === undefined ? '' : `?limit=${limit}`;
+    return ((await callApi(this.credentials, 'GET', `/api/notifications/subscriptions/${id}/deliveries${query}`)).body as { items: NotificationDeliveryBody[] }).items;
   }
 }

@@ -56,6 +56,7 @@ describe('the command line through the API', () => {
       ['ops-repo', 'add', '--name', `${test.prefix}-nologin`, '--url', 'https://git.example/x.git'],
       ['ops-repo', 'list'],
       ['policy', 'get', '--project', test.project],
+      ['notify', 'list'],
     ];
     for (const args of attempts) {
       const result = await cli({ DATABASE_URL: testEnv.databaseUrl }, ...args);

@@ -1,6 +1,11 @@
-// The notification routes: subscriptions with a write-only secret, admin scope only, audited; and
-// the delivery log the deliveries write, newest first.
+// The notification routes: subscriptions with a write-only secret, admin scope only, audited; the
+// delivery log the deliveries write, newest first; and `deployer notify`, which goes through them.
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startApiServer } from '../../src/api/listen.js';
+import { runCli, usage } from '../../src/cli.js';
 import { recordDeliveryAttempt } from '../../src/db/notifications.js';
 import { freshKeyring } from '../support/test-keyring.js';
 import { auditRows, call, registerTestEnvironment, rowCounts, setUpApiTest, type ApiTest } from './support.js';
@@ -151,5 +156,65 @@ describe('/api/notifications/subscriptions', () => {
     await recordDeliveryAttempt(test.pool, { ...attempt, status: 'delivered', httpStatus: 200, error: null });
     const late = await recordDeliveryAttempt(test.pool, { ...attempt, status: 'pending', httpStatus: 503, error: 'the receiver answered 503' });
     expect(late).toMatchObject({ status: 'delivered', attempts: 2, deliveredAt: expect.any(Date) });
+  });
+
+  it('is administered with `deployer notify` through the API, the secret read from standard input', async () => {
+    const server = await startApiServer({ app: test.app, port: 0, host: '127.0.0.1' });
+    const home = await mkdtemp(join(tmpdir(), 'deployer-notify-cli-'));
+    const api = (token: string) => ({ DEPLOYER_URL: `http://127.0.0.1:${server.port}`, DEPLOYER_TOKEN: token });
+    const cli = async (env: Record<string, string>, ...args: string[]) => {
+      const out: string[] = [];
+      const err: string[] = [];
+      const code = await runCli(args, { out: (l) => out.push(l), err: (l) => err.push(l), env: { XDG_CONFIG_HOME: home, ...env }, readStdin: async () => `${secret}\n` });
+      return { code, out, err };
+    };
+    const admin = api(test.tokens.admin);
+    const add = ['notify', 'add', '--project', test.project, '--env', 'prod', '--url', 'https://hooks.example.com/team/hook-token', '--format', 'cloudevents'];
+    try {
+      expect(usage()).toContain('deployer notify add --project P [--env E] --url URL --format cloudevents|slack --events TYPE[,TYPE…] [--secret-stdin]');
+      expect(usage()).toContain('release.rolled-back');
+
+      const before = await rowCounts(test);
+      const ftp = await cli(admin, 'notify', 'add', '--project', test.project, '--url', 'ftp://hooks.example.com/x', '--format', 'slack', '--events', '*');
+      expect(ftp.code).toBe(2);
+      expect(ftp.err[0]).toMatch(/^deployer: --url uses ftp:, which is not allowed: must be an http:\/\/ or https:\/\/ URL/);
+      const unknown = await cli(admin, ...add, '--events', 'release.healthy,release.exploded');
+      expect(unknown.code).toBe(2);
+      expect(unknown.err[0]).toContain('--events "dev.deployer.release.exploded" is not an event type');
+      const promoter = await cli(api(test.tokens.promoter), ...add, '--events', 'release.healthy');
+      expect(promoter.code).toBe(1);
+      expect(promoter.err.join('\n')).toContain('403');
+      const direct = await cli({ DEPLOYER_DIRECT: '1' }, 'notify', 'list');
+      expect(direct).toMatchObject({ code: 2, err: [expect.stringContaining('notify goes through the API only')] });
+      expect(await rowCounts(test)).toEqual({ ...before, audit: before.audit + 1 });
+
+      const added = await cli(admin, ...add, '--events', 'release.healthy, release.failed', '--secret-stdin');
+      expect(added.err).toEqual([]);
+      expect(added.out).toEqual([expect.stringMatching(new RegExp(`^subscribed #(\\d+) ${test.project}/prod → https://hooks\\.example\\.com/… \\(cloudevents, signed\\): release\\.healthy, release\\.failed$`))]);
+      const id = Number(/#(\d+)/.exec(added.out[0]!)![1]);
+      const { rows } = await test.pool.query('SELECT events, secret, created_by FROM notification_subscriptions WHERE id = $1', [id]);
+      // This app has no payload keys: the secret is stored as written, without the line break.
+      expect(rows[0]).toEqual({ events: ['dev.deployer.release.healthy', 'dev.deployer.release.failed'], secret, created_by: `${test.prefix}-admin` });
+
+      const listed = await cli(admin, 'notify', 'list', '--project', test.project);
+      expect(listed.out).toContain(added.out[0]!.replace(/^subscribed /, ''));
+      expect(listed.out.join('\n')).not.toContain('hook-token');
+      const json = await cli(admin, 'notify', 'list', '--project', test.project, '--json');
+      expect(JSON.parse(json.out.join('\n'))).toContainEqual(expect.objectContaining({ id, url: 'https://hooks.example.com/team/hook-token', secret_set: true }));
+
+      expect((await cli(admin, 'notify', 'deliveries', String(id))).out).toEqual([`no deliveries for subscription #${id} yet`]);
+      await recordDeliveryAttempt(test.pool, { subscriptionId: id, eventId: 'deploy/x/prod/r-1/dev.deployer.release.healthy', eventType: 'dev.deployer.release.healthy', status: 'delivered', httpStatus: 200, error: null });
+      const deliveries = await cli(admin, 'notify', 'deliveries', String(id), '--limit', '5');
+      expect(deliveries.out).toEqual([expect.stringMatching(/^\S+Z  delivered 200  1 attempt   release\.healthy\s+deploy\/x\/prod\/r-1\/dev\.deployer\.release\.healthy$/)]);
+
+      expect((await cli(admin, 'notify', 'remove', 'abc')).code).toBe(2);
+      expect((await cli(admin, 'notify', 'remove', String(id))).out).toEqual([`removed subscription #${id} and its delivery log`]);
+      const again = await cli(admin, 'notify', 'remove', String(id));
+      expect(again.code).toBe(1);
+      expect(again.err.join('\n')).toContain('404');
+    } finally {
+      await server.close();
+      await rm(home, { recursive: true, force: true });
+    }
   });
 });
