@@ -3,7 +3,7 @@
 // slow or overloaded fails the attempt retryably (Temporal backs off and tries again); one that
 // refuses (4xx but 408/429) fails it for good. A delivery already recorded as delivered is not sent
 // again, so a retried activity or a repeated call does not reach the receiver twice.
-// The workflow runs this apart from its deployment: a failing receiver never delays or fails one.
+// It is to run apart from the deployment it tells of, so a failing receiver never delays or fails one.
 import { Context } from '@temporalio/activity';
 import { ApplicationFailure } from '@temporalio/common';
 import { notificationSignature, SIGNATURE_HEADER, TIMESTAMP_HEADER } from '../src/crypto/notification-signature.js';
