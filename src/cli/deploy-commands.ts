@@ -137,6 +137,7 @@ function formatPreview(key: EnvironmentRef, preview: ReleasePreview): string[] {
       lines.push(`    ${change.path}: ${before} → ${after}`);
     }
   }
+  if (preview.omittedFieldChanges) lines.push(`(${preview.omittedFieldChanges} more field changes not shown)`);
   return lines;
 }
 

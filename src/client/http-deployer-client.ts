@@ -54,6 +54,7 @@ interface PreviewBody {
   ops_sha: string;
   manifest_hash: string;
   summary: ReleasePreview['summary'];
+  omitted_field_changes: number;
   objects: Array<{ api_version: string; kind: string; name: string; namespace: string | null; action: ChangeAction; diff: FieldChange[] }>;
 }
 
@@ -82,6 +83,7 @@ export class HttpDeployerClient implements Deployer {
       opsSha: body.ops_sha,
       manifestHash: body.manifest_hash,
       summary: body.summary,
+      ...(body.omitted_field_changes > 0 ? { omittedFieldChanges: body.omitted_field_changes } : {}),
       objects: body.objects.map(({ api_version, kind, name, namespace, action, diff }) => ({
         ref: { apiVersion: api_version, kind, name, ...(namespace === null ? {} : { namespace }) },
         action,

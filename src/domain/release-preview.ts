@@ -24,6 +24,25 @@ export interface ReleasePreview {
   objects: PreviewedObject[];
   /** objects per action */
   summary: Record<ChangeAction, number>;
+  /** field changes left out past MAX_PREVIEW_FIELD_CHANGES (a render of thousands of objects) */
+  omittedFieldChanges?: number;
+}
+
+/** Field changes a preview lists in all: it travels through Temporal, whose payloads are bounded. */
+export const MAX_PREVIEW_FIELD_CHANGES = 2_000;
+
+/** `objects` with their diffs cut to `limit` field changes in all, in order, and how many were left out. */
+export function boundPreviewDiffs(objects: readonly PreviewedObject[], limit = MAX_PREVIEW_FIELD_CHANGES): { objects: PreviewedObject[]; omitted: number } {
+  let left = limit;
+  let omitted = 0;
+  const bounded = objects.map((object) => {
+    if (!object.diff) return object;
+    const kept = object.diff.slice(0, Math.max(0, left));
+    omitted += object.diff.length - kept.length;
+    left -= kept.length;
+    return kept.length > 0 ? { ...object, diff: kept } : { ref: object.ref, action: object.action };
+  });
+  return { objects: bounded, omitted };
 }
 
 /** A preview runs as a short workflow of its own; one id per request, so previews never collide. */

@@ -11,6 +11,8 @@ type FieldsV1 = Record<string, unknown>;
 export const MAX_FIELD_CHANGES = 50;
 /** Longer strings are cut to this length, with a mark: a ConfigMap's whole file helps no one here. */
 const MAX_SHOWN_STRING = 200;
+/** Longer lists are cut to this many items, with a mark. */
+const MAX_SHOWN_ITEMS = 20;
 
 /**
  * The fields `manager` owns on `live` or on `desired` (the server's dry-run answer) whose values
@@ -77,7 +79,7 @@ function hideValues(change: FieldChange): FieldChange {
 function shorten(change: FieldChange): FieldChange {
   const cut = (value: unknown): unknown => {
     if (typeof value === 'string') return value.length > MAX_SHOWN_STRING ? `${value.slice(0, MAX_SHOWN_STRING)}… (${value.length} characters)` : value;
-    if (Array.isArray(value)) return value.map(cut);
+    if (Array.isArray(value)) return value.length > MAX_SHOWN_ITEMS ? [...value.slice(0, MAX_SHOWN_ITEMS).map(cut), `… (${value.length} items)`] : value.map(cut);
     if (value !== null && typeof value === 'object') return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, cut(v)]));
     return value;
   };

@@ -97,6 +97,7 @@ describe('release preview', () => {
     const result = await call(app, 'POST', `${base}/preview`, { token: test.tokens.promoter, json: { image_ref: 'registry.example/shop/web:1.1.0' } });
     expect(result.status).toBe(200);
     expect(result.body.summary).toEqual({ created: 0, configured: 1, unchanged: 1, pruned: 0 });
+    expect(result.body.omitted_field_changes).toBe(0);
     expect(result.body.ops_sha).toBe(git(repoDir, 'rev-parse', 'HEAD'));
     expect(result.body.objects).toEqual([
       { api_version: 'v1', kind: 'ConfigMap', name: 'web-config', namespace, action: 'unchanged', diff: [] },

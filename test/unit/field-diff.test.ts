@@ -2,6 +2,7 @@
 // release preview shows per object. Objects as the API server returns them, managedFields and all.
 import { describe, expect, it } from 'vitest';
 import { appliedFieldsDiff, MAX_FIELD_CHANGES } from '../../src/k8s/field-diff.js';
+import { boundPreviewDiffs } from '../../src/domain/release-preview.js';
 import type { KubeObject } from '../../src/k8s/objects.js';
 
 const manager = 'deployer.shop.prod';
@@ -108,5 +109,21 @@ describe('appliedFieldsDiff', () => {
       data,
     });
     expect(appliedFieldsDiff(wide({}), wide(many), manager)).toHaveLength(MAX_FIELD_CHANGES);
+  });
+});
+
+describe('boundPreviewDiffs', () => {
+  it('keeps a preview of thousands of objects within its budget of field changes, and counts what it left out', () => {
+    const objects = Array.from({ length: 3_000 }, (_, i) => ({
+      ref: { apiVersion: 'v1', kind: 'ConfigMap', name: `c${i}`, namespace: 'shop' },
+      action: 'created' as const,
+      diff: [{ path: 'data.a', after: 'x' }, { path: 'data.b', after: 'y' }],
+    }));
+    const { objects: bounded, omitted } = boundPreviewDiffs(objects, 2_000);
+    expect(bounded).toHaveLength(3_000);
+    expect(bounded.flatMap((o) => o.diff ?? [])).toHaveLength(2_000);
+    expect(omitted).toBe(4_000);
+    expect(bounded[999]!.diff).toHaveLength(2);
+    expect(bounded[1_000]).toEqual({ ref: objects[1_000]!.ref, action: 'created' });
   });
 });

@@ -24,6 +24,7 @@ const previewAnswer = z
     ops_sha: z.string().openapi({ description: "the ops repo commit rendered: the branch head, as a deploy now would (the poller's if it fetched within its interval)" }),
     manifest_hash: z.string(),
     summary: z.object({ created: z.number(), configured: z.number(), unchanged: z.number(), pruned: z.number() }),
+    omitted_field_changes: z.number().openapi({ description: 'field changes left out past 2,000 in all (the objects are all listed)' }),
     objects: z.array(
       z.object({
         api_version: z.string(),
@@ -81,6 +82,7 @@ export function deploymentPreviewRoutes(deps: ResolvedApiDeps, guards: Guards) {
         ops_sha: answer.opsSha,
         manifest_hash: answer.manifestHash,
         summary: answer.summary,
+        omitted_field_changes: answer.omittedFieldChanges ?? 0,
         objects: answer.objects.map(({ ref, action, diff }) => ({ api_version: ref.apiVersion, kind: ref.kind, name: ref.name, namespace: ref.namespace ?? null, action, diff: diff ?? [] })),
       },
       200,
