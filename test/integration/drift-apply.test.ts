@@ -15,6 +15,7 @@ import { migrate } from '../../src/db/migrate.js';
 import { closePools, getPool } from '../../src/db/pool.js';
 import { loadKubeConfig } from '../../src/k8s/kubeconfig.js';
 import { testEnv, uniqueSuffix } from '../support/env.js';
+import { createNamespaceIdentity } from '../support/namespace-identity.js';
 import { registerSampleEnvironment, type SampleEnvironment } from '../support/sample-environment.js';
 
 const suffix = uniqueSuffix();
@@ -22,7 +23,7 @@ let env: SampleEnvironment;
 let pool: pg.Pool;
 let apps: k8s.AppsV1Api;
 let core: k8s.CoreV1Api;
-let rbac: k8s.RbacAuthorizationV1Api;
+let kubeConfig: k8s.KubeConfig;
 let activities: ReturnType<typeof createApplyActivities>;
 
 function objects({ withConfigMap = true } = {}): object[] {
@@ -51,34 +52,20 @@ async function apply(overrides: Partial<ApplyInput> = {}, rendered = objects()):
 const actions = (result: ApplyResult) => Object.fromEntries(result.changes.map((c) => [`${c.ref.kind}/${c.ref.name}`, c.action]));
 
 /** A service account of the namespace that may read the environment's kinds and write only `writable`. */
-async function identity(name: string, writable: Array<{ group: string; resource: string; verbs: string[] }>): Promise<{ user: string }> {
-  const namespace = env.namespace;
-  await core.createNamespacedServiceAccount({ namespace, body: { metadata: { name } } });
-  await rbac.createNamespacedRole({
-    namespace,
-    body: {
-      metadata: { name },
-      rules: [
-        { apiGroups: ['', 'apps'], resources: ['configmaps', 'services', 'deployments'], verbs: ['get', 'list'] },
-        ...writable.map((w) => ({ apiGroups: [w.group], resources: [w.resource], verbs: w.verbs })),
-      ],
-    },
-  });
-  await rbac.createNamespacedRoleBinding({
-    namespace,
-    body: { metadata: { name }, roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'Role', name }, subjects: [{ kind: 'ServiceAccount', name, namespace }] },
-  });
-  return { user: `system:serviceaccount:${namespace}:${name}` };
+function identity(name: string, writable: Array<{ group: string; resource: string; verbs: string[] }>): Promise<{ user: string }> {
+  return createNamespaceIdentity(kubeConfig, env.namespace, name, [
+    { apiGroups: ['', 'apps'], resources: ['configmaps', 'services', 'deployments'], verbs: ['get', 'list'] },
+    ...writable.map((w) => ({ apiGroups: [w.group], resources: [w.resource], verbs: w.verbs })),
+  ]);
 }
 
 beforeAll(async () => {
   pool = getPool(testEnv.databaseUrl);
   await migrate(pool);
   env = await registerSampleEnvironment(pool, `drift-${suffix}`, 'dev', {});
-  const kubeConfig = loadKubeConfig(testEnv.kubeconfig);
+  kubeConfig = loadKubeConfig(testEnv.kubeconfig);
   apps = kubeConfig.makeApiClient(k8s.AppsV1Api);
   core = kubeConfig.makeApiClient(k8s.CoreV1Api);
-  rbac = kubeConfig.makeApiClient(k8s.RbacAuthorizationV1Api);
   activities = createApplyActivities({ pool, kubeConfig });
   expect(actions(await apply())).toMatchObject({ 'ConfigMap/web-config': 'created', 'Service/web': 'created', 'Deployment/web': 'created' });
 });

@@ -8,13 +8,13 @@ import type { WaitForRolloutResult } from '../../activities/types.js';
 import { KubeApiError, KubeClient, resourceUrlPath } from '../../src/k8s/client.js';
 import { loadKubeConfig } from '../../src/k8s/kubeconfig.js';
 import { testEnv, uniqueSuffix } from '../support/env.js';
+import { createNamespaceIdentity } from '../support/namespace-identity.js';
 
 const namespace = `rollout-watch-${uniqueSuffix()}`;
 const deployments = resourceUrlPath({ group: 'apps', version: 'v1', resource: 'deployments', namespace });
 let kubeConfig: k8s.KubeConfig;
 let apps: k8s.AppsV1Api;
 let core: k8s.CoreV1Api;
-let rbac: k8s.RbacAuthorizationV1Api;
 
 const deployment = (image: string): k8s.V1Deployment => ({
   metadata: { name: 'web' },
@@ -31,16 +31,10 @@ beforeAll(async () => {
   kubeConfig = loadKubeConfig(testEnv.kubeconfig);
   apps = kubeConfig.makeApiClient(k8s.AppsV1Api);
   core = kubeConfig.makeApiClient(k8s.CoreV1Api);
-  rbac = kubeConfig.makeApiClient(k8s.RbacAuthorizationV1Api);
   await core.createNamespace({ body: { metadata: { name: namespace } } });
   await apps.createNamespacedDeployment({ namespace, body: deployment('registry.example/watch/web:1') });
   // An identity that may read Deployments but not watch them.
-  await core.createNamespacedServiceAccount({ namespace, body: { metadata: { name: 'reader' } } });
-  await rbac.createNamespacedRole({ namespace, body: { metadata: { name: 'reader' }, rules: [{ apiGroups: ['apps'], resources: ['deployments'], verbs: ['get', 'list'] }] } });
-  await rbac.createNamespacedRoleBinding({
-    namespace,
-    body: { metadata: { name: 'reader' }, roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'Role', name: 'reader' }, subjects: [{ kind: 'ServiceAccount', name: 'reader', namespace }] },
-  });
+  await createNamespaceIdentity(kubeConfig, namespace, 'reader', [{ apiGroups: ['apps'], resources: ['deployments'], verbs: ['get', 'list'] }]);
 });
 
 afterAll(async () => {

@@ -13,9 +13,9 @@ import { storeRenderedManifest } from '../../src/db/manifests.js';
 import { migrate } from '../../src/db/migrate.js';
 import { closePools, getPool } from '../../src/db/pool.js';
 import { saveProjectPolicy } from '../../src/db/tenancy.js';
-import { serviceAccountUser } from '../../src/domain/tenancy.js';
 import { loadKubeConfig } from '../../src/k8s/kubeconfig.js';
 import { testEnv, uniqueSuffix } from '../support/env.js';
+import { createNamespaceIdentity } from '../support/namespace-identity.js';
 import { toTemporalFailure } from '../../src/observability/domain-failures-interceptor.js';
 
 const suffix = uniqueSuffix();
@@ -23,6 +23,7 @@ let pool: pg.Pool;
 let core: k8s.CoreV1Api;
 let apps: k8s.AppsV1Api;
 let rbac: k8s.RbacAuthorizationV1Api;
+let kubeConfig: k8s.KubeConfig;
 let scheduling: k8s.SchedulingV1Api;
 let applyManifests: ReturnType<typeof createApplyActivities>['applyManifests'];
 const namespaces: string[] = [];
@@ -82,7 +83,7 @@ const deployment = (name: string, namespace: string | undefined, image: string) 
 beforeAll(async () => {
   pool = getPool(testEnv.databaseUrl);
   await migrate(pool);
-  const kubeConfig = loadKubeConfig(testEnv.kubeconfig);
+  kubeConfig = loadKubeConfig(testEnv.kubeconfig);
   core = kubeConfig.makeApiClient(k8s.CoreV1Api);
   apps = kubeConfig.makeApiClient(k8s.AppsV1Api);
   rbac = kubeConfig.makeApiClient(k8s.RbacAuthorizationV1Api);
@@ -253,23 +254,7 @@ describe('applying as the environment’s service account', () => {
     await register({ project, environment: 'other', namespace: elsewhere });
     await saveProjectPolicy(pool, project, { allowedNamespaces: [home.namespace, elsewhere] });
     for (const name of [home.namespace, elsewhere]) await core.createNamespace({ body: { metadata: { name } } });
-    await core.createNamespacedServiceAccount({ namespace: home.namespace, body: { metadata: { name: 'deployer' } } });
-    await rbac.createNamespacedRole({
-      namespace: home.namespace,
-      body: {
-        metadata: { name: 'deployer' },
-        rules: [{ apiGroups: ['', 'apps'], resources: ['*'], verbs: ['*'] }],
-      },
-    });
-    await rbac.createNamespacedRoleBinding({
-      namespace: home.namespace,
-      body: {
-        metadata: { name: 'deployer' },
-        roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'Role', name: 'deployer' },
-        subjects: [{ kind: 'ServiceAccount', name: 'deployer', namespace: home.namespace }],
-      },
-    });
-    const impersonate = { user: serviceAccountUser({ name: 'deployer', namespace: home.namespace }) };
+    const impersonate = await createNamespaceIdentity(kubeConfig, home.namespace, 'deployer', [{ apiGroups: ['', 'apps'], resources: ['*'], verbs: ['*'] }]);
 
     const applied = await apply(home, [configMap('app'), deployment('web', undefined, 'registry.example/team:1')], { impersonate });
     expect(applied.changes.map((c) => `${c.ref.kind}/${c.ref.name}:${c.action}`).sort()).toEqual(['ConfigMap/app:created', 'Deployment/web:created']);
