@@ -1,5 +1,6 @@
 // The vocabulary every layer shares: ops repositories, environment policies, Kubernetes object
 // identities and what happened to them. Plain types (and the policy defaults); no I/O, no Temporal.
+import type { FreezeWindow } from './freeze-windows.js';
 
 export interface OpsRepoSource {
   url: string;
@@ -24,6 +25,28 @@ export interface EnvironmentPolicy {
   forceConflicts: boolean;
   /** leave spec.replicas to an autoscaler: it is omitted from what we apply */
   hasAutoscaler: boolean;
+  /** deploys and rollbacks wait for an approval (absent: they do not) */
+  approval?: ApprovalPolicy;
+  /**
+   * when deploys (and, if a window says so, rollbacks) wait: the environment's own windows and its
+   * project's, validated (freeze-windows.ts). Absent or empty: never.
+   */
+  freezeWindows?: FreezeWindow[];
+  /**
+   * whether a notification subscription covers the environment: set by the loader from the
+   * subscriptions, never registered. Without one the workflow sends no events at all.
+   */
+  notifications?: boolean;
+}
+
+/** An environment's approval gate. */
+export interface ApprovalPolicy {
+  /** every deploy and rollback request waits for someone with the deploy:approve scope */
+  required: boolean;
+  /** a request not approved within this is refused as expired */
+  expiresAfterMs: number;
+  /** whether the one who asked may approve their own request (default false) */
+  allowSelfApproval: boolean;
 }
 
 export const defaultPolicy: EnvironmentPolicy = {
