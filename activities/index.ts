@@ -14,6 +14,7 @@ import { createOpsRepoPollActivities } from './ops-repo-poll.js';
 import { createApplyReleaseActivities } from './apply-release.js';
 import { createRollOutReleaseActivities } from './roll-out-release.js';
 import { createPreviewReleaseActivities } from './preview-release.js';
+import { createRequestApprovalActivities } from './request-approval.js';
 import { createRecordActivities, finishInProgressHistory } from './record.js';
 import { createRecordedStateActivities } from './recorded-state.js';
 import { createRenderActivities } from './render.js';
@@ -60,6 +61,7 @@ export function createActivities(deps: ActivityDeps): DeployerActivities & Clust
     ...createApplyReleaseActivities({ ...steps, ...records }),
     ...createRollOutReleaseActivities({ ...health, ...records, finishHistory: (row) => finishInProgressHistory(deps.pool, row) }),
     ...createPreviewReleaseActivities(steps),
+    ...createRequestApprovalActivities({ ...steps, ...records }),
     ...createOpsRepoPollActivities(withGit),
     ...health,
     ...records,

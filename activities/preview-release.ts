@@ -1,23 +1,35 @@
-// A release's preview as one activity: load the environment, sync its ops repo to the branch head,
-// render the image with the release's values, and ask the API server what applying it would do
-// (dry run, the environment's field manager). The same steps a release runs, so the preview shows
-// what that release would do; nothing in the cluster changes.
-import { applyInput, renderInput, syncInput } from '../src/domain/release-steps.js';
+// A release's preview as one activity: load the environment, sync its ops repo (to the branch head,
+// or to a rollback's pinned commit), render the image with the release's values, and ask the API
+// server what applying it would do (dry run, the environment's field manager). The same steps a
+// release runs, so the preview shows what that release would do; nothing in the cluster changes.
+import { applyInput, renderInput, syncInput, type ReleaseSource } from '../src/domain/release-steps.js';
 import { boundPreviewDiffs, previewSummary, type ReleasePreview, type ReleasePreviewRequest } from '../src/domain/release-preview.js';
+import type { EnvironmentRef } from '../src/domain/vocabulary.js';
 import type { DeployerActivities } from './types.js';
 
-type Steps = Pick<DeployerActivities, 'loadEnvironment' | 'syncOpsRepo' | 'renderManifests' | 'applyManifests'>;
+export type PreviewSteps = Pick<DeployerActivities, 'loadEnvironment' | 'syncOpsRepo' | 'renderManifests' | 'applyManifests'>;
 
-export function createPreviewReleaseActivities(steps: Steps): { previewRelease(request: ReleasePreviewRequest): Promise<ReleasePreview> } {
+/** What releasing `release` to the environment would do now, its diffs bounded. */
+export async function previewOf(steps: PreviewSteps, ref: EnvironmentRef, release: ReleaseSource): Promise<ReleasePreview> {
+  const config = await steps.loadEnvironment(ref);
+  const { sha } = await steps.syncOpsRepo(syncInput(config, release));
+  const rendered = await steps.renderManifests(renderInput(config, release, sha));
+  const applied = await steps.applyManifests({ ...applyInput('release', config, rendered.manifestHash), dryRun: true });
+  const { objects, omitted } = boundPreviewDiffs(applied.changes.map(({ ref: object, action, diff }) => (diff ? { ref: object, action, diff } : { ref: object, action })));
   return {
-    async previewRelease({ project, environment, imageRef, valuesOverride }: ReleasePreviewRequest): Promise<ReleasePreview> {
-      const config = await steps.loadEnvironment({ project, environment });
-      const release = { imageRef, valuesOverride, pinned: false };
-      const { sha } = await steps.syncOpsRepo(syncInput(config, release));
-      const rendered = await steps.renderManifests(renderInput(config, release, sha));
-      const applied = await steps.applyManifests({ ...applyInput('release', config, rendered.manifestHash), dryRun: true });
-      const { objects, omitted } = boundPreviewDiffs(applied.changes.map(({ ref, action, diff }) => (diff ? { ref, action, diff } : { ref, action })));
-      return { imageRef, opsSha: sha, manifestHash: rendered.manifestHash, objects, summary: previewSummary(objects), ...(omitted > 0 ? { omittedFieldChanges: omitted } : {}) };
+    imageRef: release.imageRef,
+    opsSha: sha,
+    manifestHash: rendered.manifestHash,
+    objects,
+    summary: previewSummary(objects),
+    ...(omitted > 0 ? { omittedFieldChanges: omitted } : {}),
+  };
+}
+
+export function createPreviewReleaseActivities(steps: PreviewSteps): { previewRelease(request: ReleasePreviewRequest): Promise<ReleasePreview> } {
+  return {
+    previewRelease({ project, environment, imageRef, valuesOverride }: ReleasePreviewRequest): Promise<ReleasePreview> {
+      return previewOf(steps, { project, environment }, { imageRef, valuesOverride, pinned: false });
     },
   };
 }

@@ -4,7 +4,8 @@ import type { RecordedState, RecordedStateQuery } from '../src/domain/recorded-s
 import type { WatchManagedObjectsInput, WatchManagedObjectsResult } from './cluster-watch.js';
 import type { ApplyReleaseInput, ApplyReleaseResult } from './apply-release.js';
 import type { RollOutReleaseInput, RollOutReleaseResult } from './roll-out-release.js';
-import type { ReleasePreview, ReleasePreviewRequest } from '../src/domain/release-preview.js';
+import type { ApprovalPreview, ReleasePreview, ReleasePreviewRequest } from '../src/domain/release-preview.js';
+import type { RequestApprovalInput } from './request-approval.js';
 import type { DeliverNotificationInput, DeliverNotificationResult, NotificationSubscribersInput, NotificationSubscribersResult } from './notify.js';
 import type { Impersonation } from '../src/domain/tenancy.js';
 import type { ApplyInput, EnvironmentConfig, ReleaseSource, RenderInput, SyncOpsRepoInput } from '../src/domain/release-steps.js';
@@ -17,6 +18,7 @@ export type { ChangeAction, EnvironmentPolicy, EnvironmentRef, FieldChange, Obje
 export type { ApplyInput, EnvironmentConfig, RenderInput, SyncOpsRepoInput } from '../src/domain/release-steps.js';
 export type { ApplyReleaseInput, ApplyReleaseResult, ReachedRelease } from './apply-release.js';
 export type { RollOutReleaseInput, RollOutReleaseResult } from './roll-out-release.js';
+export type { RequestApprovalInput } from './request-approval.js';
 export type { DeliverNotificationInput, DeliverNotificationResult, NotificationSubscribersInput, NotificationSubscribersResult } from './notify.js';
 export type { NotificationEvent, NotificationEventType } from '../src/domain/notifications.js';
 
@@ -72,7 +74,7 @@ export type CheckDriftResult =
   | { type: 'reapply'; config: EnvironmentConfig; sha: string; rendered: RenderResult; applied: ApplyResult };
 
 export type HistoryAction = 'deploy' | 'rollback' | 'stop' | 'drift' | 'cancel' | 'auto-rollback';
-export type HistoryStatus = 'in-progress' | 'healthy' | 'failed' | 'cancelled' | 'stopped' | 'unchanged' | 'corrected';
+export type HistoryStatus = 'in-progress' | 'healthy' | 'failed' | 'cancelled' | 'stopped' | 'unchanged' | 'corrected' | 'awaiting-approval' | 'approved';
 
 /** One history row, written at start and again at the end under the same idempotency key. */
 export interface HistoryRecord {
@@ -170,6 +172,8 @@ export interface DeployerActivities {
   applyRelease(input: ApplyReleaseInput): Promise<ApplyReleaseResult>;
   rollOutRelease(input: RollOutReleaseInput): Promise<RollOutReleaseResult>;
   previewRelease(request: ReleasePreviewRequest): Promise<ReleasePreview>;
+  /** a gated request's preview, written with its awaiting-approval history row; answers the counts only */
+  requestApproval(input: RequestApprovalInput): Promise<ApprovalPreview>;
   recordHistory(record: HistoryRecord): Promise<void>;
   recordCurrentState(record: CurrentStateRecord): Promise<void>;
   loadRecordedState(query: RecordedStateQuery): Promise<RecordedState>;

@@ -2,6 +2,7 @@
 // says what it waits for, and the Temporal UI's current details. Text only; the rules it reads
 // live in decide.ts.
 import { nextDriftAt, startDelay, unhealthyDesired } from './decide.js';
+import { APPROVER_SCOPE, describeGate, describeSummary } from './gates.js';
 import type { ChangeSetEntry } from '../activities/types.js';
 import type { CarriedState, EnvironmentState, InFlight, ReconcileWanted, Release } from './state.js';
 
@@ -9,7 +10,7 @@ const iso = (ms: number) => new Date(ms).toISOString();
 
 /** A sentence saying what the workflow waits for: the answer to "why isn't it deploying?". */
 export function describeWaitingFor(
-  state: Pick<CarriedState, 'pending' | 'lastStartedAt' | 'lastDriftAt' | 'policy' | 'stopped' | 'desired' | 'current' | 'status' | 'reconcile'>,
+  state: Pick<CarriedState, 'pending' | 'lastStartedAt' | 'lastDriftAt' | 'policy' | 'stopped' | 'desired' | 'current' | 'status' | 'reconcile' | 'approval'>,
   inFlight: InFlight | undefined,
   now: number,
 ): string {
@@ -20,6 +21,8 @@ export function describeWaitingFor(
   if (state.pending) {
     const delay = startDelay(state, state.pending, now);
     if (delay > 0) return `minimum interval until ${iso(now + delay)} before ${state.pending.kind} ${state.pending.requestId}`;
+    const gate = describeGate(state, state.pending, now);
+    if (gate) return gate;
     return `starting ${state.pending.kind} ${state.pending.requestId}`;
   }
   if (state.reconcile) return `reconcile pass starting: ${state.reconcile.detail}`;
@@ -61,6 +64,9 @@ export function currentDetailsMarkdown(state: EnvironmentState): string {
     `- current: ${release(state.current)}`,
     `- waiting for: ${state.waitingFor}`,
     state.pending ? `- pending: ${state.pending.kind} ${state.pending.requestId}` : undefined,
+    state.approval && !state.approval.decision
+      ? `- awaiting approval (${APPROVER_SCOPE}): ${state.approval.kind} ${state.approval.requestId} by ${state.approval.requestedBy} would change ${describeSummary(state.approval.summary)} (ops ${state.approval.opsSha.slice(0, 8)})`
+      : undefined,
   ]
     .filter((line) => line !== undefined)
     .join('\n');

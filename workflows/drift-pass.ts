@@ -58,6 +58,13 @@ export async function driftPass(run: EnvironmentRun): Promise<void> {
         }),
       );
       await run.recordState();
+      run.notify('dev.deployer.drift.corrected', `drift-${now}`, {
+        releaseSeq: release.seq,
+        imageRef: release.imageRef,
+        opsSha: sha,
+        actor: base.requestedBy,
+        detail: driftCorrectionReason(sha !== release.opsSha ? sha : undefined, applied.changes, noticed),
+      });
     }
     run.update({ lastDriftError: undefined });
   } catch (error) {

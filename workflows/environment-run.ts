@@ -7,6 +7,8 @@ import type { EnvironmentRef } from '../src/domain/vocabulary.js';
 import { interruptible, isUnregistered, logRequest } from './decide.js';
 import { currentDetailsMarkdown, describeState } from './display.js';
 import type { RequestMeta } from './messages.js';
+import { Notifier, type EventFields } from './notify.js';
+import type { NotificationEventType } from '../src/domain/notifications.js';
 import { DeployEnvironment, DeployImage, DeployProject, DeployStatus } from './search-attributes.js';
 import { environmentSink } from './sinks.js';
 import type { CarriedState, InFlight, RequestLogUpdate, Step } from './state.js';
@@ -27,6 +29,7 @@ export class EnvironmentRun {
   unregistered = false;
   /** whether the worker was last told a request waits in the pending slot */
   private reportedPending = false;
+  private readonly notifier: Notifier;
 
   constructor(
     readonly ref: EnvironmentRef,
@@ -35,6 +38,17 @@ export class EnvironmentRun {
     private readonly indexImage: boolean,
   ) {
     this.state = state;
+    this.notifier = new Notifier(ref);
+  }
+
+  /** Tells the environment's subscribers of `type`, without waiting (see notify.ts). */
+  notify(type: NotificationEventType, occurrence: string, fields: EventFields): void {
+    this.notifier.send(this.state.policy, type, occurrence, fields);
+  }
+
+  /** Once every notification started so far is on its way: before the run ends. */
+  notificationsStarted(): Promise<void> {
+    return this.notifier.settled();
   }
 
   update(changes: Partial<CarriedState>): void {

@@ -23,10 +23,26 @@ import {
 } from './decide.js';
 import { driftPass } from './drift-pass.js';
 import { EnvironmentRun } from './environment-run.js';
-import { cancelSignal, deploySignal, deployUpdate, reconcileSignal, rollbackSignal, rollbackUpdate, stateQuery, stopSignal, stopUpdate } from './messages.js';
-import { refuseInvalidDeploy, refuseInvalidRequest } from './request-validator.js';
+import { passGates } from './gate-pass.js';
+import { gatesApply } from './gates.js';
+import {
+  approveUpdate,
+  cancelSignal,
+  deploySignal,
+  deployUpdate,
+  policySignal,
+  reconcileSignal,
+  rejectUpdate,
+  rollbackSignal,
+  rollbackUpdate,
+  stateQuery,
+  stopSignal,
+  stopUpdate,
+  type ApprovalDecision,
+} from './messages.js';
+import { refuseApprovalDecision, refuseInvalidDeploy, refuseInvalidRequest } from './request-validator.js';
 import { handleRequest } from './requests.js';
-import type { CarriedState, PendingRequest } from './state.js';
+import type { ApprovalVerdict, CarriedState, PendingRequest } from './state.js';
 import { loadRecordedState } from './steps.js';
 
 export interface EnvironmentWorkflowInput {
@@ -67,7 +83,17 @@ export async function environmentWorkflow(input: EnvironmentWorkflowInput): Prom
 
   // Handlers first, so signals buffered before the first await are applied in order.
   const accept = (request: PendingRequest) => {
+    const repeated = seenRequest(run.state, request.requestId);
     run.update(acceptRequest(run.state, request));
+    if (!repeated) {
+      run.notify('dev.deployer.request.accepted', request.requestId, {
+        requestId: request.requestId,
+        actor: request.requestedBy,
+        reason: request.reason,
+        detail: request.kind,
+        ...(request.kind === 'deploy' ? { imageRef: request.imageRef } : {}),
+      });
+    }
     run.publish();
   };
   setHandler(deploySignal, (request) => accept({ kind: 'deploy', receivedAt: Date.now(), ...request }));
@@ -105,6 +131,21 @@ export async function environmentWorkflow(input: EnvironmentWorkflowInput): Prom
     run.update({ reconcile: wantReconcile(run.state.reconcile, request, Date.now()) });
     run.publish();
   });
+  // An approval or rejection of the request waiting for one; the validator refuses any other.
+  const decide = (decision: ApprovalDecision, approved: boolean) => {
+    const at = Date.now();
+    const verdict: ApprovalVerdict = { approved, by: decision.decidedBy, at, ...(decision.reason ? { reason: decision.reason } : {}) };
+    run.update({ approval: { ...run.state.approval!, decision: verdict } });
+    run.publish();
+    return { requestId: decision.requestId, decision: approved ? ('approved' as const) : ('rejected' as const), decidedAt: new Date(at).toISOString() };
+  };
+  setHandler(approveUpdate, (decision) => decide(decision, true), { validator: refuseApprovalDecision(run, true) });
+  setHandler(rejectUpdate, (decision) => decide(decision, false), { validator: refuseApprovalDecision(run, false) });
+  setHandler(policySignal, (policy) => {
+    // The whole effective policy: a gate removed since is gone.
+    run.update({ policy });
+    run.publish();
+  });
   setHandler(stateQuery, () => run.describe());
 
   run.publish();
@@ -128,9 +169,16 @@ export async function environmentWorkflow(input: EnvironmentWorkflowInput): Prom
         await sleep(delay, { summary: 'minimum interval' });
         continue; // newer requests may have replaced the pending one meanwhile
       }
-      run.update({ pending: undefined });
+      // Environments without gates, and runs that started before gates existed, go straight on.
+      let approval: ApprovalVerdict | undefined;
+      if ((run.state.approval !== undefined || gatesApply(run.state, pending)) && patched('release-gates')) {
+        const gate = await passGates(run, pending);
+        if (gate.type !== 'go') continue;
+        approval = gate.approval;
+      }
+      run.update({ pending: undefined, ...(run.state.approval || run.state.heldRequestId ? { approval: undefined, heldRequestId: undefined } : {}) });
       run.unregistered = false;
-      await handleRequest(run, pending);
+      await handleRequest(run, pending, approval);
     } else {
       const untilDrift = Math.max(0, nextDriftAt(run.state, Date.now()) - Date.now());
       const woken = await condition(() => run.state.pending !== undefined || run.state.reconcile !== undefined, untilDrift, {
@@ -144,12 +192,14 @@ export async function environmentWorkflow(input: EnvironmentWorkflowInput): Prom
     // Runs that started before this rule idled on after such a failure; they replay that here.
     if (endsUnregistered(run.unregistered, run.state) && patched('end-when-unregistered')) {
       log.warn('the environment is not registered; the run ends until the next request', { project, environment });
+      await run.notificationsStarted();
       await condition(allHandlersFinished);
       return;
     }
     const info = workflowInfo();
     // Runs that started before the history bound existed replay their old decision here.
     if (shouldContinueAsNew(turn, info.continueAsNewSuggested) || (historyIsFull(info.historyLength) && patched('continue-as-new-by-history-length'))) {
+      await run.notificationsStarted();
       await condition(allHandlersFinished);
       return continueAsNew<typeof environmentWorkflow>({ project, environment, carried: run.state, ...(input.indexImage === false ? { indexImage: false } : {}) });
     }

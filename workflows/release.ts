@@ -7,10 +7,11 @@ import { recordRelease, releaseOutcome, type ReleasePlan } from './decide.js';
 import { CancelledByRequest, errorMessage, reachedRelease, type EnvironmentRun } from './environment-run.js';
 import type { RequestMeta } from './messages.js';
 import { resumeIfStopped, runPipeline, waitHealthy } from './pipeline.js';
-import type { Release } from './state.js';
+import type { ApprovalVerdict, Release } from './state.js';
 import { applyRelease, rollOutRelease } from './steps.js';
 
-export async function runRelease(run: EnvironmentRun, plan: ReleasePlan, meta: RequestMeta): Promise<Release> {
+/** `approval`: the decision an approval-gated request passed with, recorded on the release's row. */
+export async function runRelease(run: EnvironmentRun, plan: ReleasePlan, meta: RequestMeta, approval?: ApprovalVerdict): Promise<Release> {
   const now = Date.now();
   const kind = plan.action === 'deploy' ? 'deploy' : 'rollback';
   let release: Release = { ...plan, seq: run.state.nextSeq, status: 'in-progress', requestId: meta.requestId, startedAt: now };
@@ -42,6 +43,9 @@ export async function runRelease(run: EnvironmentRun, plan: ReleasePlan, meta: R
     ...extra,
   });
   const history = (status: HistoryStatus, extra: Partial<HistoryRecord> = {}) => run.recordHistory(row(status, extra), { local });
+  const occurrence = `release-${release.seq}`;
+  const told = () => ({ requestId: meta.requestId, releaseSeq: release.seq, imageRef: release.imageRef, opsSha: release.opsSha, actor: meta.requestedBy, reason: meta.reason });
+  run.notify('dev.deployer.release.started', occurrence, { ...told(), detail: plan.action });
   /** when the rollout's own activity recorded the release healthy (its history row and the state) */
   let recordedAt: number | undefined;
   try {
@@ -91,6 +95,11 @@ export async function runRelease(run: EnvironmentRun, plan: ReleasePlan, meta: R
     run.publish();
   }
   const outcome = releaseOutcome(release.status);
+  run.notify(
+    outcome === 'healthy' ? (plan.action === 'deploy' ? 'dev.deployer.release.healthy' : 'dev.deployer.release.rolled-back') : outcome === 'cancelled' ? 'dev.deployer.release.cancelled' : 'dev.deployer.release.failed',
+    occurrence,
+    { ...told(), error: release.error, detail: plan.action },
+  );
   run.logRequest({ requestId: meta.requestId, kind, outcome, releaseSeq: release.seq, detail: release.error });
   // Written here unless the rollout's activity wrote them (a healthy release whose record Postgres took).
   if (recordedAt === undefined) {

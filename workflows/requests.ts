@@ -4,10 +4,11 @@
 import { autoRollbackPlan, planRequest } from './decide.js';
 import type { EnvironmentRun } from './environment-run.js';
 import { runRelease } from './release.js';
-import type { PendingRequest } from './state.js';
+import type { ApprovalVerdict, PendingRequest } from './state.js';
 import { runStop } from './stop.js';
 
-export async function handleRequest(run: EnvironmentRun, request: PendingRequest): Promise<void> {
+/** `approval`: the decision the request passed its approval gate with, when it needed one. */
+export async function handleRequest(run: EnvironmentRun, request: PendingRequest, approval?: ApprovalVerdict): Promise<void> {
   const plan = planRequest(run.state, request);
   switch (plan.type) {
     case 'ignore':
@@ -21,7 +22,7 @@ export async function handleRequest(run: EnvironmentRun, request: PendingRequest
       await runStop(run, request);
       return;
     case 'release': {
-      const release = await runRelease(run, plan.release, request);
+      const release = await runRelease(run, plan.release, request, approval);
       if (release.status !== 'failed') return;
       const rollback = autoRollbackPlan(run.state, release);
       if (rollback) {

@@ -1,6 +1,7 @@
 // The environment workflow's state: what it carries across continue-as-new and what the `state`
 // query returns. Plain data, bounded in size.
 import type { EnvironmentPolicy } from '../activities/types.js';
+import type { ChangeAction } from '../src/domain/vocabulary.js';
 import type { DeployRequest, RequestMeta, RollbackRequest } from './messages.js';
 
 export type ReleaseAction = 'deploy' | 'rollback' | 'auto-rollback';
@@ -96,6 +97,34 @@ export interface InFlight {
   startedAt: number;
 }
 
+/** A decision on the request waiting for approval. */
+export interface ApprovalVerdict {
+  approved: boolean;
+  by: string;
+  /** workflow time */
+  at: number;
+  reason?: string;
+}
+
+/**
+ * The pending request's wait for approval. The request keeps the pending slot while it waits, so a
+ * newer request supersedes it as any pending request is superseded, and needs its own approval.
+ */
+export interface AwaitingApproval {
+  requestId: string;
+  kind: 'deploy' | 'rollback';
+  requestedBy: string;
+  since: number;
+  expiresAt: number;
+  /** the history row of the wait, which holds the preview's diff */
+  historyKey: string;
+  /** what the preview said the release would do, per action */
+  summary: Record<ChangeAction, number>;
+  /** the ops commit the preview rendered */
+  opsSha: string;
+  decision?: ApprovalVerdict;
+}
+
 /** Everything that survives continue-as-new. */
 export interface CarriedState {
   policy: EnvironmentPolicy;
@@ -128,6 +157,10 @@ export interface CarriedState {
   forgottenThrough: number;
   /** runs of this workflow so far, this one included */
   run: number;
+  /** the pending request's wait for approval, while it waits or once decided until it runs */
+  approval?: AwaitingApproval;
+  /** the pending request a freeze holds, once its hold was reported (it is reported once) */
+  heldRequestId?: string;
 }
 
 export interface EnvironmentState extends CarriedState {

@@ -12,6 +12,7 @@ import {
   type ObjectRef,
   type ApplyReleaseInput,
   type RenderInput,
+  type RequestApprovalInput,
   type RollOutReleaseInput,
   type ScaleInput,
   type SyncOpsRepoInput,
@@ -87,6 +88,11 @@ export function scaleWorkloads(summary: string, input: ScaleInput, queue: Queue)
 /** A release's load, in-progress history row, sync, render and apply as one activity. */
 export function applyRelease(summary: string, input: ApplyReleaseInput) {
   return steps.applyRelease.executeWithOptions(stepOptions(summary, {}), [input]);
+}
+
+/** A gated request's preview and its awaiting-approval history row, as one activity. */
+export function requestApproval(summary: string, input: RequestApprovalInput) {
+  return steps.requestApproval.executeWithOptions(stepOptions(summary, {}), [input]);
 }
 
 /** A drift pass's load, sync, render and apply (or keep-stopped scale) as one activity. */

@@ -20,7 +20,8 @@ export async function recordedAnswer(
   requestId: string,
 ): Promise<{ request: RequestAnswer; release?: { seq?: number; imageRef: string; opsSha?: string; status: string; error?: string } } | undefined> {
   const row = await findRequestHistory(pool, project, environment, requestId);
-  if (!row || row.status === 'in-progress') return undefined;
+  // A request waiting for approval, or approved and about to run, has no outcome yet.
+  if (!row || row.status === 'in-progress' || row.status === 'awaiting-approval' || row.status === 'approved') return undefined;
   const outcome = row.status as RequestAnswer['outcome'];
   const request: RequestAnswer = { requestId, outcome, ...(row.error ? { detail: row.error } : {}) };
   if (row.imageRef === null || (row.action !== 'deploy' && row.action !== 'rollback')) return { request };

@@ -28,6 +28,9 @@ export interface ReleasePreview {
   omittedFieldChanges?: number;
 }
 
+/** What a gated request's preview tells the workflow: the counts; the diff stays in its history row. */
+export type ApprovalPreview = Pick<ReleasePreview, 'opsSha' | 'manifestHash' | 'summary' | 'omittedFieldChanges'>;
+
 /** Field changes a preview lists in all: it travels through Temporal, whose payloads are bounded. */
 export const MAX_PREVIEW_FIELD_CHANGES = 2_000;
 

@@ -57,14 +57,17 @@ export const workflowTaskFailuresTotal = new client.Counter({
 });
 
 const finalStatuses = new Set(['healthy', 'failed', 'cancelled']);
+/** A request that ended while it waited for approval: no deployment happened, so none is counted. */
+const approvalWaitEnds = new Set(['ApprovalRejected', 'ApprovalExpired', 'Superseded']);
+const isApprovalWait = (row: { errorType?: string }) => row.errorType !== undefined && approvalWaitEnds.has(row.errorType);
 
 /** Counts a history row that just reached a new status (called once per transition). */
-export function countHistoryTransition(row: { action: string; status: string; startedAt: string; finishedAt?: string }): void {
+export function countHistoryTransition(row: { action: string; status: string; startedAt: string; finishedAt?: string; errorType?: string }): void {
   if (row.action === 'drift') {
     if (row.status === 'corrected') driftCorrectionsTotal.inc();
     return;
   }
-  if (!finalStatuses.has(row.status)) return;
+  if (!finalStatuses.has(row.status) || isApprovalWait(row)) return;
   if (row.action === 'deploy' || row.action === 'rollback' || row.action === 'auto-rollback') {
     deploymentsTotal.inc({ action: row.action, outcome: row.status });
     if (row.finishedAt) {

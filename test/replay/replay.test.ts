@@ -28,6 +28,7 @@ const checkedFiles = [
   'workflows/steps.ts',
   'workflows/decide.ts',
   'workflows/display.ts',
+  'workflows/gate-pass.ts',
 ];
 
 async function recordedHistories() {

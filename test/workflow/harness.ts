@@ -118,15 +118,15 @@ export class WorkflowHarness {
     return { project: this.project, environment, taskQueue: this.taskQueue, policy: this.recorder.policy };
   }
 
-  async deploy(environment: string, imageRef: string, extra: { valuesOverride?: Record<string, unknown>; requestId?: string } = {}) {
+  async deploy(environment: string, imageRef: string, extra: { valuesOverride?: Record<string, unknown>; requestId?: string; requestedBy?: string; overrideFreeze?: boolean; reason?: string } = {}) {
     const meta = this.meta('deploy');
     const request = { ...meta, imageRef, ...extra, requestId: extra.requestId ?? meta.requestId };
     await signalEnvironment(this.client, this.target(environment), deploySignal, request);
     return request.requestId;
   }
 
-  async rollback(environment: string, toRelease?: number) {
-    const request = { ...this.meta('rollback'), toRelease };
+  async rollback(environment: string, toRelease?: number, extra: { overrideFreeze?: boolean } = {}) {
+    const request = { ...this.meta('rollback'), toRelease, ...extra };
     await signalEnvironment(this.client, this.target(environment), rollbackSignal, request);
     return request.requestId;
   }

@@ -6,6 +6,7 @@ import { createDriftCheckActivities } from '../../activities/drift-check.js';
 import { createApplyReleaseActivities } from '../../activities/apply-release.js';
 import { createRollOutReleaseActivities } from '../../activities/roll-out-release.js';
 import { createPreviewReleaseActivities } from '../../activities/preview-release.js';
+import { createRequestApprovalActivities } from '../../activities/request-approval.js';
 import { defaultPolicy, type DeployerActivities, type EnvironmentPolicy, type HistoryRecord } from '../../activities/types.js';
 
 export interface RecordedCall {
@@ -49,6 +50,8 @@ export class RecordingActivities {
   applyStarted = 0;
   /** the apply result's `changed` flag for drift passes */
   applyChanges = false;
+  /** the subscriptions listNotificationSubscribers answers with (none by default) */
+  notificationSubscribers: number[] = [];
   /** what Postgres "remembers" for a run that starts without carried state (nothing by default) */
   recordedState?: RecordedState;
 
@@ -119,7 +122,7 @@ export class RecordingActivities {
   }
 
   activities(): DeployerActivities {
-    const steps: Omit<DeployerActivities, 'checkDrift' | 'applyRelease' | 'rollOutRelease' | 'previewRelease'> = {
+    const steps: Omit<DeployerActivities, 'checkDrift' | 'applyRelease' | 'rollOutRelease' | 'previewRelease' | 'requestApproval'> = {
       loadEnvironment: async (ref) => {
         await this.step('loadEnvironment', ref);
         return {
@@ -196,7 +199,7 @@ export class RecordingActivities {
       // Notifications are recorded, never sent: no subscriber, or each delivered at once.
       listNotificationSubscribers: async (input) => {
         this.record('listNotificationSubscribers', input);
-        return { subscriptionIds: [] };
+        return { subscriptionIds: this.notificationSubscribers };
       },
       deliverNotification: async (input) => {
         this.record('deliverNotification', input);
@@ -207,6 +210,7 @@ export class RecordingActivities {
     const drift = createDriftCheckActivities(steps);
     const release = createApplyReleaseActivities(steps);
     const preview = createPreviewReleaseActivities(steps);
+    const approval = createRequestApprovalActivities(steps);
     const rollOut = createRollOutReleaseActivities({
       ...steps,
       finishHistory: async (row) => {
@@ -236,6 +240,10 @@ export class RecordingActivities {
       previewRelease: async (request) => {
         this.record('previewRelease', request);
         return preview.previewRelease(request);
+      },
+      requestApproval: async (input) => {
+        await this.step('requestApproval', input);
+        return approval.requestApproval(input);
       },
     };
   }
