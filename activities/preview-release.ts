@@ -3,7 +3,8 @@
 // (dry run, the environment's field manager). The same steps a release runs, so the preview shows
 // what that release would do; nothing in the cluster changes.
 import { applyInput, renderInput, syncInput } from '../src/domain/release-steps.js';
-import { boundPreviewDiffs, previewSummary, type ReleasePreview, type ReleasePreviewRequest } from '../src/domain/release-preview.js';
+import { previewSummary, type ReleasePreview, type ReleasePreviewRequest } from '../src/domain/release-preview.js';
+import { releaseChanges } from '../src/domain/release-changes.js';
 import type { DeployerActivities } from './types.js';
 
 type Steps = Pick<DeployerActivities, 'loadEnvironment' | 'syncOpsRepo' | 'renderManifests' | 'applyManifests'>;
@@ -16,8 +17,8 @@ export function createPreviewReleaseActivities(steps: Steps): { previewRelease(r
       const { sha } = await steps.syncOpsRepo(syncInput(config, release));
       const rendered = await steps.renderManifests(renderInput(config, release, sha));
       const applied = await steps.applyManifests({ ...applyInput('release', config, rendered.manifestHash), dryRun: true });
-      const { objects, omitted } = boundPreviewDiffs(applied.changes.map(({ ref, action, diff }) => (diff ? { ref, action, diff } : { ref, action })));
-      return { imageRef, opsSha: sha, manifestHash: rendered.manifestHash, objects, summary: previewSummary(objects), ...(omitted > 0 ? { omittedFieldChanges: omitted } : {}) };
+      const { objects, omittedFieldChanges } = releaseChanges(applied.changes);
+      return { imageRef, opsSha: sha, manifestHash: rendered.manifestHash, objects, summary: previewSummary(objects), ...(omittedFieldChanges > 0 ? { omittedFieldChanges } : {}) };
     },
   };
 }
