@@ -21,6 +21,8 @@ export interface ApplyObjectOptions {
   force: boolean;
   /** ask the server what the apply would do (dryRun=All) without persisting anything */
   dryRun: boolean;
+  /** values the render took from the environment's secrets: never shown in a diff */
+  secretValues?: readonly string[];
 }
 
 export interface AppliedObject {
@@ -96,7 +98,7 @@ export async function applyObject(
       throw applyFailure(forced, refOf(object));
     }
   }
-  const diff = options.dryRun ? { diff: appliedFieldsDiff(live, result, tenant.fieldManager) } : {};
+  const diff = options.dryRun ? { diff: appliedFieldsDiff(live, result, tenant.fieldManager, options.secretValues) } : {};
   if (!live) return { action: 'created', result, ...diff };
   // A no-op apply writes nothing, so an unmoved resourceVersion means unchanged. A moved one is
   // not proof of a change: a controller may have written status between our read and the apply
