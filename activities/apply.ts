@@ -3,7 +3,8 @@
 // own field manager (Namespaces and CRDs first), as the environment's service account when it has
 // one, then prunes what the environment created but the render dropped. The change set says per
 // object what happened; with `dryRun` nothing is persisted and it is the drift report, judged on
-// the fields the deployer manages, with the managed fields it would change, never with a value the
+// the fields the deployer manages. The managed fields an apply changes come back for a dry run, or
+// when asked (`withDiff`: a release's own activity, which records them), never with a value the
 // render took from a secret. A drift pass (`onlyDrifted`) first compares the live objects with
 // what the last apply left behind and applies only the objects someone changed or deleted: when
 // nothing changed it costs one read per object and no write.
@@ -255,7 +256,8 @@ async function applyRender({ input, tenant, dryRun, secretValues, client, discov
     if (dryRun && action === 'created' && groupKind(prepared) === '/Namespace') namespacesToCreate.add(ref.name);
     // Custom resources of this CRD come in a later tier and need the kind served.
     if (!dryRun && isCrd(prepared)) await waitForCrdEstablished(client, ref.name, { sleep: (ms) => context.sleep(ms) });
-    return diff ? { ref, action, diff } : { ref, action };
+    // Field changes go back only to whom asked: a real apply's result reaches the workflow.
+    return diff && (dryRun || input.withDiff) ? { ref, action, diff } : { ref, action };
   };
 
   for (const tier of applyTiers(rendered)) {

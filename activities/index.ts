@@ -5,6 +5,7 @@ import type * as k8s from '@kubernetes/client-node';
 import type pg from 'pg';
 import type { Keyring } from '../src/crypto/keyring.js';
 import { loadGitCredentials } from '../src/db/ops-repo-credentials.js';
+import { recordReleaseChanges } from '../src/db/release-changes.js';
 import { createApplyActivities } from './apply.js';
 import { createDriftCheckActivities } from './drift-check.js';
 import { createEnvironmentActivities } from './environment.js';
@@ -57,7 +58,7 @@ export function createActivities(deps: ActivityDeps): DeployerActivities & Clust
   return {
     ...steps,
     ...createDriftCheckActivities(steps),
-    ...createApplyReleaseActivities({ ...steps, ...records }),
+    ...createApplyReleaseActivities({ ...steps, ...records, recordReleaseChanges: (key, changes) => recordReleaseChanges(deps.pool, key, changes) }),
     ...createRollOutReleaseActivities({ ...health, ...records, finishHistory: (row) => finishInProgressHistory(deps.pool, row) }),
     ...createPreviewReleaseActivities(steps),
     ...createOpsRepoPollActivities(withGit),

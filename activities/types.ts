@@ -32,7 +32,10 @@ export interface RenderResult {
 export interface ChangeSetEntry {
   ref: ObjectRef;
   action: ChangeAction;
-  /** a dry run's fields that would change, of those the environment manages (bounded, Secret values hidden) */
+  /**
+   * the fields the environment manages that the apply changed (a dry run: would change), bounded,
+   * Secret values hidden; only for a dry run or an apply that asked (`withDiff`)
+   */
   diff?: FieldChange[];
 }
 export interface ApplyResult {

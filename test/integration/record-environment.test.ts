@@ -5,6 +5,7 @@ import { createRecordActivities } from '../../activities/record.js';
 import { defaultPolicy } from '../../activities/types.js';
 import { registerEnvironment } from '../../src/db/environments.js';
 import { migrate } from '../../src/db/migrate.js';
+import { recordReleaseChanges } from '../../src/db/release-changes.js';
 import { closePools, getPool } from '../../src/db/pool.js';
 import { deploymentsTotal } from '../../src/observability/metrics.js';
 import { testEnv, uniqueSuffix } from '../support/env.js';
@@ -65,6 +66,18 @@ describe('the record and load activities on real Postgres', () => {
     expect(rows).toHaveLength(1);
     expect(rows[0]).toMatchObject({ status: 'healthy', image_ref: 'web:1', sha: 'abc123', request_id: 'r1' });
     expect((rows[0].finished_at as Date).toISOString()).toBe('2026-11-23T10:00:05.000Z');
+  });
+
+  it("writes what a release's apply did onto its row, and a retry that found everything in place keeps the first attempt's account", async () => {
+    const { recordHistory } = createRecordActivities({ pool: pool() });
+    const key = `deploy/${project}/prod/run-3/1`;
+    await recordHistory({ idempotencyKey: key, project, environment: 'prod', action: 'deploy', status: 'in-progress', imageRef: 'web:3', startedAt: '2026-11-23T13:00:00.000Z' });
+    const web = { apiVersion: 'apps/v1', kind: 'Deployment', name: 'web', namespace: `${project}-prod` };
+    const configured = { objects: [{ ref: web, action: 'configured' as const, diff: [{ path: 'spec.template.spec.containers[name=web].image', before: 'web:2', after: 'web:3' }] }], omittedFieldChanges: 0 };
+    await recordReleaseChanges(pool(), key, configured);
+    await recordReleaseChanges(pool(), key, { objects: [{ ref: web, action: 'unchanged' }], omittedFieldChanges: 0 });
+    const { rows } = await pool().query('SELECT changes FROM deployment_history WHERE idempotency_key = $1', [key]);
+    expect(rows).toEqual([{ changes: configured }]);
   });
 
   it('keeps one current-state row per environment and refuses an unregistered environment', async () => {
