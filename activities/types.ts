@@ -8,11 +8,11 @@ import type { ReleasePreview, ReleasePreviewRequest } from '../src/domain/releas
 import type { DeliverNotificationInput, DeliverNotificationResult, NotificationSubscribersInput, NotificationSubscribersResult } from './notify.js';
 import type { Impersonation } from '../src/domain/tenancy.js';
 import type { ApplyInput, EnvironmentConfig, ReleaseSource, RenderInput, SyncOpsRepoInput } from '../src/domain/release-steps.js';
-import type { ChangeAction, EnvironmentRef, FieldChange, ObjectRef, RolloutProgress } from '../src/domain/vocabulary.js';
+import type { ApprovalRecord, ChangeAction, EnvironmentRef, FieldChange, ObjectRef, RolloutProgress } from '../src/domain/vocabulary.js';
 
 export type { Impersonation } from '../src/domain/tenancy.js';
 export { defaultPolicy } from '../src/domain/vocabulary.js';
-export type { ChangeAction, EnvironmentPolicy, EnvironmentRef, FieldChange, ObjectRef, OpsRepoSource, RolloutProgress } from '../src/domain/vocabulary.js';
+export type { ApprovalRecord, ChangeAction, EnvironmentPolicy, EnvironmentRef, FieldChange, ObjectRef, OpsRepoSource, RolloutProgress } from '../src/domain/vocabulary.js';
 
 export type { ApplyInput, EnvironmentConfig, RenderInput, SyncOpsRepoInput } from '../src/domain/release-steps.js';
 export type { ApplyReleaseInput, ApplyReleaseResult, ReachedRelease } from './apply-release.js';
@@ -95,6 +95,8 @@ export interface HistoryRecord {
   reason?: string;
   startedAt: string;
   finishedAt?: string;
+  /** the decision on a request that waited for approval; a later write without one keeps it */
+  approval?: ApprovalRecord;
 }
 
 export interface CurrentStateRecord {
