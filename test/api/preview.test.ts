@@ -1,8 +1,11 @@
 // A release preview end to end, on the real stack: through the API (and `deployer diff`) to a real
 // worker that renders the ops repo and dry-runs the apply against the API server. It must show the
 // Deployment alone as configured, with the one field that changes, prune nothing and change
-// nothing; and refuse what a deploy would refuse, naming why.
+// nothing; and refuse what a deploy would refuse, naming why. The release of that image then
+// records on its history row what its apply did — what the preview said — shown by the history
+// API, while the workflow's own history carries no diff.
 import * as k8s from '@kubernetes/client-node';
+import { defaultPayloadConverter } from '@temporalio/common';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -76,14 +79,15 @@ describe('release preview', () => {
     expect(registered.status).toBe(201);
     const deploy = await call(app, 'PATCH', base, { token: test.tokens.promoter, json: { image_ref: 'registry.example/shop/web:1.0.0' } });
     expect(deploy.status).toBe(202);
-    for (;;) {
-      const { body } = await call(app, 'GET', `${base}/requests/${deploy.body.request_id}?wait_s=30`, { token: test.tokens.reader });
-      if (body.final) {
-        expect(body.outcome).toBe('healthy');
-        break;
-      }
-    }
+    expect(await finalOutcome(deploy.body.request_id)).toBe('healthy');
   });
+
+  async function finalOutcome(requestId: string): Promise<string> {
+    for (;;) {
+      const { body } = await call(app, 'GET', `${base}/requests/${requestId}?wait_s=30`, { token: test.tokens.reader });
+      if (body.final) return body.outcome;
+    }
+  }
 
   afterAll(async () => {
     await worker?.close([`deploy/${test.project}/${env}`]);
@@ -157,5 +161,48 @@ describe('release preview', () => {
     expect(broken.status).toBe(422);
     expect(broken.body.error).toMatchObject({ code: 'preview_failed', details: { type: 'TemplateError' } });
     expect(broken.body.error.message).toMatch(/^TemplateError: broken\.yaml\.njk line \d+/);
+  });
+
+  it('once deployed, records on the release\'s history row what its apply did — what the preview said — and keeps the diff out of the workflow', async () => {
+    const [v1, v2] = ['registry.example/shop/web:1.0.0', 'registry.example/shop/web:1.1.0'];
+    const preview = await call(app, 'POST', `${base}/preview`, { token: test.tokens.promoter, json: { image_ref: v2 } });
+    expect(preview.status).toBe(200);
+    const deploy = await call(app, 'PATCH', base, { token: test.tokens.promoter, json: { image_ref: v2 } });
+    expect(deploy.status).toBe(202);
+    expect(await finalOutcome(deploy.body.request_id)).toBe('healthy');
+
+    const history = await call(app, 'GET', `${base}/history`, { token: test.tokens.reader });
+    expect(history.status).toBe(200);
+    const [second, first] = history.body.items.filter((item: { action: string }) => item.action === 'deploy');
+    expect(second).toMatchObject({ request_id: deploy.body.request_id, image_ref: v2, status: 'healthy', approval: null });
+    expect(second.changes).toEqual({ objects: preview.body.objects, omitted_field_changes: 0 });
+    expect(second.changes.objects.filter((object: { action: string }) => object.action !== 'unchanged')).toEqual([
+      {
+        api_version: 'apps/v1',
+        kind: 'Deployment',
+        name: 'web',
+        namespace,
+        action: 'configured',
+        diff: [{ path: 'spec.template.spec.containers[name=web].image', before: v1, after: v2 }],
+      },
+    ]);
+    // The first release made the namespace (no diff of its own: the render does not hold it) and both objects.
+    expect(first).toMatchObject({ image_ref: v1, status: 'healthy' });
+    expect(first.changes.objects.map((o: { kind: string; action: string; diff: unknown[] }) => [o.kind, o.action, o.diff.length > 0])).toEqual([
+      ['Namespace', 'created', false],
+      ['ConfigMap', 'created', true],
+      ['Deployment', 'created', true],
+    ]);
+    expect(first.changes.objects[2].diff).toContainEqual({ path: 'spec.template.spec.containers[name=web].image', after: v1 });
+
+    // The workflow got the change set of each release's apply without a diff.
+    const events = (await test.client.workflow.getHandle(`deploy/${test.project}/${env}`).fetchHistory()).events ?? [];
+    const applies = new Set(events.filter((e) => e.activityTaskScheduledEventAttributes?.activityType?.name === 'applyRelease').map((e) => String(e.eventId)));
+    const results = events
+      .filter((e) => e.activityTaskCompletedEventAttributes && applies.has(String(e.activityTaskCompletedEventAttributes.scheduledEventId)))
+      .map((e) => defaultPayloadConverter.fromPayload<{ applied: { changes: unknown[] } }>(e.activityTaskCompletedEventAttributes!.result!.payloads![0]!));
+    expect(results).toHaveLength(2);
+    expect(results[1]!.applied.changes).toContainEqual({ ref: { apiVersion: 'apps/v1', kind: 'Deployment', name: 'web', namespace }, action: 'configured' });
+    expect(JSON.stringify(results)).not.toContain('"diff"');
   });
 });
