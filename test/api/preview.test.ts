@@ -3,7 +3,7 @@
 // Deployment alone as configured, with the one field that changes, prune nothing and change
 // nothing; and refuse what a deploy would refuse, naming why. The release of that image then
 // records on its history row what its apply did — what the preview said — shown by the history
-// API, while the workflow's own history carries no diff.
+// API and `deployer history --diff`, while the workflow's own history carries no diff.
 import * as k8s from '@kubernetes/client-node';
 import { defaultPayloadConverter } from '@temporalio/common';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
@@ -89,6 +89,19 @@ describe('release preview', () => {
     }
   }
 
+  /** The command line through the API, as `token`. */
+  async function cli(token: string, ...args: string[]): Promise<{ code: number; out: string[] }> {
+    const server = await startApiServer({ app, port: 0, host: '127.0.0.1' });
+    try {
+      const out: string[] = [];
+      const env2 = { XDG_CONFIG_HOME: join(scratch, 'home'), TEMPORAL_ADDRESS: '127.0.0.1:9', DEPLOYER_URL: `http://127.0.0.1:${server.port}`, DEPLOYER_TOKEN: token };
+      const code = await runCli(args, { out: (line) => out.push(line), err: (line) => out.push(line), env: env2 });
+      return { code, out };
+    } finally {
+      await server.close();
+    }
+  }
+
   afterAll(async () => {
     await worker?.close([`deploy/${test.project}/${env}`]);
     await core?.deleteNamespace({ name: namespace }).catch(() => undefined);
@@ -122,25 +135,14 @@ describe('release preview', () => {
   });
 
   it("with values shows the values' change too, and the command line prints it", async () => {
-    const server = await startApiServer({ app, port: 0, host: '127.0.0.1' });
-    try {
-      const out: string[] = [];
-      const env2 = { XDG_CONFIG_HOME: join(scratch, 'home'), TEMPORAL_ADDRESS: '127.0.0.1:9', DEPLOYER_URL: `http://127.0.0.1:${server.port}`, DEPLOYER_TOKEN: test.tokens.promoter };
-      const code = await runCli(['diff', '--project', test.project, '--env', env, '--image', 'registry.example/shop/web:1.0.0', '--values', '{"mode":"safe"}'], {
-        out: (line) => out.push(line),
-        err: (line) => out.push(line),
-        env: env2,
-      });
-      expect(code).toBe(0);
-      expect(out).toEqual([
-        expect.stringMatching(new RegExp(`^registry.example/shop/web:1.0.0 to ${test.project}/${env} at ops [0-9a-f]{12}: 1 configured, 1 unchanged$`)),
-        `~ ConfigMap ${namespace}/web-config (configured)`,
-        '    data.mode: "plain" → "safe"',
-        `= Deployment ${namespace}/web`,
-      ]);
-    } finally {
-      await server.close();
-    }
+    const { code, out } = await cli(test.tokens.promoter, 'diff', '--project', test.project, '--env', env, '--image', 'registry.example/shop/web:1.0.0', '--values', '{"mode":"safe"}');
+    expect(code).toBe(0);
+    expect(out).toEqual([
+      expect.stringMatching(new RegExp(`^registry.example/shop/web:1.0.0 to ${test.project}/${env} at ops [0-9a-f]{12}: 1 configured, 1 unchanged$`)),
+      `~ ConfigMap ${namespace}/web-config (configured)`,
+      '    data.mode: "plain" → "safe"',
+      `= Deployment ${namespace}/web`,
+    ]);
   });
 
   it('refuses what a deploy would: a bad image ref by name, a read-only token, an unknown environment, a broken template with its file and line', async () => {
@@ -204,5 +206,27 @@ describe('release preview', () => {
     expect(results).toHaveLength(2);
     expect(results[1]!.applied.changes).toContainEqual({ ref: { apiVersion: 'apps/v1', kind: 'Deployment', name: 'web', namespace }, action: 'configured' });
     expect(JSON.stringify(results)).not.toContain('"diff"');
+
+    // The command line shows each release's changes in a line, and with --diff the fields as `deployer diff` does.
+    const summaries = await cli(test.tokens.reader, 'history', '--project', test.project, '--env', env);
+    expect(summaries.code).toBe(0);
+    expect(summaries.out).toEqual([
+      expect.stringMatching(/ deploy +#2 registry\.example\/shop\/web:1\.1\.0 \(healthy, ops [0-9a-f]{12}\)$/),
+      '    1 configured, 1 unchanged',
+      expect.stringMatching(/ deploy +#1 registry\.example\/shop\/web:1\.0\.0 \(healthy, ops [0-9a-f]{12}\)$/),
+      '    3 created',
+    ]);
+    const diff = await cli(test.tokens.reader, 'history', '--project', test.project, '--env', env, '--diff');
+    expect(diff.code).toBe(0);
+    expect(diff.out.slice(0, 6)).toEqual([
+      summaries.out[0],
+      '    1 configured, 1 unchanged',
+      `      = ConfigMap ${namespace}/web-config`,
+      `      ~ Deployment ${namespace}/web (configured)`,
+      `          spec.template.spec.containers[name=web].image: "${v1}" → "${v2}"`,
+      summaries.out[2],
+    ]);
+    expect(diff.out).toContain(`      + Namespace ${namespace} (created)`);
+    expect(diff.out).toContain(`          spec.template.spec.containers[name=web].image: (unset) → "${v1}"`);
   });
 });
