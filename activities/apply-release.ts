@@ -3,8 +3,11 @@
 // local one) is three fewer trips through Temporal per deploy: the apply starts sooner, the wait
 // for the rollout follows it at once, and a fleet's cold start asks less of Temporal. It runs the
 // same step activities a drift pass and older runs call, so every path does exactly the same work.
+// What the apply changed, field by field, goes onto the release's history row from here: the
+// workflow gets the change set without the diffs, so its payloads stay small.
 import { ApplicationFailure } from '@temporalio/common';
 import { DeployerError } from '../src/domain/errors.js';
+import { releaseChanges, type ReleaseChanges } from '../src/domain/release-changes.js';
 import { applyInput, renderInput, syncInput, type ReleaseSource } from '../src/domain/release-steps.js';
 import type { EnvironmentRef } from '../src/domain/vocabulary.js';
 import { runStep } from './step.js';
@@ -31,7 +34,10 @@ export interface ReachedRelease {
   manifestHash?: string;
 }
 
-type Steps = Pick<DeployerActivities, 'loadEnvironment' | 'recordHistory' | 'syncOpsRepo' | 'renderManifests' | 'applyManifests'>;
+type Steps = Pick<DeployerActivities, 'loadEnvironment' | 'recordHistory' | 'syncOpsRepo' | 'renderManifests' | 'applyManifests'> & {
+  /** writes what the release's apply did onto its history row (src/db/release-changes.ts) */
+  recordReleaseChanges(idempotencyKey: string, changes: ReleaseChanges): Promise<void>;
+};
 
 export function createApplyReleaseActivities(steps: Steps): { applyRelease(input: ApplyReleaseInput): Promise<ApplyReleaseResult> } {
   return {
@@ -41,7 +47,11 @@ export function createApplyReleaseActivities(steps: Steps): { applyRelease(input
       // and the sync need nothing of each other, so they run side by side.
       const [, { sha }] = await Promise.all([runStep(() => steps.recordHistory(started)), steps.syncOpsRepo(syncInput(config, release))]);
       const rendered = await reaching({ opsSha: sha }, () => steps.renderManifests(renderInput(config, release, sha)));
-      const applied = await reaching({ opsSha: sha, manifestHash: rendered.manifestHash }, () => steps.applyManifests(applyInput('release', config, rendered.manifestHash)));
+      const applied = await reaching({ opsSha: sha, manifestHash: rendered.manifestHash }, async () => {
+        const { changes, changed } = await steps.applyManifests({ ...applyInput('release', config, rendered.manifestHash), withDiff: true });
+        await runStep(() => steps.recordReleaseChanges(started.idempotencyKey, releaseChanges(changes)));
+        return { changes: changes.map(({ ref, action }) => ({ ref, action })), changed };
+      });
       return { config, sha, rendered, applied };
     },
   };

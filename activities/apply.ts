@@ -3,7 +3,9 @@
 // own field manager (Namespaces and CRDs first), as the environment's service account when it has
 // one, then prunes what the environment created but the render dropped. The change set says per
 // object what happened; with `dryRun` nothing is persisted and it is the drift report, judged on
-// the fields the deployer manages. A drift pass (`onlyDrifted`) first compares the live objects with
+// the fields the deployer manages. The managed fields an apply changes come back for a dry run, or
+// when asked (`withDiff`: a release's own activity, which records them), never with a value the
+// render took from a secret. A drift pass (`onlyDrifted`) first compares the live objects with
 // what the last apply left behind and applies only the objects someone changed or deleted: when
 // nothing changed it costs one read per object and no write.
 import { Context } from '@temporalio/activity';
@@ -11,7 +13,7 @@ import { ApplicationFailure } from '@temporalio/common';
 import { createHash } from 'node:crypto';
 import { loadAppliedObjects, saveAppliedObjects, type AppliedObjects } from '../src/db/applied-objects.js';
 import { openRenderedManifest } from '../src/db/manifests.js';
-import { redactError, redactValue } from '../src/domain/secrets.js';
+import { redactError } from '../src/domain/secrets.js';
 import { keyedHash, type Keyring } from '../src/crypto/keyring.js';
 import { loadProjectPolicy, namespaceOwners } from '../src/db/tenancy.js';
 import { environmentFieldManager, policyViolations, type PolicyObject } from '../src/domain/tenancy.js';
@@ -29,13 +31,15 @@ import { prepareForApply } from '../src/k8s/prepare.js';
 import { deleteObject, findPruneCandidates } from '../src/k8s/prune.js';
 import type { ActivityDeps } from './index.js';
 import { runStep } from './step.js';
-import type { ApplyInput, ApplyResult, ChangeSetEntry, FieldChange, ObjectRef } from './types.js';
+import type { ApplyInput, ApplyResult, ChangeSetEntry, ObjectRef } from './types.js';
 
 /** What one applyManifests call works with. */
 interface ApplyRun {
   input: ApplyInput;
   tenant: Tenant;
   dryRun: boolean;
+  /** values the render took from the environment's secrets: kept out of every diff */
+  secretValues: readonly string[];
   client: KubeClient;
   discovery: Discovery;
   context: Context;
@@ -61,22 +65,22 @@ export function createApplyActivities(deps: Pick<ActivityDeps, 'pool' | 'kubeCon
   async function applyManifests(input: ApplyInput): Promise<ApplyResult> {
     const stored = await openRenderedManifest(deps.pool, input.manifestHash, deps.payloadKeys);
     try {
-      const result = await applyStored(input, stored.yaml, stored.secretValues.length > 0 ? deps.payloadKeys : undefined);
-      // A dry run's diff shows values: one the template took from a secret never leaves here.
-      if (stored.secretValues.length === 0) return result;
-      return { ...result, changes: result.changes.map((change) => (change.diff ? { ...change, diff: redactValue(change.diff, stored.secretValues) as FieldChange[] } : change)) };
+      return await applyStored(input, stored.yaml, stored.secretValues, stored.secretValues.length > 0 ? deps.payloadKeys : undefined);
     } catch (error) {
       // The API server's refusals may quote the object they refused.
       throw redactError(error, stored.secretValues);
     }
   }
 
-  /** `digestKey`: the render holds secrets, so its plan digest is keyed like its manifest hash. */
-  async function applyStored(input: ApplyInput, yaml: string, digestKey: Keyring | undefined): Promise<ApplyResult> {
+  /**
+   * `secretValues`: what the render took from the environment's secrets, which a diff never shows.
+   * `digestKey`: the render holds secrets, so its plan digest is keyed like its manifest hash.
+   */
+  async function applyStored(input: ApplyInput, yaml: string, secretValues: readonly string[], digestKey: Keyring | undefined): Promise<ApplyResult> {
     const context = Context.current();
     const client = new KubeClient(deps.kubeConfig, context.cancellationSignal, undefined, input.impersonate);
     const tenant: Tenant = { project: input.project, environment: input.environment, fieldManager: environmentFieldManager(input.project, input.environment) };
-    const run: ApplyRun = { input, tenant, dryRun: input.dryRun ?? false, client, discovery: new Discovery(client), context };
+    const run: ApplyRun = { input, tenant, dryRun: input.dryRun ?? false, secretValues, client, discovery: new Discovery(client), context };
     const rendered = parseManifests(yaml);
 
     const planned = await planObjects(run, rendered);
@@ -231,7 +235,7 @@ async function ensureEnvironmentNamespace({ input, tenant, dryRun, client, disco
 // applied this many at a time; tiers still go one after another.
 const APPLY_CONCURRENCY = 8;
 
-async function applyRender({ input, tenant, dryRun, client, discovery, context }: ApplyRun, rendered: KubeObject[], planned: Map<KubeObject, PlannedObject>): Promise<AppliedRender> {
+async function applyRender({ input, tenant, dryRun, secretValues, client, discovery, context }: ApplyRun, rendered: KubeObject[], planned: Map<KubeObject, PlannedObject>): Promise<AppliedRender> {
   const result: AppliedRender = { changes: [], fields: new Map(), keys: new Set(), namespacedKinds: [] };
   // Dry run only: Namespaces the apply would create. What goes into them is reported as created
   // rather than dry-run applied, which would fail on the missing namespace.
@@ -246,13 +250,14 @@ async function applyRender({ input, tenant, dryRun, client, discovery, context }
     result.keys.add(refKey(ref));
     if (namespaced) result.namespacedKinds.push({ apiVersion: object.apiVersion, kind: object.kind });
     if (!resource || (dryRun && namespacesToCreate.has(prepared.metadata.namespace ?? ''))) return { ref, action: 'created' };
-    const { action, result: applied, diff } = await applyObject(client, resource, prepared, { tenant, force: input.forceConflicts, dryRun });
+    const { action, result: applied, diff } = await applyObject(client, resource, prepared, { tenant, force: input.forceConflicts, dryRun, secretValues });
     const fields = applied && !dryRun ? appliedFieldsDigest(applied, tenant.fieldManager) : undefined;
     if (fields) result.fields.set(refKey(ref), fields);
     if (dryRun && action === 'created' && groupKind(prepared) === '/Namespace') namespacesToCreate.add(ref.name);
     // Custom resources of this CRD come in a later tier and need the kind served.
     if (!dryRun && isCrd(prepared)) await waitForCrdEstablished(client, ref.name, { sleep: (ms) => context.sleep(ms) });
-    return diff ? { ref, action, diff } : { ref, action };
+    // Field changes go back only to whom asked: a real apply's result reaches the workflow.
+    return diff && (dryRun || input.withDiff) ? { ref, action, diff } : { ref, action };
   };
 
   for (const tier of applyTiers(rendered)) {

@@ -5,6 +5,8 @@ import type * as k8s from '@kubernetes/client-node';
 import type pg from 'pg';
 import type { Keyring } from '../src/crypto/keyring.js';
 import { loadGitCredentials } from '../src/db/ops-repo-credentials.js';
+import { recordReleaseChanges } from '../src/db/release-changes.js';
+import type { ReleaseChanges } from '../src/domain/release-changes.js';
 import { createApplyActivities } from './apply.js';
 import { createDriftCheckActivities } from './drift-check.js';
 import { createEnvironmentActivities } from './environment.js';
@@ -54,14 +56,15 @@ export function createActivities(deps: ActivityDeps): DeployerActivities & Clust
     ...createScaleActivities(deps),
   };
   const records = createRecordActivities(deps);
+  const changesRecorder = (key: string, changes: ReleaseChanges) => recordReleaseChanges(deps.pool, key, changes);
   const health = createHealthActivities(deps);
   return {
     ...steps,
     ...createDriftCheckActivities(steps),
-    ...createApplyReleaseActivities({ ...steps, ...records }),
+    ...createApplyReleaseActivities({ ...steps, ...records, recordReleaseChanges: changesRecorder }),
     ...createRollOutReleaseActivities({ ...health, ...records, finishHistory: (row) => finishInProgressHistory(deps.pool, row) }),
     ...createPreviewReleaseActivities(steps),
-    ...createRequestApprovalActivities({ ...steps, ...records }),
+    ...createRequestApprovalActivities({ ...steps, ...records, recordReleaseChanges: changesRecorder }),
     ...createOpsRepoPollActivities(withGit),
     ...health,
     ...records,

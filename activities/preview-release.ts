@@ -2,8 +2,9 @@
 // or to a rollback's pinned commit), render the image with the release's values, and ask the API
 // server what applying it would do (dry run, the environment's field manager). The same steps a
 // release runs, so the preview shows what that release would do; nothing in the cluster changes.
+import { releaseChanges } from '../src/domain/release-changes.js';
+import { previewSummary, type ReleasePreview, type ReleasePreviewRequest } from '../src/domain/release-preview.js';
 import { applyInput, renderInput, syncInput, type ReleaseSource } from '../src/domain/release-steps.js';
-import { boundPreviewDiffs, previewSummary, type ReleasePreview, type ReleasePreviewRequest } from '../src/domain/release-preview.js';
 import type { EnvironmentRef } from '../src/domain/vocabulary.js';
 import type { DeployerActivities } from './types.js';
 
@@ -15,14 +16,14 @@ export async function previewOf(steps: PreviewSteps, ref: EnvironmentRef, releas
   const { sha } = await steps.syncOpsRepo(syncInput(config, release));
   const rendered = await steps.renderManifests(renderInput(config, release, sha));
   const applied = await steps.applyManifests({ ...applyInput('release', config, rendered.manifestHash), dryRun: true });
-  const { objects, omitted } = boundPreviewDiffs(applied.changes.map(({ ref: object, action, diff }) => (diff ? { ref: object, action, diff } : { ref: object, action })));
+  const { objects, omittedFieldChanges } = releaseChanges(applied.changes);
   return {
     imageRef: release.imageRef,
     opsSha: sha,
     manifestHash: rendered.manifestHash,
     objects,
     summary: previewSummary(objects),
-    ...(omitted > 0 ? { omittedFieldChanges: omitted } : {}),
+    ...(omittedFieldChanges > 0 ? { omittedFieldChanges } : {}),
   };
 }
 

@@ -12,11 +12,13 @@ export function createRecordActivities({ pool }: Pick<ActivityDeps, 'pool'>) {
   return {
     async recordHistory(row: HistoryRecord): Promise<void> {
       // The end-of-deployment write fills in what the start did not know; fields it leaves out
-      // keep their earlier values.
-      const { rowCount } = await pool.query(
-        `INSERT INTO deployment_history (idempotency_key, project, environment, action, status, image_ref, sha,
-            manifest_hash, values_override, error, error_type, request_id, requested_by, reason, started_at, finished_at)
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16)
+      // keep their earlier values. A write of the same status changes nothing (a retry), unless it
+      // brings an approval decision the row does not hold yet.
+      const { rows } = await pool.query<{ transition: boolean }>(
+        `WITH earlier AS (SELECT status FROM deployment_history WHERE idempotency_key = $1)
+         INSERT INTO deployment_history (idempotency_key, project, environment, action, status, image_ref, sha,
+            manifest_hash, values_override, error, error_type, request_id, requested_by, reason, started_at, finished_at, approval)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17)
          ON CONFLICT (idempotency_key) DO UPDATE SET
            status        = EXCLUDED.status,
            image_ref     = COALESCE(EXCLUDED.image_ref, deployment_history.image_ref),
@@ -24,18 +26,20 @@ export function createRecordActivities({ pool }: Pick<ActivityDeps, 'pool'>) {
            manifest_hash = COALESCE(EXCLUDED.manifest_hash, deployment_history.manifest_hash),
            error         = COALESCE(EXCLUDED.error, deployment_history.error),
            error_type    = COALESCE(EXCLUDED.error_type, deployment_history.error_type),
-           finished_at   = COALESCE(EXCLUDED.finished_at, deployment_history.finished_at)
+           finished_at   = COALESCE(EXCLUDED.finished_at, deployment_history.finished_at),
+           approval      = COALESCE(EXCLUDED.approval, deployment_history.approval)
          WHERE deployment_history.status IS DISTINCT FROM EXCLUDED.status
-         RETURNING id`,
+            OR (EXCLUDED.approval IS NOT NULL AND deployment_history.approval IS DISTINCT FROM EXCLUDED.approval)
+         RETURNING status IS DISTINCT FROM (SELECT status FROM earlier) AS transition`,
         [
           row.idempotencyKey, row.project, row.environment, row.action, row.status, row.imageRef ?? null, row.sha ?? null,
           row.manifestHash ?? null, row.valuesOverride ? JSON.stringify(row.valuesOverride) : null, row.error ?? null,
           row.errorType ?? null, row.requestId ?? null, row.requestedBy ?? null, row.reason ?? null, row.startedAt,
-          row.finishedAt ?? null,
+          row.finishedAt ?? null, row.approval ? JSON.stringify(row.approval) : null,
         ],
       );
-      // A row comes back only when the status changed: a retried write is not counted twice.
-      if (rowCount) countHistoryTransition(row);
+      // Counted only when the status changed: a retried write, or one that only adds the approval, is not counted again.
+      if (rows[0]?.transition) countHistoryTransition(row);
     },
 
     async recordCurrentState(state: CurrentStateRecord): Promise<void> {

@@ -9,11 +9,11 @@ import type { RequestApprovalInput } from './request-approval.js';
 import type { DeliverNotificationInput, DeliverNotificationResult, NotificationSubscribersInput, NotificationSubscribersResult } from './notify.js';
 import type { Impersonation } from '../src/domain/tenancy.js';
 import type { ApplyInput, EnvironmentConfig, ReleaseSource, RenderInput, SyncOpsRepoInput } from '../src/domain/release-steps.js';
-import type { ChangeAction, EnvironmentRef, FieldChange, ObjectRef, RolloutProgress } from '../src/domain/vocabulary.js';
+import type { ApprovalRecord, ChangeAction, EnvironmentRef, FieldChange, ObjectRef, RolloutProgress } from '../src/domain/vocabulary.js';
 
 export type { Impersonation } from '../src/domain/tenancy.js';
 export { defaultPolicy } from '../src/domain/vocabulary.js';
-export type { ChangeAction, EnvironmentPolicy, EnvironmentRef, FieldChange, ObjectRef, OpsRepoSource, RolloutProgress } from '../src/domain/vocabulary.js';
+export type { ApprovalRecord, ChangeAction, EnvironmentPolicy, EnvironmentRef, FieldChange, ObjectRef, OpsRepoSource, RolloutProgress } from '../src/domain/vocabulary.js';
 
 export type { ApplyInput, EnvironmentConfig, RenderInput, SyncOpsRepoInput } from '../src/domain/release-steps.js';
 export type { ApplyReleaseInput, ApplyReleaseResult, ReachedRelease } from './apply-release.js';
@@ -34,7 +34,10 @@ export interface RenderResult {
 export interface ChangeSetEntry {
   ref: ObjectRef;
   action: ChangeAction;
-  /** a dry run's fields that would change, of those the environment manages (bounded, Secret values hidden) */
+  /**
+   * the fields the environment manages that the apply changed (a dry run: would change), bounded,
+   * Secret values hidden; only for a dry run or an apply that asked (`withDiff`)
+   */
   diff?: FieldChange[];
 }
 export interface ApplyResult {
@@ -94,6 +97,8 @@ export interface HistoryRecord {
   reason?: string;
   startedAt: string;
   finishedAt?: string;
+  /** the decision on a request that waited for approval; a later write without one keeps it */
+  approval?: ApprovalRecord;
 }
 
 export interface CurrentStateRecord {

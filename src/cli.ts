@@ -16,7 +16,7 @@ export const commands: Record<string, { run: Command; usage: string }> = {
   stop: { run: stopCommand, usage: 'stop --project P --env E [--wait]' },
   cancel: { run: cancelCommand, usage: 'cancel --project P --env E' },
   status: { run: statusCommand, usage: 'status --project P --env E [--json]' },
-  history: { run: historyCommand, usage: 'history --project P --env E [--json]' },
+  history: { run: historyCommand, usage: 'history --project P --env E [--diff] [--json]' },
   login: { run: loginCommand, usage: 'login --url URL --token TOKEN   (or DEPLOYER_URL, DEPLOYER_TOKEN)' },
   ...adminCommands,
   ...notifyCommands,

@@ -5,11 +5,12 @@
 // live in gates.ts; this is their I/O: the preview, the history rows, the waits, the events.
 import { condition } from '@temporalio/workflow';
 import type { HistoryRecord } from '../activities/types.js';
+import type { ApprovalRecord } from '../src/domain/vocabulary.js';
 import { describeFreeze } from '../src/domain/freeze-windows.js';
 import { driftDue, nextDriftAt, planRequest } from './decide.js';
 import { driftPass } from './drift-pass.js';
 import { errorMessage, errorType, type EnvironmentRun } from './environment-run.js';
-import { APPROVER_SCOPE, awaitApproval, describeSummary, gatesApply, gateVerdict, leftPendingSlot, type GateVerdict } from './gates.js';
+import { APPROVER_SCOPE, approvalRecord, awaitApproval, describeSummary, gatesApply, gateVerdict, leftPendingSlot, type GateVerdict } from './gates.js';
 import type { AwaitingApproval, ApprovalVerdict, PendingRequest } from './state.js';
 import { requestApproval } from './steps.js';
 
@@ -115,7 +116,7 @@ async function closeApproval(run: EnvironmentRun, request: PendingRequest, verdi
   run.logRequest({ requestId: request.requestId, kind: request.kind, outcome: 'cancelled', detail });
   leavePendingSlot(run, request);
   run.publish();
-  await closeWaitRow(run, approval, verdict.type === 'rejected' ? 'ApprovalRejected' : 'ApprovalExpired', detail);
+  await closeWaitRow(run, approval, verdict.type === 'rejected' ? 'ApprovalRejected' : 'ApprovalExpired', detail, approvalRecord(decision, approval.expiresAt));
 }
 
 /**
@@ -129,8 +130,9 @@ async function closeSupersededApproval(run: EnvironmentRun, request: PendingRequ
   await closeWaitRow(run, stale, 'Superseded', `superseded by ${request.kind} ${request.requestId} before it was ${stale.decision ? 'released' : 'decided'}`);
 }
 
-async function closeWaitRow(run: EnvironmentRun, approval: AwaitingApproval, type: string, detail: string): Promise<void> {
+async function closeWaitRow(run: EnvironmentRun, approval: AwaitingApproval, type: string, detail: string, record?: ApprovalRecord): Promise<void> {
   await run.recordHistory({
+    ...(record ? { approval: record } : {}),
     idempotencyKey: approval.historyKey,
     action: approval.kind,
     status: 'cancelled',
@@ -151,6 +153,7 @@ async function recordApproved(run: EnvironmentRun, approval: AwaitingApproval): 
       idempotencyKey: approval.historyKey,
       action: approval.kind,
       status: 'approved',
+      approval: approvalRecord(decision, approval.expiresAt),
       requestId: approval.requestId,
       requestedBy: approval.requestedBy,
       startedAt: iso(approval.since),

@@ -2,9 +2,9 @@
 // request may start, waits for approval or for a freeze window to end, or was refused; and whether
 // an approve or reject is taken. No Temporal imports, no clock (time comes in as `now`).
 import { activeFreeze, describeFreeze, type ActiveFreeze } from '../src/domain/freeze-windows.js';
-import type { ChangeAction } from '../src/domain/vocabulary.js';
+import type { ApprovalRecord, ChangeAction } from '../src/domain/vocabulary.js';
 import type { ApprovalDecision } from './messages.js';
-import type { AwaitingApproval, CarriedState, PendingRequest } from './state.js';
+import type { ApprovalVerdict, AwaitingApproval, CarriedState, PendingRequest } from './state.js';
 
 /** The scope an approver's token needs, as people read it in `waitingFor`. */
 export const APPROVER_SCOPE = 'deploy:approve';
@@ -130,4 +130,10 @@ export function describeSummary(summary: Record<ChangeAction, number>): string {
 /** The state once `request` left the pending slot at a gate, unless a newer request took the slot meanwhile. */
 export function leftPendingSlot(state: Pick<CarriedState, 'pending' | 'approval' | 'heldRequestId'>, request: PendingRequest): Partial<CarriedState> {
   return state.pending === request ? { pending: undefined, approval: undefined, heldRequestId: undefined } : {};
+}
+
+/** A decision as history rows keep it; without one, the expiry at `expiredAt`. */
+export function approvalRecord(decision: ApprovalVerdict | undefined, expiredAt: number): ApprovalRecord {
+  if (!decision) return { decision: 'expired', at: new Date(expiredAt).toISOString() };
+  return { decision: decision.approved ? 'approved' : 'rejected', by: decision.by, at: new Date(decision.at).toISOString(), ...(decision.reason ? { reason: decision.reason } : {}) };
 }

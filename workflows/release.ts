@@ -4,6 +4,7 @@
 import { log, patched } from '@temporalio/workflow';
 import type { HistoryAction, HistoryRecord, HistoryStatus } from '../activities/types.js';
 import { recordRelease, releaseOutcome, type ReleasePlan } from './decide.js';
+import { approvalRecord } from './gates.js';
 import { CancelledByRequest, errorMessage, reachedRelease, type EnvironmentRun } from './environment-run.js';
 import type { RequestMeta } from './messages.js';
 import { resumeIfStopped, runPipeline, waitHealthy } from './pipeline.js';
@@ -40,6 +41,7 @@ export async function runRelease(run: EnvironmentRun, plan: ReleasePlan, meta: R
     requestedBy: meta.requestedBy,
     reason: meta.reason,
     startedAt: new Date(release.startedAt).toISOString(),
+    ...(approval ? { approval: approvalRecord(approval, now) } : {}),
     ...extra,
   });
   const history = (status: HistoryStatus, extra: Partial<HistoryRecord> = {}) => run.recordHistory(row(status, extra), { local });

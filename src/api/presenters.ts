@@ -3,6 +3,8 @@ import type { DeploymentStateRow, HistoryRow } from '../db/deployment-reads.js';
 import type { EnvironmentRecord } from '../db/environment-settings.js';
 import type { OpsRepoRecord } from '../db/ops-repo-admin.js';
 import type { DeliveryRecord, SubscriptionRecord } from '../db/notifications.js';
+import type { PreviewedObject } from '../domain/release-preview.js';
+import type { ApprovalRecord } from '../domain/vocabulary.js';
 import { effectivePolicyToApi } from './policy.js';
 
 function isoOrNull(date: Date | null): string | null {
@@ -40,7 +42,18 @@ export function presentHistoryRow(row: HistoryRow) {
     reason: row.reason,
     started_at: row.startedAt.toISOString(),
     finished_at: isoOrNull(row.finishedAt),
+    approval: presentApproval(row.approval),
+    changes: row.changes && { objects: presentChangedObjects(row.changes.objects), omitted_field_changes: row.changes.omittedFieldChanges },
   };
+}
+
+function presentApproval(approval: ApprovalRecord | null) {
+  return approval && { decision: approval.decision, by: approval.by ?? null, at: approval.at, reason: approval.reason ?? null };
+}
+
+/** What an apply did (a release's, recorded) or would do (a preview's), object by object. */
+export function presentChangedObjects(objects: readonly PreviewedObject[]) {
+  return objects.map(({ ref, action, diff }) => ({ api_version: ref.apiVersion, kind: ref.kind, name: ref.name, namespace: ref.namespace ?? null, action, diff: diff ?? [] }));
 }
 
 export function presentEnvironment(record: EnvironmentRecord) {

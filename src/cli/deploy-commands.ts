@@ -8,7 +8,7 @@ import { HttpDeployerClient } from '../client/http-deployer-client.js';
 import { frontDoor, loadCredentials } from './credentials.js';
 import { loadTemporalConfig } from '../config.js';
 import type { ChangeAction, EnvironmentRef } from '../domain/vocabulary.js';
-import type { ReleasePreview } from '../domain/release-preview.js';
+import { previewSummary, type PreviewedObject, type ReleasePreview } from '../domain/release-preview.js';
 import type { EnvironmentState, Release } from '../../workflows/state.js';
 import { isSlug } from '../domain/request-rules.js';
 import { integer, jsonObject, parse, required, UsageError } from './args.js';
@@ -126,10 +126,16 @@ export async function diffCommand(args: string[], io: CliIo): Promise<number> {
 
 const actionMark: Record<ChangeAction, string> = { created: '+', configured: '~', unchanged: '=', pruned: '-' };
 
-function formatPreview(key: EnvironmentRef, preview: ReleasePreview): string[] {
-  const counts = (Object.entries(preview.summary) as Array<[ChangeAction, number]>).filter(([, n]) => n > 0).map(([action, n]) => `${n} ${action}`);
-  const lines = [`${preview.imageRef} to ${key.project}/${key.environment} at ops ${preview.opsSha.slice(0, 12)}: ${counts.join(', ') || 'no objects'}`];
-  for (const { ref, action, diff } of preview.objects) {
+/** "1 configured, 2 unchanged": the objects per action, actions with none left out. */
+function describeCounts(objects: readonly PreviewedObject[]): string {
+  const counts = (Object.entries(previewSummary(objects)) as Array<[ChangeAction, number]>).filter(([, n]) => n > 0).map(([action, n]) => `${n} ${action}`);
+  return counts.join(', ') || 'no objects';
+}
+
+/** Object by object, with the managed fields that change: how `diff` shows a preview and `history --diff` a release. */
+function formatChanges(objects: readonly PreviewedObject[], omittedFieldChanges = 0): string[] {
+  const lines: string[] = [];
+  for (const { ref, action, diff } of objects) {
     lines.push(`${actionMark[action]} ${ref.kind} ${ref.namespace ? `${ref.namespace}/` : ''}${ref.name}${action === 'unchanged' ? '' : ` (${action})`}`);
     for (const change of diff ?? []) {
       const before = 'before' in change ? JSON.stringify(change.before) : '(unset)';
@@ -137,8 +143,15 @@ function formatPreview(key: EnvironmentRef, preview: ReleasePreview): string[] {
       lines.push(`    ${change.path}: ${before} → ${after}`);
     }
   }
-  if (preview.omittedFieldChanges) lines.push(`(${preview.omittedFieldChanges} more field changes not shown)`);
+  if (omittedFieldChanges) lines.push(`(${omittedFieldChanges} more field changes not shown)`);
   return lines;
+}
+
+function formatPreview(key: EnvironmentRef, preview: ReleasePreview): string[] {
+  return [
+    `${preview.imageRef} to ${key.project}/${key.environment} at ops ${preview.opsSha.slice(0, 12)}: ${describeCounts(preview.objects)}`,
+    ...formatChanges(preview.objects, preview.omittedFieldChanges),
+  ];
 }
 
 export async function rollbackCommand(args: string[], io: CliIo): Promise<number> {
@@ -236,14 +249,30 @@ export async function statusCommand(args: string[], io: CliIo): Promise<number> 
   }
 }
 
+/**
+ * The workflow's recent releases, each with what its apply changed as the history keeps it (read
+ * through the API: on the break-glass path to Temporal there is no history to read).
+ */
 export async function historyCommand(args: string[], io: CliIo): Promise<number> {
-  const values = parse(args, { ...target, json: { type: 'boolean' } });
+  const values = parse(args, { ...target, json: { type: 'boolean' }, diff: { type: 'boolean' } });
   const key = keyOf(values);
   const door = await open(io);
   try {
+    if (values.diff && !door.api) throw new UsageError('--diff shows the changes the history keeps, read through the API: run `deployer login` first');
     const releases = (await liveState(door, key)).state?.releases ?? [];
-    if (values.json) io.out(JSON.stringify(releases, null, 2));
-    else for (const r of releases) io.out(`${new Date(r.startedAt).toISOString()}  ${r.action.padEnd(13)} ${describeRelease(r)}${r.error ? `  — ${r.error}` : ''}`);
+    const rows = door.api ? await door.api.history(key) : [];
+    const changesOf = (release: Release) => rows.find((row) => row.requestId === release.requestId && row.startedAt === new Date(release.startedAt).toISOString())?.changes;
+    if (values.json) {
+      io.out(JSON.stringify(door.api ? releases.map((release) => ({ ...release, changes: changesOf(release) ?? null })) : releases, null, 2));
+      return 0;
+    }
+    for (const release of releases) {
+      io.out(`${new Date(release.startedAt).toISOString()}  ${release.action.padEnd(13)} ${describeRelease(release)}${release.error ? `  — ${release.error}` : ''}`);
+      const changes = changesOf(release);
+      if (!changes) continue;
+      io.out(`    ${describeCounts(changes.objects)}`);
+      if (values.diff) for (const line of formatChanges(changes.objects, changes.omittedFieldChanges)) io.out(`      ${line}`);
+    }
     return 0;
   } finally {
     await closeDoor(door);

@@ -9,7 +9,8 @@ import { randomUUID } from 'node:crypto';
 import { checkRequest } from '../domain/request-rules.js';
 import { ApiRequestError, callApi, type ApiCredentials } from './api-call.js';
 import type { ChangeAction, EnvironmentRef, FieldChange } from '../domain/vocabulary.js';
-import type { ReleasePreview } from '../domain/release-preview.js';
+import type { PreviewedObject, ReleasePreview } from '../domain/release-preview.js';
+import type { ReleaseChanges } from '../domain/release-changes.js';
 import {
   healthyRelease,
   type Accepted,
@@ -48,6 +49,9 @@ export interface LiveWorkflowBody {
   waiting_on?: string | null;
 }
 
+/** Objects as the API shows what an apply did or would do (ChangedObject in /openapi.json). */
+type ChangedObjectsBody = Array<{ api_version: string; kind: string; name: string; namespace: string | null; action: ChangeAction; diff: FieldChange[] }>;
+
 /** The answer of POST …/deployments/{env}/preview. */
 interface PreviewBody {
   image_ref: string;
@@ -55,7 +59,28 @@ interface PreviewBody {
   manifest_hash: string;
   summary: ReleasePreview['summary'];
   omitted_field_changes: number;
-  objects: Array<{ api_version: string; kind: string; name: string; namespace: string | null; action: ChangeAction; diff: FieldChange[] }>;
+  objects: ChangedObjectsBody;
+}
+
+/** The part of a row of GET …/deployments/{env}/history the command line reads (HistoryItem in /openapi.json). */
+interface HistoryItemBody {
+  id: number;
+  action: string;
+  status: string;
+  request_id: string | null;
+  started_at: string;
+  changes: { objects: ChangedObjectsBody; omitted_field_changes: number } | null;
+}
+
+/** One history row: which request it is of, and what its release's apply did when that was recorded. */
+export interface RecordedHistoryRow {
+  id: number;
+  action: string;
+  status: string;
+  requestId?: string;
+  /** ISO 8601 */
+  startedAt: string;
+  changes?: ReleaseChanges;
 }
 
 /** One long poll holds this long at most, so a proxy's idle timeout never cuts it. */
@@ -84,12 +109,22 @@ export class HttpDeployerClient implements Deployer {
       manifestHash: body.manifest_hash,
       summary: body.summary,
       ...(body.omitted_field_changes > 0 ? { omittedFieldChanges: body.omitted_field_changes } : {}),
-      objects: body.objects.map(({ api_version, kind, name, namespace, action, diff }) => ({
-        ref: { apiVersion: api_version, kind, name, ...(namespace === null ? {} : { namespace }) },
-        action,
-        ...(diff.length > 0 ? { diff } : {}),
-      })),
+      objects: changedObjectsFromBody(body.objects),
     };
+  }
+
+  /** The environment's history, newest first: one page of up to `limit` rows (at most 100). */
+  async history(key: EnvironmentRef, { limit = 100 }: { limit?: number } = {}): Promise<RecordedHistoryRow[]> {
+    checkRequest(key);
+    const body = (await this.call('GET', `${this.path(key)}/history?limit=${limit}`)) as { items: HistoryItemBody[] };
+    return body.items.map((item) => ({
+      id: item.id,
+      action: item.action,
+      status: item.status,
+      ...(item.request_id === null ? {} : { requestId: item.request_id }),
+      startedAt: item.started_at,
+      ...(item.changes ? { changes: { objects: changedObjectsFromBody(item.changes.objects), omittedFieldChanges: item.changes.omitted_field_changes } } : {}),
+    }));
   }
 
   async stop(options: RequestOptions): Promise<Accepted> {
@@ -182,4 +217,13 @@ export class HttpDeployerClient implements Deployer {
   private async call(method: string, path: string, body?: Record<string, unknown>, requestId?: string): Promise<unknown> {
     return (await callApi(this.options, method, path, body, requestId)).body;
   }
+}
+
+/** The API's objects back in the domain's shape: a preview's, or what a release's apply did. */
+function changedObjectsFromBody(objects: ChangedObjectsBody): PreviewedObject[] {
+  return objects.map(({ api_version, kind, name, namespace, action, diff }) => ({
+    ref: { apiVersion: api_version, kind, name, ...(namespace === null ? {} : { namespace }) },
+    action,
+    ...(diff.length > 0 ? { diff } : {}),
+  }));
 }

@@ -1,5 +1,7 @@
 // Read-side queries of the deployments API: what each environment runs and what was done to it.
 import type pg from 'pg';
+import type { ReleaseChanges } from '../domain/release-changes.js';
+import type { ApprovalRecord } from '../domain/vocabulary.js';
 
 export interface DeploymentStateRow {
   desiredImage: string | null;
@@ -36,6 +38,10 @@ export interface HistoryRow {
   reason: string | null;
   startedAt: Date;
   finishedAt: Date | null;
+  /** what a release's apply did; null for other rows and releases recorded before it was kept */
+  changes: ReleaseChanges | null;
+  /** the decision on a request that waited for approval */
+  approval: ApprovalRecord | null;
 }
 
 interface RawDeployment {
@@ -114,10 +120,12 @@ interface RawHistoryRow {
   reason: string | null;
   started_at: Date;
   finished_at: Date | null;
+  changes: ReleaseChanges | null;
+  approval: ApprovalRecord | null;
 }
 
 const HISTORY_COLUMNS = `id, action, status, image_ref, sha, manifest_hash, values_override, error, error_type, request_id,
-            requested_by, reason, started_at, finished_at`;
+            requested_by, reason, started_at, finished_at, changes, approval`;
 
 function historyFromRaw(row: RawHistoryRow): HistoryRow {
   return {
@@ -135,6 +143,8 @@ function historyFromRaw(row: RawHistoryRow): HistoryRow {
     reason: row.reason,
     startedAt: row.started_at,
     finishedAt: row.finished_at,
+    changes: row.changes,
+    approval: row.approval,
   };
 }
 

@@ -58,6 +58,12 @@ export interface ApplyInput {
   omitReplicas: boolean;
   dryRun?: boolean;
   /**
+   * return the field changes of the objects a real apply creates or configures (a dry run always
+   * does): for the activity that records them on the release's history row. The workflow never
+   * asks: its payloads stay small.
+   */
+  withDiff?: boolean;
+  /**
    * a drift pass: when the objects are the ones the last apply applied, apply only those someone
    * changed or deleted since (none: no write at all); otherwise apply everything
    */

@@ -49,6 +49,19 @@ export interface ApprovalPolicy {
   allowSelfApproval: boolean;
 }
 
+/**
+ * What became of a request that waited for an approval, as its history row keeps it: written by
+ * the workflow when the decision is taken, only stored and shown by the rest.
+ */
+export interface ApprovalRecord {
+  decision: 'approved' | 'rejected' | 'expired';
+  /** who approved or rejected; absent when the request expired */
+  by?: string;
+  /** ISO 8601, when the decision was taken (or the request expired) */
+  at: string;
+  reason?: string;
+}
+
 export const defaultPolicy: EnvironmentPolicy = {
   minIntervalMs: 2_000,
   driftIntervalMs: 60 * 60_000,

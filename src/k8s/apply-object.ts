@@ -21,13 +21,15 @@ export interface ApplyObjectOptions {
   force: boolean;
   /** ask the server what the apply would do (dryRun=All) without persisting anything */
   dryRun: boolean;
+  /** values the render took from the environment's secrets: never shown in a diff */
+  secretValues?: readonly string[];
 }
 
 export interface AppliedObject {
   action: Exclude<ChangeAction, 'pruned'>;
   /** what the server returned (for a dry run: what the object would become); absent on a dry-run conflict */
   result?: KubeObject;
-  /** a dry run's changes to the fields the environment manages */
+  /** the changes to the fields the environment manages, of an object created or configured (or that a dry run would) */
   diff?: FieldChange[];
 }
 
@@ -96,15 +98,15 @@ export async function applyObject(
       throw applyFailure(forced, refOf(object));
     }
   }
-  const diff = options.dryRun ? { diff: appliedFieldsDiff(live, result, tenant.fieldManager) } : {};
-  if (!live) return { action: 'created', result, ...diff };
+  // The live object was read anyway: the diff costs no request, so a real apply has it too.
+  if (!live) return { action: 'created', result, diff: appliedFieldsDiff(live, result, tenant.fieldManager, options.secretValues) };
   // A no-op apply writes nothing, so an unmoved resourceVersion means unchanged. A moved one is
   // not proof of a change: a controller may have written status between our read and the apply
   // (and a dry run never moves it). So the fields the deployer applies decide.
   const changed =
     (options.dryRun || result.metadata.resourceVersion !== live.metadata.resourceVersion) &&
     differsOnAppliedFields(live, result, tenant.fieldManager);
-  return { action: changed ? 'configured' : 'unchanged', result, ...(changed ? diff : {}) };
+  return changed ? { action: 'configured', result, diff: appliedFieldsDiff(live, result, tenant.fieldManager, options.secretValues) } : { action: 'unchanged', result };
 }
 
 /**

@@ -1,6 +1,8 @@
 // What an apply changes, in the fields the environment's field manager owns before or after it:
 // the readable diff a release preview shows per object. Values the server defaults and fields other
-// managers own never appear (the noise of a whole-object diff), and a Secret's values never do.
+// managers own never appear (the noise of a whole-object diff), and a Secret's values never do, nor
+// values the render took from the environment's secrets.
+import { redactSecrets, redactValue } from '../domain/secrets.js';
 import type { FieldChange } from '../domain/vocabulary.js';
 import type { KubeObject } from './objects.js';
 import { absent, deepEqual, fieldsAppliedBy, mergeFields, present, selectField } from './managed-fields.js';
@@ -13,20 +15,39 @@ export const MAX_FIELD_CHANGES = 50;
 const MAX_SHOWN_STRING = 200;
 /** Longer lists are cut to this many items, with a mark. */
 const MAX_SHOWN_ITEMS = 20;
+/** What stands for a value that is never shown. */
+const HIDDEN = '(hidden)';
 
 /**
- * The fields `manager` owns on `live` or on `desired` (the server's dry-run answer) whose values
- * differ, in the order the server lists them. An object that does not exist yet has every field
- * of `desired` as added.
+ * The fields `manager` owns on `live` or on `desired` (the server's answer to the apply or its dry
+ * run) whose values differ, in the order the server lists them. An object that does not exist yet
+ * has every field of `desired` as added. `secretValues`: what the render took from the
+ * environment's secrets, never shown.
  */
-export function appliedFieldsDiff(live: KubeObject | undefined, desired: KubeObject, manager: string): FieldChange[] {
+export function appliedFieldsDiff(live: KubeObject | undefined, desired: KubeObject, manager: string, secretValues: readonly string[] = []): FieldChange[] {
   const before = live ? fieldsAppliedBy(live, manager) : undefined;
   const after = fieldsAppliedBy(desired, manager);
   const fields = mergeFields(before ?? {}, after ?? {});
   const changes: FieldChange[] = [];
   walk(fields, live ?? absent, desired, '', changes);
   const hidden = desired.kind === 'Secret' && (desired.apiVersion === 'v1' || desired.apiVersion === undefined);
-  return changes.map((change) => (hidden && /^(data|stringData)\b/.test(change.path) ? hideValues(change) : shorten(change)));
+  return changes.map((change) => (hidden && /^(data|stringData)\b/.test(change.path) ? hideValues(change) : shorten(withoutSecrets(change, secretValues))));
+}
+
+/**
+ * `change` with the secret values taken out, before anything is cut: a cut value would no longer
+ * match. A field whose new value carries a secret held the previous secret before, most likely,
+ * and a secret replaced since is not among `values`: its old value is hidden whole.
+ */
+function withoutSecrets(change: FieldChange, values: readonly string[]): FieldChange {
+  if (values.length === 0) return change;
+  const after = 'after' in change ? redactValue(change.after, values) : undefined;
+  const carriesSecret = 'after' in change && !deepEqual(after, change.after);
+  return {
+    path: redactSecrets(change.path, values),
+    ...('before' in change ? { before: carriesSecret ? HIDDEN : redactValue(change.before, values) } : {}),
+    ...('after' in change ? { after } : {}),
+  };
 }
 
 function walk(fields: FieldsV1, live: unknown, desired: unknown, path: string, out: FieldChange[]): void {
@@ -71,8 +92,8 @@ function joinPath(path: string, key: string): string {
 function hideValues(change: FieldChange): FieldChange {
   return {
     path: change.path,
-    ...('before' in change ? { before: '(hidden)' } : {}),
-    ...('after' in change ? { after: '(hidden)' } : {}),
+    ...('before' in change ? { before: HIDDEN } : {}),
+    ...('after' in change ? { after: HIDDEN } : {}),
   };
 }
 

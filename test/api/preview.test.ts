@@ -1,8 +1,11 @@
 // A release preview end to end, on the real stack: through the API (and `deployer diff`) to a real
 // worker that renders the ops repo and dry-runs the apply against the API server. It must show the
 // Deployment alone as configured, with the one field that changes, prune nothing and change
-// nothing; and refuse what a deploy would refuse, naming why.
+// nothing; and refuse what a deploy would refuse, naming why. The release of that image then
+// records on its history row what its apply did — what the preview said — shown by the history
+// API and `deployer history --diff`, while the workflow's own history carries no diff.
 import * as k8s from '@kubernetes/client-node';
+import { defaultPayloadConverter } from '@temporalio/common';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -76,14 +79,28 @@ describe('release preview', () => {
     expect(registered.status).toBe(201);
     const deploy = await call(app, 'PATCH', base, { token: test.tokens.promoter, json: { image_ref: 'registry.example/shop/web:1.0.0' } });
     expect(deploy.status).toBe(202);
-    for (;;) {
-      const { body } = await call(app, 'GET', `${base}/requests/${deploy.body.request_id}?wait_s=30`, { token: test.tokens.reader });
-      if (body.final) {
-        expect(body.outcome).toBe('healthy');
-        break;
-      }
-    }
+    expect(await finalOutcome(deploy.body.request_id)).toBe('healthy');
   });
+
+  async function finalOutcome(requestId: string): Promise<string> {
+    for (;;) {
+      const { body } = await call(app, 'GET', `${base}/requests/${requestId}?wait_s=30`, { token: test.tokens.reader });
+      if (body.final) return body.outcome;
+    }
+  }
+
+  /** The command line through the API, as `token`. */
+  async function cli(token: string, ...args: string[]): Promise<{ code: number; out: string[] }> {
+    const server = await startApiServer({ app, port: 0, host: '127.0.0.1' });
+    try {
+      const out: string[] = [];
+      const env2 = { XDG_CONFIG_HOME: join(scratch, 'home'), TEMPORAL_ADDRESS: '127.0.0.1:9', DEPLOYER_URL: `http://127.0.0.1:${server.port}`, DEPLOYER_TOKEN: token };
+      const code = await runCli(args, { out: (line) => out.push(line), err: (line) => out.push(line), env: env2 });
+      return { code, out };
+    } finally {
+      await server.close();
+    }
+  }
 
   afterAll(async () => {
     await worker?.close([`deploy/${test.project}/${env}`]);
@@ -118,25 +135,14 @@ describe('release preview', () => {
   });
 
   it("with values shows the values' change too, and the command line prints it", async () => {
-    const server = await startApiServer({ app, port: 0, host: '127.0.0.1' });
-    try {
-      const out: string[] = [];
-      const env2 = { XDG_CONFIG_HOME: join(scratch, 'home'), TEMPORAL_ADDRESS: '127.0.0.1:9', DEPLOYER_URL: `http://127.0.0.1:${server.port}`, DEPLOYER_TOKEN: test.tokens.promoter };
-      const code = await runCli(['diff', '--project', test.project, '--env', env, '--image', 'registry.example/shop/web:1.0.0', '--values', '{"mode":"safe"}'], {
-        out: (line) => out.push(line),
-        err: (line) => out.push(line),
-        env: env2,
-      });
-      expect(code).toBe(0);
-      expect(out).toEqual([
-        expect.stringMatching(new RegExp(`^registry.example/shop/web:1.0.0 to ${test.project}/${env} at ops [0-9a-f]{12}: 1 configured, 1 unchanged$`)),
-        `~ ConfigMap ${namespace}/web-config (configured)`,
-        '    data.mode: "plain" → "safe"',
-        `= Deployment ${namespace}/web`,
-      ]);
-    } finally {
-      await server.close();
-    }
+    const { code, out } = await cli(test.tokens.promoter, 'diff', '--project', test.project, '--env', env, '--image', 'registry.example/shop/web:1.0.0', '--values', '{"mode":"safe"}');
+    expect(code).toBe(0);
+    expect(out).toEqual([
+      expect.stringMatching(new RegExp(`^registry.example/shop/web:1.0.0 to ${test.project}/${env} at ops [0-9a-f]{12}: 1 configured, 1 unchanged$`)),
+      `~ ConfigMap ${namespace}/web-config (configured)`,
+      '    data.mode: "plain" → "safe"',
+      `= Deployment ${namespace}/web`,
+    ]);
   });
 
   it('refuses what a deploy would: a bad image ref by name, a read-only token, an unknown environment, a broken template with its file and line', async () => {
@@ -157,5 +163,70 @@ describe('release preview', () => {
     expect(broken.status).toBe(422);
     expect(broken.body.error).toMatchObject({ code: 'preview_failed', details: { type: 'TemplateError' } });
     expect(broken.body.error.message).toMatch(/^TemplateError: broken\.yaml\.njk line \d+/);
+  });
+
+  it('once deployed, records on the release\'s history row what its apply did — what the preview said — and keeps the diff out of the workflow', async () => {
+    const [v1, v2] = ['registry.example/shop/web:1.0.0', 'registry.example/shop/web:1.1.0'];
+    const preview = await call(app, 'POST', `${base}/preview`, { token: test.tokens.promoter, json: { image_ref: v2 } });
+    expect(preview.status).toBe(200);
+    const deploy = await call(app, 'PATCH', base, { token: test.tokens.promoter, json: { image_ref: v2 } });
+    expect(deploy.status).toBe(202);
+    expect(await finalOutcome(deploy.body.request_id)).toBe('healthy');
+
+    const history = await call(app, 'GET', `${base}/history`, { token: test.tokens.reader });
+    expect(history.status).toBe(200);
+    const [second, first] = history.body.items.filter((item: { action: string }) => item.action === 'deploy');
+    expect(second).toMatchObject({ request_id: deploy.body.request_id, image_ref: v2, status: 'healthy', approval: null });
+    expect(second.changes).toEqual({ objects: preview.body.objects, omitted_field_changes: 0 });
+    expect(second.changes.objects.filter((object: { action: string }) => object.action !== 'unchanged')).toEqual([
+      {
+        api_version: 'apps/v1',
+        kind: 'Deployment',
+        name: 'web',
+        namespace,
+        action: 'configured',
+        diff: [{ path: 'spec.template.spec.containers[name=web].image', before: v1, after: v2 }],
+      },
+    ]);
+    // The first release made the namespace (no diff of its own: the render does not hold it) and both objects.
+    expect(first).toMatchObject({ image_ref: v1, status: 'healthy' });
+    expect(first.changes.objects.map((o: { kind: string; action: string; diff: unknown[] }) => [o.kind, o.action, o.diff.length > 0])).toEqual([
+      ['Namespace', 'created', false],
+      ['ConfigMap', 'created', true],
+      ['Deployment', 'created', true],
+    ]);
+    expect(first.changes.objects[2].diff).toContainEqual({ path: 'spec.template.spec.containers[name=web].image', after: v1 });
+
+    // The workflow got the change set of each release's apply without a diff.
+    const events = (await test.client.workflow.getHandle(`deploy/${test.project}/${env}`).fetchHistory()).events ?? [];
+    const applies = new Set(events.filter((e) => e.activityTaskScheduledEventAttributes?.activityType?.name === 'applyRelease').map((e) => String(e.eventId)));
+    const results = events
+      .filter((e) => e.activityTaskCompletedEventAttributes && applies.has(String(e.activityTaskCompletedEventAttributes.scheduledEventId)))
+      .map((e) => defaultPayloadConverter.fromPayload<{ applied: { changes: unknown[] } }>(e.activityTaskCompletedEventAttributes!.result!.payloads![0]!));
+    expect(results).toHaveLength(2);
+    expect(results[1]!.applied.changes).toContainEqual({ ref: { apiVersion: 'apps/v1', kind: 'Deployment', name: 'web', namespace }, action: 'configured' });
+    expect(JSON.stringify(results)).not.toContain('"diff"');
+
+    // The command line shows each release's changes in a line, and with --diff the fields as `deployer diff` does.
+    const summaries = await cli(test.tokens.reader, 'history', '--project', test.project, '--env', env);
+    expect(summaries.code).toBe(0);
+    expect(summaries.out).toEqual([
+      expect.stringMatching(/ deploy +#2 registry\.example\/shop\/web:1\.1\.0 \(healthy, ops [0-9a-f]{12}\)$/),
+      '    1 configured, 1 unchanged',
+      expect.stringMatching(/ deploy +#1 registry\.example\/shop\/web:1\.0\.0 \(healthy, ops [0-9a-f]{12}\)$/),
+      '    3 created',
+    ]);
+    const diff = await cli(test.tokens.reader, 'history', '--project', test.project, '--env', env, '--diff');
+    expect(diff.code).toBe(0);
+    expect(diff.out.slice(0, 6)).toEqual([
+      summaries.out[0],
+      '    1 configured, 1 unchanged',
+      `      = ConfigMap ${namespace}/web-config`,
+      `      ~ Deployment ${namespace}/web (configured)`,
+      `          spec.template.spec.containers[name=web].image: "${v1}" → "${v2}"`,
+      summaries.out[2],
+    ]);
+    expect(diff.out).toContain(`      + Namespace ${namespace} (created)`);
+    expect(diff.out).toContain(`          spec.template.spec.containers[name=web].image: (unset) → "${v1}"`);
   });
 });

@@ -191,7 +191,11 @@ describe('write-only secrets', () => {
       API_TOKEN: { fingerprint: expect.stringMatching(/^hmac-sha256:/) },
       DB_PASSWORD: registered.body.secrets.DB_PASSWORD,
     });
-    await api('GET', `/api/projects/${test.project}/deployments/${env}/history`, undefined, test.tokens.reader);
+    const history = await api('GET', `/api/projects/${test.project}/deployments/${env}/history`, undefined, test.tokens.reader);
+    // The release's recorded changes show the fields, with the values taken from secrets hidden.
+    const created = history.body.items[0].changes.objects.find((o: { kind: string }) => o.kind === 'ConfigMap');
+    expect(created).toMatchObject({ name: 'app-config', action: 'created' });
+    expect(created.diff).toEqual(expect.arrayContaining([{ path: 'data.password', after: '[secret]' }, { path: 'data.mode', after: 'plain' }]));
 
     const stores = await expectNoSecretAnywhere();
     // What was searched is what it seems: decoded payloads, the worker's own log lines.
@@ -239,6 +243,10 @@ describe('write-only secrets', () => {
     expect((await core.readNamespacedConfigMap({ name: 'app-config', namespace })).data?.password).toBe(dbPassword2);
     const secret = await core.readNamespacedSecret({ name: 'app-token', namespace });
     expect(Buffer.from(secret.data!.token!, 'base64').toString('utf8')).toBe(apiToken2);
+    // The old password is no secret the render knows any more: the field's old value is hidden whole.
+    const history = await api('GET', `/api/projects/${test.project}/deployments/${env}/history`, undefined, test.tokens.reader);
+    const configured = history.body.items[0].changes.objects.find((o: { kind: string }) => o.kind === 'ConfigMap');
+    expect(configured).toMatchObject({ name: 'app-config', action: 'configured', diff: [{ path: 'data.password', before: '(hidden)', after: '[secret]' }] });
     await expectNoSecretAnywhere();
   });
 

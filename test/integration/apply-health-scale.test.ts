@@ -197,6 +197,8 @@ describe('applying an environment and waiting for its rollout', () => {
       'StatefulSet/db': 'created',
     });
     expect(firstApply.changed).toBe(true);
+    // A real apply's field changes go back only when asked (the workflow never asks).
+    expect(firstApply.changes.filter((c) => c.diff !== undefined)).toEqual([]);
     const live = await readWeb();
     expect(live.metadata?.labels).toMatchObject({ app: 'web', 'app.kubernetes.io/managed-by': 'deployer', 'deployer.dev/environment': `${project}.${environment}` });
     expect(live.spec?.template.metadata?.labels).toEqual({ app: 'web' });
@@ -239,9 +241,11 @@ describe('applying an environment and waiting for its rollout', () => {
       },
     ]);
     expect((await readWeb()).metadata?.generation).toBe(before.metadata?.generation);
-    const result = await apply(webObjects({ image: 'registry.example/web:1.1.0' }));
+    // Asked for, the real apply's field changes are the dry run's.
+    const result = await apply(webObjects({ image: 'registry.example/web:1.1.0' }), { withDiff: true });
     expect(actions(result)).toMatchObject({ 'Deployment/web': 'configured', 'StatefulSet/db': 'unchanged', 'Service/web': 'unchanged', 'ConfigMap/web-config': 'unchanged' });
     expect(result.changed).toBe(true);
+    expect(result.changes.filter((c) => c.action !== 'unchanged')).toEqual(preview.changes.filter((c) => c.action !== 'unchanged'));
     const after = await readWeb();
     expect(Number(after.metadata?.generation)).toBe(Number(before.metadata?.generation) + 1);
 

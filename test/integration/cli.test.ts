@@ -59,6 +59,8 @@ describe('the deployer command line', () => {
     });
     expect(await harness.client.workflow.getHandle(`deploy/${harness.project}/deep`).describe().catch((error: Error) => error.name)).toBe('WorkflowNotFoundError');
     expect(await cli('launch')).toMatchObject({ code: 2, err: [expect.stringContaining('usage: deployer <command>')] });
+    // What each release changed is kept in Postgres, which the break-glass path to Temporal does not read.
+    expect(await cli('history', '--project', harness.project, '--env', 'prod', '--diff')).toMatchObject({ code: 2, err: [expect.stringContaining('deployer login')] });
   });
 
   it('refuses the images, reasons and request ids the API refuses, naming the option, and starts no workflow', async () => {

@@ -5,6 +5,7 @@ import { createRecordActivities } from '../../activities/record.js';
 import { defaultPolicy } from '../../activities/types.js';
 import { registerEnvironment } from '../../src/db/environments.js';
 import { migrate } from '../../src/db/migrate.js';
+import { recordReleaseChanges } from '../../src/db/release-changes.js';
 import { closePools, getPool } from '../../src/db/pool.js';
 import { deploymentsTotal } from '../../src/observability/metrics.js';
 import { testEnv, uniqueSuffix } from '../support/env.js';
@@ -65,6 +66,40 @@ describe('the record and load activities on real Postgres', () => {
     expect(rows).toHaveLength(1);
     expect(rows[0]).toMatchObject({ status: 'healthy', image_ref: 'web:1', sha: 'abc123', request_id: 'r1' });
     expect((rows[0].finished_at as Date).toISOString()).toBe('2026-11-23T10:00:05.000Z');
+  });
+
+  it("keeps a release's approval decision through its later writes, and adds one that a write of the same status brings, counting the release once", async () => {
+    const { recordHistory } = createRecordActivities({ pool: pool() });
+    const counted = async (outcome: string) => (await deploymentsTotal.get()).values.find((v) => v.labels.action === 'deploy' && v.labels.outcome === outcome)?.value ?? 0;
+    const approval = { decision: 'approved' as const, by: 'alice', at: '2026-11-23T11:00:00.000Z', reason: 'reviewed the diff' };
+    const approved = `deploy/${project}/prod/run-2/1`;
+    const start = { idempotencyKey: approved, project, environment: 'prod', action: 'deploy' as const, status: 'in-progress' as const, imageRef: 'web:2', startedAt: '2026-11-23T11:00:01.000Z', approval };
+    await recordHistory(start);
+    await recordHistory({ ...start, approval: undefined, status: 'healthy', finishedAt: '2026-11-23T11:00:09.000Z' });
+    const read = async (key: string) => (await pool().query('SELECT status, approval FROM deployment_history WHERE idempotency_key = $1', [key])).rows;
+    expect(await read(approved)).toEqual([{ status: 'healthy', approval }]);
+
+    // Refused after the row was written: the decision comes with a write of the status the row has.
+    const expired = `deploy/${project}/prod/run-2/2`;
+    const refused = { ...start, idempotencyKey: expired, approval: undefined, status: 'cancelled' as const, finishedAt: '2026-11-23T12:00:01.000Z' };
+    const before = await counted('cancelled');
+    await recordHistory(refused);
+    await recordHistory({ ...refused, approval: { decision: 'expired', at: '2026-11-23T12:00:00.000Z' } });
+    await recordHistory({ ...refused, approval: { decision: 'expired', at: '2026-11-23T12:00:00.000Z' } }); // retried
+    expect(await read(expired)).toEqual([{ status: 'cancelled', approval: { decision: 'expired', at: '2026-11-23T12:00:00.000Z' } }]);
+    expect((await counted('cancelled')) - before).toBe(1);
+  });
+
+  it("writes what a release's apply did onto its row, and a retry that found everything in place keeps the first attempt's account", async () => {
+    const { recordHistory } = createRecordActivities({ pool: pool() });
+    const key = `deploy/${project}/prod/run-3/1`;
+    await recordHistory({ idempotencyKey: key, project, environment: 'prod', action: 'deploy', status: 'in-progress', imageRef: 'web:3', startedAt: '2026-11-23T13:00:00.000Z' });
+    const web = { apiVersion: 'apps/v1', kind: 'Deployment', name: 'web', namespace: `${project}-prod` };
+    const configured = { objects: [{ ref: web, action: 'configured' as const, diff: [{ path: 'spec.template.spec.containers[name=web].image', before: 'web:2', after: 'web:3' }] }], omittedFieldChanges: 0 };
+    await recordReleaseChanges(pool(), key, configured);
+    await recordReleaseChanges(pool(), key, { objects: [{ ref: web, action: 'unchanged' }], omittedFieldChanges: 0 });
+    const { rows } = await pool().query('SELECT changes FROM deployment_history WHERE idempotency_key = $1', [key]);
+    expect(rows).toEqual([{ changes: configured }]);
   });
 
   it('keeps one current-state row per environment and refuses an unregistered environment', async () => {

@@ -110,6 +110,33 @@ describe('appliedFieldsDiff', () => {
     });
     expect(appliedFieldsDiff(wide({}), wide(many), manager)).toHaveLength(MAX_FIELD_CHANGES);
   });
+
+  describe("with the values the render took from the environment's secrets", () => {
+    const configMap = (conf: string, mode: string): KubeObject => ({
+      apiVersion: 'v1',
+      kind: 'ConfigMap',
+      metadata: { name: 'app', managedFields: [{ manager, operation: 'Apply', fieldsV1: { 'f:data': { 'f:app.conf': {}, 'f:mode': {} } } }] },
+      data: { 'app.conf': conf, mode },
+    });
+
+    it('takes them out before a long value is cut, where a cut one would no longer be recognised', () => {
+      const secret = 's'.repeat(300);
+      const [change] = appliedFieldsDiff(undefined, configMap(`password=${secret}`, 'fast'), manager, [secret]);
+      expect(change).toEqual({ path: 'data.app.conf', after: 'password=[secret]' });
+      const certificate = `-----BEGIN KEY-----\n${Array.from({ length: 6 }, (_, i) => `${i}`.repeat(64)).join('\n')}\n-----END KEY-----`;
+      const [pem] = appliedFieldsDiff(undefined, configMap(certificate, 'fast'), manager, [certificate]);
+      expect(pem).toEqual({ path: 'data.app.conf', after: '[secret]' });
+    });
+
+    it("hides whole the old value of a field that now carries one: it held the secret's previous value, which is no longer known", () => {
+      const changes = appliedFieldsDiff(configMap('password=old-secret-1\nmode=a', 'fast'), configMap('password=new-secret-2\nmode=b', 'safe'), manager, ['new-secret-2']);
+      expect(changes).toEqual([
+        { path: 'data.app.conf', before: '(hidden)', after: 'password=[secret]\nmode=b' },
+        { path: 'data.mode', before: 'fast', after: 'safe' },
+      ]);
+      expect(JSON.stringify(changes)).not.toContain('old-secret-1');
+    });
+  });
 });
 
 describe('boundPreviewDiffs', () => {

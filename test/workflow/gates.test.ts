@@ -64,7 +64,8 @@ describe('approval', () => {
     expect(done.approval).toBeUndefined();
     const applied = h.recorder.callsOf('applyRelease')[0]!;
     expect(applied.scheduledAt - Date.parse(answer.decidedAt)).toBeLessThan(1_000);
-    await rowWritten(h, requestId, 'approved');
+    expect(await rowWritten(h, requestId, 'approved')).toMatchObject({ approval: { decision: 'approved', by: 'alice', reason: 'looks right' } });
+    expect(await rowWritten(h, requestId, 'healthy')).toMatchObject({ action: 'deploy', imageRef: 'web:1', approval: { decision: 'approved', by: 'alice' } });
     expect(done.requests.find((r) => r.requestId === requestId)).toMatchObject({ outcome: 'healthy' });
     // Decided once: a second approval is refused.
     expect((await refusal(decide(h, 'prod', true, { requestId, decidedBy: 'bob' }))).message).toContain('is not waiting for approval (it is healthy)');
@@ -78,7 +79,11 @@ describe('approval', () => {
     await decide(h, 'prod', false, { requestId, decidedBy: 'workflow-test', reason: 'wrong build' });
     const state = await h.waitForState('prod', 'the rejection to close the request', (s) => s.pending === undefined && s.approval === undefined);
     expect(state.requests.find((r) => r.requestId === requestId)).toMatchObject({ outcome: 'cancelled', detail: 'rejected by workflow-test: wrong build' });
-    expect(await rowWritten(h, requestId, 'cancelled')).toMatchObject({ errorType: 'ApprovalRejected', error: 'rejected by workflow-test: wrong build' });
+    expect(await rowWritten(h, requestId, 'cancelled')).toMatchObject({
+      errorType: 'ApprovalRejected',
+      error: 'rejected by workflow-test: wrong build',
+      approval: { decision: 'rejected', by: 'workflow-test', reason: 'wrong build' },
+    });
     expect(h.recorder.callsOf('applyRelease')).toHaveLength(0);
     expect(state.waitingFor).toBe('no release yet: waiting for a deploy');
   });
@@ -89,7 +94,7 @@ describe('approval', () => {
     await h.waitForState('prod', 'the deploy to wait for approval', (s) => s.approval?.requestId === requestId);
     const state = await h.waitForState('prod', 'the approval to expire', (s) => s.pending === undefined, 15_000);
     expect(state.requests.find((r) => r.requestId === requestId)).toMatchObject({ outcome: 'cancelled', detail: expect.stringMatching(/^its approval expired at .*: nobody with deploy:approve decided in time$/) });
-    expect(await rowWritten(h, requestId, 'cancelled')).toMatchObject({ errorType: 'ApprovalExpired' });
+    expect(await rowWritten(h, requestId, 'cancelled')).toMatchObject({ errorType: 'ApprovalExpired', approval: { decision: 'expired' } });
     expect((await refusal(decide(h, 'prod', true, { requestId, decidedBy: 'alice' }))).message).toContain('is not waiting for approval (it is cancelled)');
     expect(h.recorder.callsOf('applyRelease')).toHaveLength(0);
   });

@@ -2,6 +2,7 @@
 // workflow time at which it was scheduled) and let a test decide outcomes and hold a rollout open.
 import { activityInfo, ApplicationFailure, Context } from '@temporalio/activity';
 import type { RecordedState } from '../../src/domain/recorded-state.js';
+import type { ReleaseChanges } from '../../src/domain/release-changes.js';
 import { createDriftCheckActivities } from '../../activities/drift-check.js';
 import { createApplyReleaseActivities } from '../../activities/apply-release.js';
 import { createRollOutReleaseActivities } from '../../activities/roll-out-release.js';
@@ -31,6 +32,8 @@ export class RecordingActivities {
   readonly calls: RecordedCall[] = [];
   /** history rows by idempotency key, as the real record activity keeps them */
   readonly history = new Map<string, HistoryRecord>();
+  /** what each release's apply did, by the idempotency key of its history row */
+  readonly releaseChanges = new Map<string, ReleaseChanges>();
   readonly cancelledRollouts: string[] = [];
   policy: EnvironmentPolicy;
   failingImages: Set<string>;
@@ -208,9 +211,15 @@ export class RecordingActivities {
     };
     // A drift pass's and a release's composite activities run the steps above, as the worker's run the real ones.
     const drift = createDriftCheckActivities(steps);
-    const release = createApplyReleaseActivities(steps);
+    const withChanges = {
+      ...steps,
+      recordReleaseChanges: async (key: string, changes: ReleaseChanges) => {
+        this.releaseChanges.set(key, changes);
+      },
+    };
+    const release = createApplyReleaseActivities(withChanges);
     const preview = createPreviewReleaseActivities(steps);
-    const approval = createRequestApprovalActivities(steps);
+    const approval = createRequestApprovalActivities(withChanges);
     const rollOut = createRollOutReleaseActivities({
       ...steps,
       finishHistory: async (row) => {

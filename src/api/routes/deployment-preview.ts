@@ -8,16 +8,17 @@ import { DeployerClient } from '../../client/deployer-client.js';
 import type { ResolvedApiDeps } from '../deps.js';
 import { ApiError } from '../errors.js';
 import type { Guards } from '../middleware/guards.js';
+import { presentChangedObjects } from '../presenters.js';
 import { requireEnvironment } from '../require-environment.js';
 import { createRouter } from '../router.js';
 import { bearerSecurity, environmentParams, errorResponse, imageRef, mutationErrors, requestIdHeaders, valuesOverride } from '../schemas/common.js';
+import { changedObjects } from '../schemas/deployments.js';
 
 const previewBody = z.strictObject({
   image_ref: imageRef,
   values_override: valuesOverride.optional().openapi({ description: "merged over the environment's values for this release only, as a deploy's" }),
 });
 
-const fieldChange = z.object({ path: z.string(), before: z.unknown().optional(), after: z.unknown().optional() });
 const previewAnswer = z
   .object({
     image_ref: z.string(),
@@ -25,16 +26,7 @@ const previewAnswer = z
     manifest_hash: z.string(),
     summary: z.object({ created: z.number(), configured: z.number(), unchanged: z.number(), pruned: z.number() }),
     omitted_field_changes: z.number().openapi({ description: 'field changes left out past 2,000 in all (the objects are all listed)' }),
-    objects: z.array(
-      z.object({
-        api_version: z.string(),
-        kind: z.string(),
-        name: z.string(),
-        namespace: z.string().nullable(),
-        action: z.enum(['created', 'configured', 'unchanged', 'pruned']),
-        diff: z.array(fieldChange).openapi({ description: 'the fields the environment manages that would change; Secret values hidden' }),
-      }),
-    ),
+    objects: changedObjects,
   })
   .openapi('ReleasePreview');
 
@@ -83,7 +75,7 @@ export function deploymentPreviewRoutes(deps: ResolvedApiDeps, guards: Guards) {
         manifest_hash: answer.manifestHash,
         summary: answer.summary,
         omitted_field_changes: answer.omittedFieldChanges ?? 0,
-        objects: answer.objects.map(({ ref, action, diff }) => ({ api_version: ref.apiVersion, kind: ref.kind, name: ref.name, namespace: ref.namespace ?? null, action, diff: diff ?? [] })),
+        objects: presentChangedObjects(answer.objects),
       },
       200,
     );

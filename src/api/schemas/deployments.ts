@@ -63,6 +63,44 @@ const deploymentState = z
   })
   .openapi('DeploymentState');
 
+const fieldChange = z
+  .object({
+    path: z.string().openapi({ example: 'spec.template.spec.containers[name=web].image' }),
+    before: z.unknown().optional().openapi({ description: 'absent when the apply adds the field' }),
+    after: z.unknown().optional().openapi({ description: 'absent when the apply removes the field' }),
+  })
+  .openapi('FieldChange');
+
+/** What an apply did, or a preview's dry run would do, object by object: one shape for both. */
+export const changedObjects = z.array(
+  z
+    .object({
+      api_version: z.string(),
+      kind: z.string(),
+      name: z.string(),
+      namespace: z.string().nullable(),
+      action: z.enum(['created', 'configured', 'unchanged', 'pruned']),
+      diff: z.array(fieldChange).openapi({ description: 'the fields the environment manages that the apply changes; Secret values and template secrets hidden' }),
+    })
+    .openapi('ChangedObject'),
+);
+
+const releaseChanges = z
+  .object({
+    objects: changedObjects,
+    omitted_field_changes: z.number().int().openapi({ description: 'field changes left out past 2,000 in all (the objects are all listed)' }),
+  })
+  .openapi('ReleaseChanges');
+
+const approval = z
+  .object({
+    decision: z.enum(['approved', 'rejected', 'expired']),
+    by: z.string().nullable().openapi({ description: 'who approved or rejected; null when the request expired' }),
+    at: z.string(),
+    reason: z.string().nullable(),
+  })
+  .openapi('ApprovalDecision');
+
 export const historyItem = z
   .object({
     id: z.number().int(),
@@ -79,6 +117,10 @@ export const historyItem = z
     reason: z.string().nullable(),
     started_at: z.string(),
     finished_at: z.string().nullable(),
+    approval: approval.nullable().openapi({ description: 'the decision on a request that waited for approval; null when it did not wait' }),
+    changes: releaseChanges.nullable().openapi({
+      description: "what a release's apply did, per object and managed field; null for other rows and for releases recorded before changes were kept",
+    }),
   })
   .openapi('HistoryItem');
 
