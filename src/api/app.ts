@@ -30,7 +30,7 @@ export function createApp(input: ApiDeps): OpenAPIHono<AppEnv> {
   app.openAPIRegistry.registerComponent('securitySchemes', 'bearerAuth', {
     type: 'http',
     scheme: 'bearer',
-    description: 'an API token (dpl_…) with the scope the route needs: deploy:read, deploy:promote or admin',
+    description: 'an API token (dpl_…) with the scope the route needs: deploy:read, deploy:promote, deploy:approve or admin',
   });
 
   app.route('/', healthRoutes(deps));
