@@ -3,6 +3,7 @@ import type { DeploymentStateRow, HistoryRow } from '../db/deployment-reads.js';
 import type { EnvironmentRecord } from '../db/environment-settings.js';
 import type { OpsRepoRecord } from '../db/ops-repo-admin.js';
 import type { DeliveryRecord, SubscriptionRecord } from '../db/notifications.js';
+import type { EnvironmentPolicy } from '../domain/vocabulary.js';
 import { effectivePolicyToApi } from './policy.js';
 
 function isoOrNull(date: Date | null): string | null {
@@ -43,7 +44,8 @@ export function presentHistoryRow(row: HistoryRow) {
   };
 }
 
-export function presentEnvironment(record: EnvironmentRecord) {
+/** `policy`: the environment's effective policy (loadEffectivePolicy). */
+export function presentEnvironment(record: EnvironmentRecord, policy: EnvironmentPolicy) {
   return {
     project: record.project,
     environment: record.environment,
@@ -51,7 +53,7 @@ export function presentEnvironment(record: EnvironmentRecord) {
     cluster: record.cluster,
     manifest_path: record.manifestPath,
     ops_repo: record.opsRepo,
-    policy: effectivePolicyToApi(record.policy),
+    policy: effectivePolicyToApi(policy, record.policy.freezeWindows?.length ?? 0),
     values_override: record.valuesOverride,
     share_namespace: record.shareNamespace,
     impersonate: record.impersonate && { service_account: record.impersonate.name, namespace: record.impersonate.namespace },

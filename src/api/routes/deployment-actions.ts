@@ -24,7 +24,7 @@ import type { AppEnv } from '../app-env.js';
 import type { ResolvedApiDeps } from '../deps.js';
 import { conflict } from '../errors.js';
 import type { Guards } from '../middleware/guards.js';
-import { requireEnvironment } from '../require-environment.js';
+import { requireEffectivePolicy, requireEnvironment } from '../require-environment.js';
 import { createRouter } from '../router.js';
 import { acceptedBody, bearerSecurity, environmentParams, mutationErrors, requestIdHeaders } from '../schemas/common.js';
 import { patchDeploymentBody, reasonBody, rollbackBody } from '../schemas/deployments.js';
@@ -64,10 +64,11 @@ export function deploymentActionRoutes(deps: ResolvedApiDeps, guards: Guards) {
     };
   }
 
-  const target = (environment: EnvironmentRecord) => ({
+  /** What starting the environment's workflow needs, should the request find none: its effective policy, gates included. */
+  const target = async (environment: EnvironmentRecord) => ({
     project: environment.project,
     environment: environment.environment,
-    policy: environment.policy,
+    policy: await requireEffectivePolicy(deps, environment.project, environment.environment),
   });
 
   const patch = createRoute({
@@ -100,7 +101,7 @@ export function deploymentActionRoutes(deps: ResolvedApiDeps, guards: Guards) {
     };
 
     if (body.desired_status === 'stopped') {
-      const sent = await requestWorkflow(deps, target(environment), { update: stopUpdate, signal: stopSignal }, meta);
+      const sent = await requestWorkflow(deps, await target(environment), { update: stopUpdate, signal: stopSignal }, meta);
       return c.json(acceptance(c, environment, 'stop', {}, sent.acceptance), 202);
     }
     if (body.image_ref === undefined && body.desired_status === undefined) {
@@ -120,7 +121,7 @@ export function deploymentActionRoutes(deps: ResolvedApiDeps, guards: Guards) {
       }
     }
     const secretChanges = await storeSecrets();
-    const sent = await requestWorkflow(deps, target(environment), { update: deployUpdate, signal: deploySignal }, {
+    const sent = await requestWorkflow(deps, await target(environment), { update: deployUpdate, signal: deploySignal }, {
       ...meta,
       imageRef,
       ...(body.values_override === undefined ? {} : { valuesOverride: body.values_override }),
@@ -142,7 +143,7 @@ export function deploymentActionRoutes(deps: ResolvedApiDeps, guards: Guards) {
     const { project, env } = c.req.valid('param');
     const body = c.req.valid('json');
     const environment = await requireEnvironment(deps.pool, project, env);
-    const sent = await requestWorkflow(deps, target(environment), { update: rollbackUpdate, signal: rollbackSignal }, {
+    const sent = await requestWorkflow(deps, await target(environment), { update: rollbackUpdate, signal: rollbackSignal }, {
       ...requestMeta(c, body.reason),
       ...(body.to_release === undefined ? {} : { toRelease: body.to_release }),
     });
@@ -151,9 +152,9 @@ export function deploymentActionRoutes(deps: ResolvedApiDeps, guards: Guards) {
 
   // A stop goes as an update, answering its receipt; a cancel, never superseded, as a signal.
   const sendStop = async (environment: EnvironmentRecord, meta: RequestMeta) =>
-    (await requestWorkflow(deps, target(environment), { update: stopUpdate, signal: stopSignal }, meta)).acceptance;
+    (await requestWorkflow(deps, await target(environment), { update: stopUpdate, signal: stopSignal }, meta)).acceptance;
   const sendCancel = async (environment: EnvironmentRecord, meta: RequestMeta) => {
-    await signalWorkflow(deps, target(environment), cancelSignal, meta);
+    await signalWorkflow(deps, await target(environment), cancelSignal, meta);
     return undefined;
   };
   for (const [name, send, summary] of [

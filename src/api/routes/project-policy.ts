@@ -1,5 +1,6 @@
-// A project's policy: which namespaces and kinds its environments may touch. Admins set it; every
-// deploy and drift pass of the project's environments is checked against it before applying.
+// A project's policy: which namespaces and kinds its environments may touch, and the freeze windows
+// all of them keep. Admins set it; every deploy and drift pass of the project's environments is
+// checked against it before applying.
 import { createRoute, z } from '@hono/zod-openapi';
 import { loadProjectPolicy, saveProjectPolicy } from '../../db/tenancy.js';
 import { projectPolicyFromApi, projectPolicyToApi } from '../../domain/project-policy-names.js';
@@ -8,6 +9,7 @@ import type { Guards } from '../middleware/guards.js';
 import { createRouter } from '../router.js';
 import { bearerSecurity, mutationErrors, projectParams, readErrors, requestIdHeaders } from '../schemas/common.js';
 import { projectPolicyBody } from '../schemas/environments.js';
+import { freezeWindowState } from '../schemas/freeze-windows.js';
 
 const projectPolicy = z
   .object({
@@ -16,6 +18,7 @@ const projectPolicy = z
     allowed_cluster_kinds: z.array(z.string()),
     denied_namespaced_kinds: z.array(z.string()),
     allow_cluster_rbac: z.boolean(),
+    freeze_windows: z.array(freezeWindowState).openapi({ description: "when deploys wait in every environment of the project, after each environment's own windows" }),
   })
   .openapi('ProjectPolicyState');
 

@@ -2,6 +2,7 @@
 import { z } from '@hono/zod-openapi';
 import { REQUEST_ID_PATTERN, REQUEST_ID_RULE } from '../../domain/request-rules.js';
 import { environmentParams, imageRef, reason, secrets, valuesOverride } from './common.js';
+import { effectivePolicyState } from './environments.js';
 
 export const patchDeploymentBody = z
   .strictObject({
@@ -120,7 +121,7 @@ export const environmentRegistration = z
     cluster: z.string(),
     manifest_path: z.string(),
     ops_repo: z.object({ id: z.number().int(), name: z.string(), url: z.string(), branch: z.string(), path: z.string() }),
-    policy: z.record(z.string(), z.unknown()).openapi({ description: 'the effective policy: the environment\'s settings over the defaults' }),
+    policy: effectivePolicyState.openapi({ description: "the effective policy: the environment's settings over the defaults, its freeze windows then its project's" }),
     values_override: z.record(z.string(), z.unknown()),
     share_namespace: z.boolean(),
     impersonate: z.object({ service_account: z.string(), namespace: z.string() }).nullable(),

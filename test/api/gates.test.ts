@@ -1,0 +1,71 @@
+// Release gates at the API's doors: registering an approval gate and freeze windows (for an
+// environment and for its whole project), the effective policy reads show, the policy pushed to a
+// running workflow when any part of it changes, and who may approve, reject or override a freeze.
+// What the workflow does at its gates is its own suite's concern.
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { call, setUpApiTest, type ApiTest } from './support.js';
+
+const weekend = { name: 'weekend', cron: '0 18 * * FRI', duration: '62h', time_zone: 'Europe/Berlin' };
+const launch = { name: 'launch', from: '2026-12-21T00:00:00+01:00', until: '2026-12-23T00:00:00+01:00', holds_rollbacks: true };
+const holidays = { name: 'holidays', from: '2026-12-24T00:00', until: '2027-01-02T00:00', time_zone: 'Europe/Berlin' };
+
+describe('release gates at the doors', () => {
+  let test: ApiTest;
+  const envPath = (env: string) => `/api/projects/${test.project}/environments/${env}`;
+  const deployment = (env: string) => `/api/projects/${test.project}/deployments/${env}`;
+  const register = (env: string, policy: Record<string, unknown> = {}) =>
+    call(test.app, 'PUT', envPath(env), {
+      token: test.tokens.admin,
+      json: { ops_repo: `${test.prefix}-ops`, manifest_path: 'app.yaml.njk', namespace: `${test.prefix}-${env}`, policy },
+    });
+
+  beforeAll(async () => {
+    test = await setUpApiTest('gates');
+    expect((await call(test.app, 'POST', '/api/admin/ops-repos', { token: test.tokens.admin, json: { name: `${test.prefix}-ops`, url: 'https://git.example.com/ops.git' } })).status).toBe(201);
+  });
+  afterAll(async () => {
+    await test?.close();
+  });
+
+  it('registers an approval gate and freeze windows, stores them validated and shows them in the effective policy', async () => {
+    const registered = await register('prod', { approval: { required: true, expires_after: '24h', approvers: 'deploy:approve' }, freeze_windows: [weekend, launch] });
+    expect(registered.status).toBe(201);
+    expect(registered.body.policy).toMatchObject({
+      approval: { required: true, expires_after: '1d', allow_self_approval: false, approvers: 'deploy:approve' },
+      freeze_windows: [
+        { kind: 'recurring', name: 'weekend', cron: '0 18 * * FRI', duration: '2d14h', time_zone: 'Europe/Berlin', holds_rollbacks: false, source: 'environment' },
+        { kind: 'one-off', name: 'launch', from: '2026-12-20T23:00:00.000Z', until: '2026-12-22T23:00:00.000Z', holds_rollbacks: true, source: 'environment' },
+      ],
+      notifications: false,
+    });
+    const { rows } = await test.pool.query('SELECT policy FROM environments WHERE project = $1 AND name = $2', [test.project, 'prod']);
+    expect(rows[0].policy).toEqual({
+      approval: { required: true, expiresAfterMs: 86_400_000, allowSelfApproval: false },
+      freezeWindows: [
+        { kind: 'recurring', name: 'weekend', cron: '0 18 * * FRI', duration: 223_200_000, timeZone: 'Europe/Berlin', holdsRollbacks: false },
+        { kind: 'one-off', name: 'launch', from: '2026-12-20T23:00:00.000Z', until: '2026-12-22T23:00:00.000Z', holdsRollbacks: true },
+      ],
+    });
+  });
+
+  it("shows the environment's windows followed by its project's, and notifications once a subscription covers it", async () => {
+    const set = await call(test.app, 'PUT', `/api/projects/${test.project}/policy`, { token: test.tokens.admin, json: { freeze_windows: [holidays] } });
+    expect(set.status).toBe(201);
+    const projectWindow = { kind: 'one-off', name: 'holidays', from: '2026-12-23T23:00:00.000Z', until: '2027-01-01T23:00:00.000Z', time_zone: 'Europe/Berlin', holds_rollbacks: false };
+    expect(set.body.freeze_windows).toEqual([projectWindow]);
+    const subscribed = await call(test.app, 'POST', '/api/notifications/subscriptions', {
+      token: test.tokens.admin,
+      json: { project: test.project, environment: 'prod', url: 'https://hooks.example.com/deployer', format: 'cloudevents', events: ['*'] },
+    });
+    expect(subscribed.status).toBe(201);
+
+    const read = await call(test.app, 'GET', deployment('prod'), { token: test.tokens.reader });
+    expect(read.status).toBe(200);
+    expect(read.body.registration.policy.freeze_windows.map((w: { name: string; source: string }) => `${w.source}:${w.name}`)).toEqual([
+      'environment:weekend',
+      'environment:launch',
+      'project:holidays',
+    ]);
+    expect(read.body.registration.policy).toMatchObject({ approval: { required: true }, notifications: true, min_interval_ms: 2_000 });
+  });
+});
