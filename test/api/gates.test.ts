@@ -2,8 +2,11 @@
 // environment and for its whole project), the effective policy reads show, the policy pushed to a
 // running workflow when any part of it changes, and who may approve, reject or override a freeze.
 // What the workflow does at its gates is its own suite's concern.
+import { Client, Connection } from '@temporalio/client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { call, setUpApiTest, type ApiTest } from './support.js';
+import { environmentWorkflowId } from '../../workflows/messages.js';
+import { testEnv } from '../support/env.js';
+import { call, setUpApiTest, signalsOf, type ApiTest } from './support.js';
 
 const weekend = { name: 'weekend', cron: '0 18 * * FRI', duration: '62h', time_zone: 'Europe/Berlin' };
 const launch = { name: 'launch', from: '2026-12-21T00:00:00+01:00', until: '2026-12-23T00:00:00+01:00', holds_rollbacks: true };
@@ -18,6 +21,7 @@ describe('release gates at the doors', () => {
       token: test.tokens.admin,
       json: { ops_repo: `${test.prefix}-ops`, manifest_path: 'app.yaml.njk', namespace: `${test.prefix}-${env}`, policy },
     });
+  const policySignals = async (env: string) => (await signalsOf(test.client, environmentWorkflowId(test.project, env))).filter((signal) => signal.name === 'policy');
 
   beforeAll(async () => {
     test = await setUpApiTest('gates');
@@ -67,5 +71,49 @@ describe('release gates at the doors', () => {
       'project:holidays',
     ]);
     expect(read.body.registration.policy).toMatchObject({ approval: { required: true }, notifications: true, min_interval_ms: 2_000 });
+  });
+
+  it('sends the effective policy to a running workflow after each change to it, and starts none', async () => {
+    await register('staging');
+    // The test's queue has no worker: the deploy starts the workflow, which records what it is sent.
+    expect((await call(test.app, 'PATCH', deployment('staging'), { token: test.tokens.promoter, json: { image_ref: 'web:1' } })).status).toBe(202);
+    test.started.add(environmentWorkflowId(test.project, 'staging'));
+
+    await register('staging', { approval: { required: true, expires_after: 3_600_000, allow_self_approval: true } });
+    const afterRegistration = await policySignals('staging');
+    expect(afterRegistration.at(-1)!.payload).toMatchObject({
+      approval: { required: true, expiresAfterMs: 3_600_000, allowSelfApproval: true },
+      freezeWindows: [expect.objectContaining({ name: 'holidays' })],
+      notifications: false,
+    });
+
+    await call(test.app, 'PUT', `/api/projects/${test.project}/policy`, { token: test.tokens.admin, json: { freeze_windows: [] } });
+    expect((await policySignals('staging')).at(-1)!.payload).toMatchObject({ freezeWindows: [], notifications: false });
+
+    const subscribed = await call(test.app, 'POST', '/api/notifications/subscriptions', {
+      token: test.tokens.admin,
+      json: { project: test.project, url: 'https://hooks.example.com/all', format: 'slack', events: ['*'] },
+    });
+    expect((await policySignals('staging')).at(-1)!.payload).toMatchObject({ notifications: true });
+    expect((await call(test.app, 'DELETE', `/api/notifications/subscriptions/${subscribed.body.id}`, { token: test.tokens.admin })).status).toBe(204);
+    expect((await policySignals('staging')).at(-1)!.payload).toMatchObject({ notifications: false });
+    expect(await policySignals('staging')).toHaveLength(4);
+
+    // prod has no workflow: the changes reached it only in the database.
+    expect(await signalsOf(test.client, environmentWorkflowId(test.project, 'prod'))).toEqual([]);
+  });
+
+  it('still answers a registration whose policy could not be sent, and logs why', async () => {
+    const logged: Array<{ message: string; context: Record<string, unknown> }> = [];
+    const connection = await Connection.connect({ address: testEnv.temporalAddress });
+    const unreachable = new Client({ connection, namespace: testEnv.temporalNamespace });
+    await connection.close();
+    const app = test.appWith({ temporalClient: unreachable, logger: { error: (context, message) => logged.push({ message, context }) } });
+    const response = await call(app, 'PUT', envPath('staging'), {
+      token: test.tokens.admin,
+      json: { ops_repo: `${test.prefix}-ops`, manifest_path: 'app.yaml.njk', namespace: `${test.prefix}-staging` },
+    });
+    expect(response.status).toBe(200);
+    expect(logged).toEqual([{ message: expect.stringContaining('applies the policy at its next load'), context: expect.objectContaining({ project: test.project, environment: 'staging' }) }]);
   });
 });

@@ -6,6 +6,7 @@ import { loadProjectPolicy, saveProjectPolicy } from '../../db/tenancy.js';
 import { projectPolicyFromApi, projectPolicyToApi } from '../../domain/project-policy-names.js';
 import type { ResolvedApiDeps } from '../deps.js';
 import type { Guards } from '../middleware/guards.js';
+import { pushPolicy } from '../push-policy.js';
 import { createRouter } from '../router.js';
 import { bearerSecurity, mutationErrors, projectParams, readErrors, requestIdHeaders } from '../schemas/common.js';
 import { projectPolicyBody } from '../schemas/environments.js';
@@ -59,6 +60,8 @@ export function projectPolicyRoutes(deps: ResolvedApiDeps, guards: Guards) {
     const { project } = c.req.valid('param');
     const policy = projectPolicyFromApi(c.req.valid('json'));
     const { created } = await saveProjectPolicy(deps.pool, project, policy);
+    // Its freeze windows hold in every environment of the project.
+    await pushPolicy(deps, project, null);
     c.set('auditDetails', { created, policy: projectPolicyToApi(policy) });
     const body = { project, ...projectPolicyToApi(policy) };
     return created ? c.json(body, 201) : c.json(body, 200);
