@@ -6,7 +6,7 @@ import { Client, Connection } from '@temporalio/client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { environmentWorkflowId } from '../../workflows/messages.js';
 import { testEnv } from '../support/env.js';
-import { call, setUpApiTest, signalsOf, type ApiTest } from './support.js';
+import { auditRows, call, setUpApiTest, signalsOf, type ApiTest } from './support.js';
 
 const weekend = { name: 'weekend', cron: '0 18 * * FRI', duration: '62h', time_zone: 'Europe/Berlin' };
 const launch = { name: 'launch', from: '2026-12-21T00:00:00+01:00', until: '2026-12-23T00:00:00+01:00', holds_rollbacks: true };
@@ -115,5 +115,56 @@ describe('release gates at the doors', () => {
     });
     expect(response.status).toBe(200);
     expect(logged).toEqual([{ message: expect.stringContaining('applies the policy at its next load'), context: expect.objectContaining({ project: test.project, environment: 'staging' }) }]);
+  });
+
+  it("refuses an approval or rejection where nothing waits for one, naming the request, audited with the caller's reason", async () => {
+    const approver = await test.token('approver', ['deploy:approve']);
+    for (const decision of ['approve', 'reject'] as const) {
+      const response = await call(test.app, 'POST', `${deployment('prod')}/${decision}`, {
+        token: approver,
+        headers: { 'Idempotency-Key': `${test.prefix}-${decision}` },
+        json: { request_id: 'build-7', reason: 'looks good' },
+      });
+      expect(response.status).toBe(409);
+      expect(response.body.error).toMatchObject({ code: 'not_awaiting_approval', details: { request_id: 'build-7' } });
+      expect(response.body.error.message).toContain('build-7');
+      expect(response.body.error.message).toMatch(/nothing is waiting for approval/);
+      const [audit] = await auditRows(test, { requestId: `${test.prefix}-${decision}` });
+      expect(audit).toMatchObject({ action: `deployment.${decision}`, outcome: 'rejected', environment: 'prod', details: { request_id: 'build-7', reason: 'looks good', status: 409 } });
+    }
+    expect(await signalsOf(test.client, environmentWorkflowId(test.project, 'prod'))).toEqual([]);
+  });
+
+  it('lets only an admin override a freeze, and only with a reason', async () => {
+    const overriding = { image_ref: 'web:2', override_freeze: true, reason: 'hotfix for incident 42' };
+    const promoted = await call(test.app, 'PATCH', deployment('staging'), { token: test.tokens.promoter, json: overriding });
+    expect(promoted.status).toBe(403);
+    expect(promoted.body.error.message).toMatch(/override_freeze needs the admin scope/);
+    const rollback = await call(test.app, 'POST', `${deployment('staging')}/rollback`, { token: test.tokens.promoter, json: { override_freeze: true, reason: 'incident 42' } });
+    expect(rollback.status).toBe(403);
+
+    const unexplained = await call(test.app, 'PATCH', deployment('staging'), { token: test.tokens.admin, json: { image_ref: 'web:2', override_freeze: true } });
+    expect(unexplained.status).toBe(400);
+    expect(unexplained.body.error.details).toContainEqual({ field: 'reason', message: expect.stringContaining('override_freeze') });
+
+    const before = (await signalsOf(test.client, environmentWorkflowId(test.project, 'staging'))).length;
+    const accepted = await call(test.app, 'PATCH', deployment('staging'), { token: test.tokens.admin, headers: { 'Idempotency-Key': `${test.prefix}-override` }, json: overriding });
+    expect(accepted.status).toBe(202);
+    const sent = (await signalsOf(test.client, environmentWorkflowId(test.project, 'staging'))).slice(before);
+    expect(sent).toEqual([{ name: 'deploy', payload: expect.objectContaining({ imageRef: 'web:2', overrideFreeze: true, reason: 'hotfix for incident 42', requestedBy: `${test.prefix}-admin` }) }]);
+    const [audit] = await auditRows(test, { requestId: `${test.prefix}-override` });
+    expect(audit).toMatchObject({ action: 'deployment.update', outcome: 'accepted', details: { override_freeze: true, image_ref: 'web:2' } });
+
+    const rolledBack = await call(test.app, 'POST', `${deployment('staging')}/rollback`, { token: test.tokens.admin, json: { override_freeze: true, reason: 'incident 42' } });
+    expect(rolledBack.status).toBe(202);
+    expect((await signalsOf(test.client, environmentWorkflowId(test.project, 'staging'))).at(-1)).toMatchObject({ name: 'rollback', payload: { overrideFreeze: true } });
+  });
+
+  it('answers 503 naming the request when no worker takes the decision in time', async () => {
+    // staging's workflow runs on the test's queue, which no worker polls.
+    const response = await call(test.app, 'POST', `${deployment('staging')}/approve`, { token: test.tokens.admin, json: { request_id: 'build-8' } });
+    expect(response.status).toBe(503);
+    expect(response.body.error).toMatchObject({ code: 'workflow_unavailable', details: { request_id: 'build-8' } });
+    expect(response.body.error.message).toContain('build-8');
   });
 });
