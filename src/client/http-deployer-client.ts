@@ -1,5 +1,5 @@
 // The SDK for pipelines that hold an API token rather than access to Temporal: the calls of
-// DeployerClient (deploy, rollback, stop, cancel, waitForRelease) through the HTTP API, so every
+// DeployerClient (deploy, rollback, stop, cancel, approve, reject, waitForRelease) through the HTTP API, so every
 // request meets the API's checks and scopes and is audited under the token's name.
 //
 //   const deployer = new HttpDeployerClient({ url: 'https://deployer.example', token: process.env.DEPLOYER_TOKEN! });
@@ -10,11 +10,15 @@ import { checkRequest } from '../domain/request-rules.js';
 import { ApiRequestError, callApi, type ApiCredentials } from './api-call.js';
 import type { ChangeAction, EnvironmentRef, FieldChange } from '../domain/vocabulary.js';
 import type { ReleasePreview } from '../domain/release-preview.js';
+import type { ApprovalAnswer } from '../../workflows/messages.js';
+import type { Decision } from './decide-approval.js';
 import {
   healthyRelease,
   type Accepted,
+  type ApprovalOptions,
   type DeployOptions,
   type Deployer,
+  type GatedOptions,
   type PreviewOptions,
   type ReleaseSummary,
   type RequestOptions,
@@ -58,6 +62,13 @@ interface PreviewBody {
   objects: Array<{ api_version: string; kind: string; name: string; namespace: string | null; action: ChangeAction; diff: FieldChange[] }>;
 }
 
+/** The answer of POST …/deployments/{env}/approve and …/reject. */
+interface ApprovalAnswerBody {
+  request_id: string;
+  decision: ApprovalAnswer['decision'];
+  decided_at: string;
+}
+
 /** One long poll holds this long at most, so a proxy's idle timeout never cuts it. */
 const LONG_POLL_S = 20;
 
@@ -67,11 +78,32 @@ export class HttpDeployerClient implements Deployer {
   /** The API records the token's name as the requester: `requestedBy` is checked, not sent. */
   async deploy(options: DeployOptions): Promise<Accepted> {
     const requestId = this.checked(options, { imageRef: options.imageRef ?? '', valuesOverride: options.valuesOverride, secrets: options.secrets });
-    return this.send('PATCH', options, '', requestId, { image_ref: options.imageRef, values_override: options.valuesOverride, secrets: options.secrets, reason: options.reason });
+    return this.send('PATCH', options, '', requestId, {
+      image_ref: options.imageRef,
+      values_override: options.valuesOverride,
+      secrets: options.secrets,
+      reason: options.reason,
+      override_freeze: options.overrideFreeze,
+    });
   }
 
   async rollback(options: RollbackOptions): Promise<Accepted> {
-    return this.send('POST', options, '/rollback', this.checked(options), { to_release: options.toRelease, reason: options.reason });
+    return this.send('POST', options, '/rollback', this.checked(options), { to_release: options.toRelease, reason: options.reason, override_freeze: options.overrideFreeze });
+  }
+
+  /** The API takes the token's name as who decides: `decidedBy` is checked, not sent. */
+  async approve(options: ApprovalOptions): Promise<ApprovalAnswer> {
+    return this.decide('approve', options);
+  }
+
+  async reject(options: ApprovalOptions): Promise<ApprovalAnswer> {
+    return this.decide('reject', options);
+  }
+
+  private async decide(decision: Decision, { project, environment, requestId, decidedBy, reason }: ApprovalOptions): Promise<ApprovalAnswer> {
+    checkRequest({ project, environment, requestId, decidedBy, reason });
+    const answer = (await this.call('POST', `${this.path({ project, environment })}/${decision}`, { request_id: requestId, reason })) as ApprovalAnswerBody;
+    return { requestId: answer.request_id, decision: answer.decision, decidedAt: answer.decided_at };
   }
 
   /** What deploying `imageRef` would change (a dry run on a worker; nothing changes). */
@@ -163,9 +195,9 @@ export class HttpDeployerClient implements Deployer {
   }
 
   /** The request id to send, once the request passes the rules the API applies too. */
-  private checked(options: RequestOptions, release: Pick<DeployOptions, 'imageRef' | 'valuesOverride' | 'secrets'> | Record<string, never> = {}): string {
-    const { project, environment, requestedBy, reason, requestId } = options;
-    checkRequest({ project, environment, requestedBy, reason, requestId, ...release });
+  private checked(options: GatedOptions, release: Pick<DeployOptions, 'imageRef' | 'valuesOverride' | 'secrets'> | Record<string, never> = {}): string {
+    const { project, environment, requestedBy, reason, requestId, overrideFreeze } = options;
+    checkRequest({ project, environment, requestedBy, reason, requestId, overrideFreeze, ...release });
     return requestId ?? randomUUID();
   }
 

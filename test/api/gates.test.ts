@@ -4,6 +4,10 @@
 // What the workflow does at its gates is its own suite's concern.
 import { Client, Connection } from '@temporalio/client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startApiServer } from '../../src/api/listen.js';
+import { DeployerClient, NotAwaitingApprovalError } from '../../src/client/deployer-client.js';
+import { HttpDeployerClient } from '../../src/client/http-deployer-client.js';
+import { InvalidRequestError } from '../../src/domain/request-rules.js';
 import { environmentWorkflowId } from '../../workflows/messages.js';
 import { testEnv } from '../support/env.js';
 import { auditRows, call, setUpApiTest, signalsOf, type ApiTest } from './support.js';
@@ -166,5 +170,36 @@ describe('release gates at the doors', () => {
     expect(response.status).toBe(503);
     expect(response.body.error).toMatchObject({ code: 'workflow_unavailable', details: { request_id: 'build-8' } });
     expect(response.body.error.message).toContain('build-8');
+  });
+
+  it('approves, rejects and overrides a freeze through both SDKs, by the rules every door applies', async () => {
+    const server = await startApiServer({ app: test.app, port: 0, host: '127.0.0.1' });
+    try {
+      const http = new HttpDeployerClient({ url: `http://127.0.0.1:${server.port}`, token: await test.token('sdk-approver', ['deploy:approve']) });
+      const direct = new DeployerClient({ client: test.client, taskQueue: test.taskQueue, acceptTimeoutMs: 500 });
+      const decision = { project: test.project, environment: 'prod', requestId: 'build-9', decidedBy: 'alice', reason: 'checked' };
+      await expect(http.approve(decision)).rejects.toMatchObject({ name: 'ApiRequestError', status: 409, code: 'not_awaiting_approval' });
+      await expect(http.reject(decision)).rejects.toMatchObject({ name: 'ApiRequestError', status: 409, details: { request_id: 'build-9' } });
+      const refused = await direct.approve(decision).catch((error: unknown) => error);
+      expect(refused).toBeInstanceOf(NotAwaitingApprovalError);
+      expect(refused).toMatchObject({ requestId: 'build-9', message: expect.stringContaining('nothing is waiting for approval') });
+      // Refused before anything is sent, naming the field.
+      for (const client of [http, direct]) {
+        await expect(client.approve({ ...decision, requestId: 'not an id' })).rejects.toMatchObject({ name: 'InvalidRequestError', problems: [expect.objectContaining({ field: 'requestId' })] });
+        await expect(client.reject({ ...decision, decidedBy: '' })).rejects.toMatchObject({ problems: [expect.objectContaining({ field: 'decidedBy' })] });
+        await expect(client.deploy({ project: test.project, environment: 'staging', imageRef: 'web:3', requestedBy: 'ci', overrideFreeze: true })).rejects.toBeInstanceOf(InvalidRequestError);
+      }
+
+      const before = (await signalsOf(test.client, environmentWorkflowId(test.project, 'staging'))).length;
+      await direct.rollback({ project: test.project, environment: 'staging', requestedBy: 'oncall', reason: 'incident 43', overrideFreeze: true });
+      const admin = new HttpDeployerClient({ url: `http://127.0.0.1:${server.port}`, token: test.tokens.admin });
+      await admin.deploy({ project: test.project, environment: 'staging', imageRef: 'web:3', requestedBy: 'ci', reason: 'incident 43', overrideFreeze: true });
+      expect((await signalsOf(test.client, environmentWorkflowId(test.project, 'staging'))).slice(before)).toEqual([
+        { name: 'rollback', payload: expect.objectContaining({ overrideFreeze: true, requestedBy: 'oncall' }) },
+        { name: 'deploy', payload: expect.objectContaining({ overrideFreeze: true, imageRef: 'web:3' }) },
+      ]);
+    } finally {
+      await server.close();
+    }
   });
 });
