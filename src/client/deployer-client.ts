@@ -44,6 +44,7 @@ import {
   stopUpdate,
   TASK_QUEUE,
   type ApprovalAnswer,
+  type ApprovalDecision,
   type RequestMeta,
 } from '../../workflows/messages.js';
 import type { EnvironmentState, Release, RequestOutcome as LoggedOutcome, RequestReceipt } from '../../workflows/state.js';
@@ -189,6 +190,14 @@ export function healthyRelease<R extends ReleaseSummary>(requestId: string, { ou
   throw new ReleaseFailedError(requestId, outcome, detail ?? release?.error ?? 'no reason given', release);
 }
 
+/** A client's approve or reject: the decision checked by the rules every door applies, then sent as `send` sends it. */
+export function decisionCall(send: (key: EnvironmentRef, request: ApprovalDecision) => Promise<ApprovalAnswer>): (options: ApprovalOptions) => Promise<ApprovalAnswer> {
+  return async ({ project, environment, requestId, decidedBy, reason }) => {
+    checkRequest({ project, environment, requestId, decidedBy, reason });
+    return send({ project, environment }, { requestId, decidedBy, ...(reason === undefined ? {} : { reason }) });
+  };
+}
+
 /** The request ended without a healthy release: `outcome` and `reason` say why. */
 export class ReleaseFailedError extends Error {
   constructor(
@@ -311,20 +320,13 @@ export class DeployerClient implements Deployer {
     return this.send(options, { update: stopUpdate, signal: stopSignal }, this.meta(options));
   }
 
-  async approve(options: ApprovalOptions): Promise<ApprovalAnswer> {
-    return this.decide('approve', options);
-  }
-
-  async reject(options: ApprovalOptions): Promise<ApprovalAnswer> {
-    return this.decide('reject', options);
-  }
+  readonly approve = decisionCall((key, request) => this.decide('approve', key, request));
+  readonly reject = decisionCall((key, request) => this.decide('reject', key, request));
 
   /** Sends a decision on the waiting request, again while Temporal is unreachable (a repeat is answered as the first). */
-  private async decide(decision: Decision, { project, environment, requestId, decidedBy, reason }: ApprovalOptions): Promise<ApprovalAnswer> {
-    checkRequest({ project, environment, requestId, decidedBy, reason });
-    const request = { requestId, decidedBy, ...(reason === undefined ? {} : { reason }) };
+  private decide(decision: Decision, key: EnvironmentRef, request: ApprovalDecision): Promise<ApprovalAnswer> {
     const timeoutMs = this.options.acceptTimeoutMs ?? 10_000;
-    return this.resend(() => decideApproval(this.options.client, { project, environment }, decision, request, { timeoutMs }));
+    return this.resend(() => decideApproval(this.options.client, key, decision, request, { timeoutMs }));
   }
 
   /** Sends a request by update-with-start (a signal where that cannot be), and keeps its receipt. */

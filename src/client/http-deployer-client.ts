@@ -10,12 +10,12 @@ import { checkRequest } from '../domain/request-rules.js';
 import { ApiRequestError, callApi, type ApiCredentials } from './api-call.js';
 import type { ChangeAction, EnvironmentRef, FieldChange } from '../domain/vocabulary.js';
 import type { ReleasePreview } from '../domain/release-preview.js';
-import type { ApprovalAnswer } from '../../workflows/messages.js';
+import type { ApprovalAnswer, ApprovalDecision } from '../../workflows/messages.js';
 import type { Decision } from './decide-approval.js';
 import {
+  decisionCall,
   healthyRelease,
   type Accepted,
-  type ApprovalOptions,
   type DeployOptions,
   type Deployer,
   type GatedOptions,
@@ -91,18 +91,12 @@ export class HttpDeployerClient implements Deployer {
     return this.send('POST', options, '/rollback', this.checked(options), { to_release: options.toRelease, reason: options.reason, override_freeze: options.overrideFreeze });
   }
 
-  /** The API takes the token's name as who decides: `decidedBy` is checked, not sent. */
-  async approve(options: ApprovalOptions): Promise<ApprovalAnswer> {
-    return this.decide('approve', options);
-  }
+  // The API takes the token's name as who decides: `decidedBy` is checked, not sent.
+  readonly approve = decisionCall((key, request) => this.decide('approve', key, request));
+  readonly reject = decisionCall((key, request) => this.decide('reject', key, request));
 
-  async reject(options: ApprovalOptions): Promise<ApprovalAnswer> {
-    return this.decide('reject', options);
-  }
-
-  private async decide(decision: Decision, { project, environment, requestId, decidedBy, reason }: ApprovalOptions): Promise<ApprovalAnswer> {
-    checkRequest({ project, environment, requestId, decidedBy, reason });
-    const answer = (await this.call('POST', `${this.path({ project, environment })}/${decision}`, { request_id: requestId, reason })) as ApprovalAnswerBody;
+  private async decide(decision: Decision, key: EnvironmentRef, { requestId, reason }: ApprovalDecision): Promise<ApprovalAnswer> {
+    const answer = (await this.call('POST', `${this.path(key)}/${decision}`, { request_id: requestId, reason })) as ApprovalAnswerBody;
     return { requestId: answer.request_id, decision: answer.decision, decidedAt: answer.decided_at };
   }
 
