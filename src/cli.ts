@@ -1,7 +1,18 @@
 // `deployer <command>`: the command line for people and pipelines.
 import { UsageError } from './cli/args.js';
 import { InvalidRequestError } from './domain/request-rules.js';
-import { cancelCommand, deployCommand, diffCommand, historyCommand, rollbackCommand, statusCommand, stopCommand, type CliIo } from './cli/deploy-commands.js';
+import {
+  approveCommand,
+  cancelCommand,
+  deployCommand,
+  diffCommand,
+  historyCommand,
+  rejectCommand,
+  rollbackCommand,
+  statusCommand,
+  stopCommand,
+  type CliIo,
+} from './cli/deploy-commands.js';
 import { adminCommands } from './cli/admin-commands.js';
 import { notifyCommands } from './cli/notify-commands.js';
 import { loginCommand } from './cli/login-command.js';
@@ -10,11 +21,16 @@ import { NotLoggedInError } from './cli/credentials.js';
 type Command = (args: string[], io: CliIo) => Promise<number>;
 
 export const commands: Record<string, { run: Command; usage: string }> = {
-  deploy: { run: deployCommand, usage: 'deploy --project P --env E --image I [--values JSON] [--secret-file NAME=FILE…] [--delete-secret NAME…] [--reason R] [--wait [--timeout S]]' },
+  deploy: {
+    run: deployCommand,
+    usage: 'deploy --project P --env E --image I [--values JSON] [--secret-file NAME=FILE…] [--delete-secret NAME…] [--reason R] [--override-freeze] [--wait [--timeout S]]   (--override-freeze: through a freeze window; needs --reason and an admin token)',
+  },
   diff: { run: diffCommand, usage: 'diff --project P --env E --image I [--values JSON] [--json]   (what the deploy would change; changes nothing)' },
-  rollback: { run: rollbackCommand, usage: 'rollback --project P --env E [--to RELEASE] [--wait]' },
+  rollback: { run: rollbackCommand, usage: 'rollback --project P --env E [--to RELEASE] [--reason R] [--override-freeze] [--wait]   (--override-freeze: as for deploy)' },
   stop: { run: stopCommand, usage: 'stop --project P --env E [--wait]' },
   cancel: { run: cancelCommand, usage: 'cancel --project P --env E' },
+  approve: { run: approveCommand, usage: 'approve --project P --env E --request ID [--reason R]   (the deploy or rollback waiting for approval; deploy:approve token)' },
+  reject: { run: rejectCommand, usage: 'reject --project P --env E --request ID [--reason R]   (refuses the deploy or rollback waiting for approval)' },
   status: { run: statusCommand, usage: 'status --project P --env E [--json]' },
   history: { run: historyCommand, usage: 'history --project P --env E [--diff] [--json]' },
   login: { run: loginCommand, usage: 'login --url URL --token TOKEN   (or DEPLOYER_URL, DEPLOYER_TOKEN)' },
@@ -31,6 +47,7 @@ const optionOf: Record<string, string> = {
   reason: '--reason',
   requestId: '--request-id',
   requestedBy: 'DEPLOYER_USER (or USER)',
+  decidedBy: 'DEPLOYER_USER (or USER)',
 };
 
 export function usage(): string {

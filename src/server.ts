@@ -22,6 +22,7 @@ export async function main(): Promise<void> {
     allowFileUrls: config.allowFileUrls,
     logger,
     payloadKeys: config.temporal.payloadKeys,
+    defaultPolicy: config.defaultPolicy,
   });
   const server = await startApiServer({ app, port: config.api.port, host: config.api.host });
   logger.info({ port: server.port, host: config.api.host }, 'API listening');

@@ -7,6 +7,7 @@ import { handleErrors, handleNotFound } from './error-handler.js';
 import { createGuards } from './middleware/guards.js';
 import { createRouter } from './router.js';
 import { deploymentActionRoutes } from './routes/deployment-actions.js';
+import { deploymentApprovalRoutes } from './routes/deployment-approvals.js';
 import { deploymentPreviewRoutes } from './routes/deployment-preview.js';
 import { deploymentReadRoutes } from './routes/deployment-reads.js';
 import { whoamiRoutes } from './routes/whoami.js';
@@ -30,7 +31,7 @@ export function createApp(input: ApiDeps): OpenAPIHono<AppEnv> {
   app.openAPIRegistry.registerComponent('securitySchemes', 'bearerAuth', {
     type: 'http',
     scheme: 'bearer',
-    description: 'an API token (dpl_…) with the scope the route needs: deploy:read, deploy:promote or admin',
+    description: 'an API token (dpl_…) with the scope the route needs: deploy:read, deploy:promote, deploy:approve or admin',
   });
 
   app.route('/', healthRoutes(deps));
@@ -38,6 +39,7 @@ export function createApp(input: ApiDeps): OpenAPIHono<AppEnv> {
   app.route('/api', whoamiRoutes(deps));
   app.route('/api/projects', deploymentReadRoutes(deps, guards));
   app.route('/api/projects', deploymentActionRoutes(deps, guards));
+  app.route('/api/projects', deploymentApprovalRoutes(deps, guards));
   app.route('/api/projects', deploymentPreviewRoutes(deps, guards));
   app.route('/api/projects', environmentRoutes(deps, guards));
   app.route('/api/projects', projectPolicyRoutes(deps, guards));

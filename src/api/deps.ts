@@ -2,6 +2,7 @@
 import type { Client } from '@temporalio/client';
 import type pg from 'pg';
 import type { Keyring } from '../crypto/keyring.js';
+import { defaultPolicy, type EnvironmentPolicy } from '../domain/vocabulary.js';
 import { DEFAULT_SYNC_TIMEOUT_MS } from '../client/ops-repo-poller.js';
 import { TASK_QUEUE } from '../../workflows/messages.js';
 
@@ -34,6 +35,11 @@ export interface ApiDeps {
    * a signal instead (default 5 s); only an update answers with the request's receipt
    */
   requestAcceptTimeoutMs?: number;
+  /**
+   * the policy of environments that set none of their own (the workers' configuration, so that
+   * what the API shows, starts a workflow with and pushes to it is what the workers load)
+   */
+  defaultPolicy?: EnvironmentPolicy;
 }
 
 export type ResolvedApiDeps = Required<ApiDeps>;
@@ -59,5 +65,6 @@ export function resolveDeps(deps: ApiDeps): ResolvedApiDeps {
     payloadKeys: deps.payloadKeys ?? null,
     codecCorsOrigins: deps.codecCorsOrigins ?? DEFAULT_CODEC_CORS_ORIGINS,
     requestAcceptTimeoutMs: deps.requestAcceptTimeoutMs ?? 5_000,
+    defaultPolicy: deps.defaultPolicy ?? defaultPolicy,
   };
 }

@@ -4,7 +4,7 @@ import type { EnvironmentRecord } from '../db/environment-settings.js';
 import type { OpsRepoRecord } from '../db/ops-repo-admin.js';
 import type { DeliveryRecord, SubscriptionRecord } from '../db/notifications.js';
 import type { PreviewedObject } from '../domain/release-preview.js';
-import type { ApprovalRecord } from '../domain/vocabulary.js';
+import type { ApprovalRecord, EnvironmentPolicy } from '../domain/vocabulary.js';
 import { effectivePolicyToApi } from './policy.js';
 
 function isoOrNull(date: Date | null): string | null {
@@ -56,7 +56,8 @@ export function presentChangedObjects(objects: readonly PreviewedObject[]) {
   return objects.map(({ ref, action, diff }) => ({ api_version: ref.apiVersion, kind: ref.kind, name: ref.name, namespace: ref.namespace ?? null, action, diff: diff ?? [] }));
 }
 
-export function presentEnvironment(record: EnvironmentRecord) {
+/** `policy`: the environment's effective policy (loadEffectivePolicy). */
+export function presentEnvironment(record: EnvironmentRecord, policy: EnvironmentPolicy) {
   return {
     project: record.project,
     environment: record.environment,
@@ -64,7 +65,7 @@ export function presentEnvironment(record: EnvironmentRecord) {
     cluster: record.cluster,
     manifest_path: record.manifestPath,
     ops_repo: record.opsRepo,
-    policy: effectivePolicyToApi(record.policy),
+    policy: effectivePolicyToApi(policy, record.policy.freezeWindows?.length ?? 0),
     values_override: record.valuesOverride,
     share_namespace: record.shareNamespace,
     impersonate: record.impersonate && { service_account: record.impersonate.name, namespace: record.impersonate.namespace },

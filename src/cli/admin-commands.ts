@@ -19,6 +19,8 @@ import { projectPolicyFromApi, projectPolicyToApi } from '../domain/project-poli
 import type { ServiceAccountRef } from '../domain/tenancy.js';
 import { policyFromApi } from '../api/policy.js';
 import { policyBody, projectPolicyBody } from '../api/schemas/environments.js';
+import { fieldIssues } from '../api/validation/zod-issues.js';
+import type { ZodError } from 'zod';
 import { validateOpsRepoSource, validateRepoPath } from '../git/validate.js';
 import { isSlug } from '../domain/request-rules.js';
 import { createApiToken } from '../auth/tokens.js';
@@ -123,9 +125,14 @@ function environmentPolicyOption(given: Record<string, unknown> | undefined) {
   if (given === undefined) return undefined;
   const parsed = policyBody.safeParse(given);
   if (!parsed.success) {
-    throw new UsageError(`--policy: ${parsed.error.issues.map((issue) => `${issue.path.join('.') || 'policy'}: ${issue.message}`).join('; ')}`);
+    throw policyUsageError(parsed.error);
   }
   return policyFromApi(parsed.data);
+}
+
+/** A --policy the API's schema refuses, each problem named by its field as the API names it ("freeze_windows[0].cron"). */
+function policyUsageError(error: ZodError): UsageError {
+  return new UsageError(`--policy: ${fieldIssues(error, 'policy').map((issue) => issue.message).join('; ')}`);
 }
 
 /** `--service-account NAMESPACE/NAME` → the service account, checked like the API checks it. */
@@ -157,7 +164,7 @@ async function policySet(args: string[], io: CliIo): Promise<number> {
   const project = slug(values, 'project');
   const parsed = projectPolicyBody.safeParse(jsonObject(values, 'policy') ?? {});
   if (!parsed.success) {
-    throw new UsageError(`--policy: ${parsed.error.issues.map((issue) => `${issue.path.join('.') || 'policy'}: ${issue.message}`).join('; ')}`);
+    throw policyUsageError(parsed.error);
   }
   const admin = await adminClient(io);
   if (admin) {
@@ -356,10 +363,13 @@ export const adminCommands = {
   'env register': {
     run: envRegister,
     usage:
-      'env register --project P --env E --ops-repo NAME --manifest-path FILE --namespace NS [--share-namespace] [--service-account NS/NAME] [--policy JSON] [--values JSON] [--secret-file NAME=FILE…] [--delete-secret NAME…]',
+      'env register --project P --env E --ops-repo NAME --manifest-path FILE --namespace NS [--share-namespace] [--service-account NS/NAME] [--policy JSON] [--values JSON] [--secret-file NAME=FILE…] [--delete-secret NAME…]   (--policy \'{"min_interval_ms":…,"approval":{"required":true,"expires_after":"24h"},"freeze_windows":[{"name":"weekend","cron":"0 18 * * FRI","duration":"62h","time_zone":"Europe/Berlin"}]}\')',
   },
   'policy get': { run: policyGet, usage: 'policy get --project P' },
-  'policy set': { run: policySet, usage: 'policy set --project P --policy \'{"allowed_namespaces":[…],"allowed_cluster_kinds":[…],"denied_namespaced_kinds":[…],"allow_cluster_rbac":false}\'' },
+  'policy set': {
+    run: policySet,
+    usage: 'policy set --project P --policy \'{"allowed_namespaces":[…],"allowed_cluster_kinds":[…],"denied_namespaced_kinds":[…],"allow_cluster_rbac":false,"freeze_windows":[…]}\'',
+  },
   'ops-repo add': {
     run: opsRepoAdd,
     usage:

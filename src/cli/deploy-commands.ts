@@ -1,5 +1,5 @@
-// deploy, rollback, stop, cancel, status, history: requests to an environment's workflow, with live
-// progress and an exit code that says how the request ended. After `deployer login` (or with
+// deploy, rollback, stop, cancel, approve, reject, status, history: requests to an environment's
+// workflow, with live progress and an exit code that says how the request ended. After `deployer login` (or with
 // DEPLOYER_URL and DEPLOYER_TOKEN) they go through the HTTP API with that token, its checks and
 // scopes, audited under the token's name. Without a login they refuse, unless DEPLOYER_DIRECT=1
 // sends them straight to Temporal (an operator's break-glass path).
@@ -10,7 +10,7 @@ import { loadTemporalConfig } from '../config.js';
 import type { ChangeAction, EnvironmentRef } from '../domain/vocabulary.js';
 import { previewSummary, type PreviewedObject, type ReleasePreview } from '../domain/release-preview.js';
 import type { EnvironmentState, Release } from '../../workflows/state.js';
-import { isSlug } from '../domain/request-rules.js';
+import { isSlug, REQUEST_ID_PATTERN, REQUEST_ID_RULE } from '../domain/request-rules.js';
 import { integer, jsonObject, parse, required, UsageError } from './args.js';
 import { secretChangesOption, secretOptions } from './secret-options.js';
 
@@ -29,6 +29,8 @@ export interface CliIo {
 
 const target = { project: { type: 'string' }, env: { type: 'string' } } as const;
 const request = { reason: { type: 'string' }, 'request-id': { type: 'string' }, wait: { type: 'boolean' }, timeout: { type: 'string' } } as const;
+/** A deploy or rollback may pass a freeze window: an admin's call, with a reason. */
+const gated = { 'override-freeze': { type: 'boolean' } } as const;
 
 type Door = { api: HttpDeployerClient; temporal?: undefined } | { temporal: DeployerClient; api?: undefined };
 
@@ -54,6 +56,13 @@ function keyOf(values: Record<string, unknown>): EnvironmentRef {
 
 function who(io: CliIo): string {
   return io.env.DEPLOYER_USER ?? io.env.USER ?? 'cli';
+}
+
+/** --override-freeze, which the history and the audit log keep with its reason. */
+function overrideFreeze(values: { 'override-freeze'?: boolean; reason?: string }): { overrideFreeze?: true } {
+  if (!values['override-freeze']) return {};
+  if (values.reason === undefined) throw new UsageError('--override-freeze needs --reason: say why the freeze is overridden (the history and the audit log keep it)');
+  return { overrideFreeze: true };
 }
 
 function describeRelease(release: ReleaseSummary): string {
@@ -87,17 +96,18 @@ async function finish(io: CliIo, client: Deployer, key: EnvironmentRef, requestI
 }
 
 export async function deployCommand(args: string[], io: CliIo): Promise<number> {
-  const values = parse(args, { ...target, ...request, image: { type: 'string' }, values: { type: 'string' }, ...secretOptions });
+  const values = parse(args, { ...target, ...request, ...gated, image: { type: 'string' }, values: { type: 'string' }, ...secretOptions });
   const key = keyOf(values);
   const imageRef = required(values, 'image');
   const valuesOverride = jsonObject(values, 'values');
   const secrets = await secretChangesOption(values);
+  const override = overrideFreeze(values);
   if (secrets && !(await loadCredentials(io.env))) {
     throw new UsageError('--secret-file and --delete-secret go through the API, also on the DEPLOYER_DIRECT=1 path: run `deployer login` first (a signal straight to Temporal would keep them in its history)');
   }
   const client = await connect(io);
   try {
-    const { requestId } = await client.deploy({ ...key, imageRef, valuesOverride, secrets, requestedBy: who(io), reason: values.reason, requestId: values['request-id'] });
+    const { requestId } = await client.deploy({ ...key, imageRef, valuesOverride, secrets, ...override, requestedBy: who(io), reason: values.reason, requestId: values['request-id'] });
     return await finish(io, client, key, requestId, values);
   } finally {
     await client.close();
@@ -155,12 +165,13 @@ function formatPreview(key: EnvironmentRef, preview: ReleasePreview): string[] {
 }
 
 export async function rollbackCommand(args: string[], io: CliIo): Promise<number> {
-  const values = parse(args, { ...target, ...request, to: { type: 'string' } });
+  const values = parse(args, { ...target, ...request, ...gated, to: { type: 'string' } });
   const key = keyOf(values);
   const toRelease = integer(values, 'to');
+  const override = overrideFreeze(values);
   const client = await connect(io);
   try {
-    const { requestId } = await client.rollback({ ...key, toRelease, requestedBy: who(io), reason: values.reason, requestId: values['request-id'] });
+    const { requestId } = await client.rollback({ ...key, toRelease, ...override, requestedBy: who(io), reason: values.reason, requestId: values['request-id'] });
     return await finish(io, client, key, requestId, values);
   } finally {
     await client.close();
@@ -191,6 +202,27 @@ export async function cancelCommand(args: string[], io: CliIo): Promise<number> 
     await client.close();
   }
 }
+
+/** approve or reject: the decision on the request waiting at the environment's approval gate. */
+function decisionCommand(decision: 'approve' | 'reject') {
+  return async (args: string[], io: CliIo): Promise<number> => {
+    const values = parse(args, { ...target, request: { type: 'string' }, reason: { type: 'string' } });
+    const key = keyOf(values);
+    const requestId = required(values, 'request');
+    if (!REQUEST_ID_PATTERN.test(requestId)) throw new UsageError(`--request "${requestId}" ${REQUEST_ID_RULE}: give the id its deploy or rollback answered`);
+    const client = await connect(io);
+    try {
+      const answer = await client[decision]({ ...key, requestId, decidedBy: who(io), reason: values.reason });
+      io.out(`${answer.decision}: request ${answer.requestId} for ${key.project}/${key.environment} at ${answer.decidedAt}`);
+      return 0;
+    } finally {
+      await client.close();
+    }
+  };
+}
+
+export const approveCommand = decisionCommand('approve');
+export const rejectCommand = decisionCommand('reject');
 
 function formatState(state: EnvironmentState, waitingOn?: string): string[] {
   const release = (r?: Release) => (r ? describeRelease(r) : '—');

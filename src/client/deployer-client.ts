@@ -1,5 +1,6 @@
 // The SDK pipelines use. A deploy, rollback or stop is an update-with-start to the environment's
-// workflow, which answers once taken (or refused); a cancel is a signal-with-start.
+// workflow, which answers once taken (or refused); a cancel is a signal-with-start; an approve or
+// a reject is an update of the running workflow, which holds the request at its approval gate.
 // `waitForRelease` follows a request through the workflow's `state` query until it is healthy,
 // or says exactly why it is not.
 //
@@ -28,6 +29,7 @@ import { randomUUID } from 'node:crypto';
 import type { EnvironmentRef, RolloutProgress } from '../domain/vocabulary.js';
 import { previewWorkflowId, type ReleasePreview, type ReleasePreviewRequest } from '../domain/release-preview.js';
 import type { previewWorkflow } from '../../workflows/preview.js';
+import { decideApproval, type Decision } from './decide-approval.js';
 
 export type { EnvironmentRef } from '../domain/vocabulary.js';
 import {
@@ -41,6 +43,8 @@ import {
   stopSignal,
   stopUpdate,
   TASK_QUEUE,
+  type ApprovalAnswer,
+  type ApprovalDecision,
   type RequestMeta,
 } from '../../workflows/messages.js';
 import type { EnvironmentState, Release, RequestOutcome as LoggedOutcome, RequestReceipt } from '../../workflows/state.js';
@@ -49,6 +53,8 @@ import { requestWithStart, type RequestMessages } from './request-with-start.js'
 import { isFinal, requestIn, type RequestAnswer } from './request-standing.js';
 
 export { isFinal, requestIn, type RequestAnswer } from './request-standing.js';
+export { ApprovalRefusedError, NotAwaitingApprovalError } from './decide-approval.js';
+export type { ApprovalAnswer } from '../../workflows/messages.js';
 
 export interface RequestOptions extends EnvironmentRef {
   /** who asks: a pipeline name, a user; shown in history and the audit log */
@@ -58,7 +64,16 @@ export interface RequestOptions extends EnvironmentRef {
   requestId?: string;
 }
 
-export interface DeployOptions extends RequestOptions {
+/** A deploy or a rollback: what may wait at the environment's gates. */
+export interface GatedOptions extends RequestOptions {
+  /**
+   * let this request through a freeze window; needs a reason. Through the API only an admin token
+   * may; straight to Temporal (DeployerClient), whoever reaches Temporal can.
+   */
+  overrideFreeze?: boolean;
+}
+
+export interface DeployOptions extends GatedOptions {
   imageRef: string;
   valuesOverride?: Record<string, unknown>;
   /**
@@ -68,8 +83,21 @@ export interface DeployOptions extends RequestOptions {
   secrets?: Record<string, string | null>;
 }
 
-export interface RollbackOptions extends RequestOptions {
+export interface RollbackOptions extends GatedOptions {
   toRelease?: number;
+}
+
+/** A decision on the deploy or rollback waiting at an environment's approval gate. */
+export interface ApprovalOptions extends EnvironmentRef {
+  /** the request waiting for approval: the requestId its deploy or rollback answered */
+  requestId: string;
+  /**
+   * who decides, compared with who asked: the workflow refuses a requester deciding on their own
+   * request unless the policy allows self-approval. Through the API the token's name decides
+   * instead, as it asks for deploys; this is only checked.
+   */
+  decidedBy: string;
+  reason?: string;
 }
 
 /** A preview of a deploy: the image and the release's values, nothing sent to the environment. */
@@ -134,6 +162,15 @@ export interface Deployer {
   preview(options: PreviewOptions): Promise<ReleasePreview>;
   stop(options: RequestOptions): Promise<Accepted>;
   cancel(options: RequestOptions): Promise<Accepted>;
+  /**
+   * Approves the request waiting at the approval gate, which then goes ahead. Rejects when the
+   * workflow refuses the decision (not waiting for that request, superseded, self-approval) or no
+   * workflow runs: DeployerClient with ApprovalRefusedError or NotAwaitingApprovalError,
+   * HttpDeployerClient with an ApiRequestError 409 (approval_refused, not_awaiting_approval).
+   */
+  approve(options: ApprovalOptions): Promise<ApprovalAnswer>;
+  /** Rejects the request waiting at the approval gate, which ends refused; fails as approve does. */
+  reject(options: ApprovalOptions): Promise<ApprovalAnswer>;
   /** Where request `requestId` ended (healthy, failed, stopped, superseded, …), whatever it was. */
   waitForOutcome(key: EnvironmentRef, requestId: string, options?: WaitOptions): Promise<RequestOutcome>;
   waitForRelease(key: EnvironmentRef, requestId: string, options?: WaitOptions): Promise<ReleaseSummary>;
@@ -151,6 +188,14 @@ export interface RequestOutcome<R extends ReleaseSummary = ReleaseSummary> {
 export function healthyRelease<R extends ReleaseSummary>(requestId: string, { outcome, detail, release }: RequestOutcome<R>): R {
   if (outcome === 'healthy' && release) return release;
   throw new ReleaseFailedError(requestId, outcome, detail ?? release?.error ?? 'no reason given', release);
+}
+
+/** A client's approve or reject: the decision checked by the rules every door applies, then sent as `send` sends it. */
+export function decisionCall(send: (key: EnvironmentRef, request: ApprovalDecision) => Promise<ApprovalAnswer>): (options: ApprovalOptions) => Promise<ApprovalAnswer> {
+  return async ({ project, environment, requestId, decidedBy, reason }) => {
+    checkRequest({ project, environment, requestId, decidedBy, reason });
+    return send({ project, environment }, { requestId, decidedBy, ...(reason === undefined ? {} : { reason }) });
+  };
 }
 
 /** The request ended without a healthy release: `outcome` and `reason` say why. */
@@ -227,10 +272,10 @@ export class DeployerClient implements Deployer {
    * The request's id and who asks, once its fields pass the rules every door applies (the API's
    * too): an InvalidRequestError names each field at fault, and nothing is sent.
    */
-  private meta(options: RequestOptions, release: Partial<Pick<DeployOptions, 'imageRef' | 'valuesOverride'>> = {}) {
-    const { project, environment, requestedBy, reason, requestId } = options;
-    checkRequest({ project, environment, requestedBy, reason, requestId, ...release });
-    return { requestId: requestId ?? randomUUID(), requestedBy, reason };
+  private meta(options: GatedOptions, release: Partial<Pick<DeployOptions, 'imageRef' | 'valuesOverride'>> = {}) {
+    const { project, environment, requestedBy, reason, requestId, overrideFreeze } = options;
+    checkRequest({ project, environment, requestedBy, reason, requestId, overrideFreeze, ...release });
+    return { requestId: requestId ?? randomUUID(), requestedBy, reason, ...(overrideFreeze ? { overrideFreeze } : {}) };
   }
 
   /**
@@ -273,6 +318,15 @@ export class DeployerClient implements Deployer {
 
   async stop(options: RequestOptions): Promise<Accepted> {
     return this.send(options, { update: stopUpdate, signal: stopSignal }, this.meta(options));
+  }
+
+  readonly approve = decisionCall((key, request) => this.decide('approve', key, request));
+  readonly reject = decisionCall((key, request) => this.decide('reject', key, request));
+
+  /** Sends a decision on the waiting request, again while Temporal is unreachable (a repeat is answered as the first). */
+  private decide(decision: Decision, key: EnvironmentRef, request: ApprovalDecision): Promise<ApprovalAnswer> {
+    const timeoutMs = this.options.acceptTimeoutMs ?? 10_000;
+    return this.resend(() => decideApproval(this.options.client, key, decision, request, { timeoutMs }));
   }
 
   /** Sends a request by update-with-start (a signal where that cannot be), and keeps its receipt. */

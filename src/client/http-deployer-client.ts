@@ -1,5 +1,5 @@
 // The SDK for pipelines that hold an API token rather than access to Temporal: the calls of
-// DeployerClient (deploy, rollback, stop, cancel, waitForRelease) through the HTTP API, so every
+// DeployerClient (deploy, rollback, stop, cancel, approve, reject, waitForRelease) through the HTTP API, so every
 // request meets the API's checks and scopes and is audited under the token's name.
 //
 //   const deployer = new HttpDeployerClient({ url: 'https://deployer.example', token: process.env.DEPLOYER_TOKEN! });
@@ -11,11 +11,15 @@ import { ApiRequestError, callApi, type ApiCredentials } from './api-call.js';
 import type { ChangeAction, EnvironmentRef, FieldChange } from '../domain/vocabulary.js';
 import type { PreviewedObject, ReleasePreview } from '../domain/release-preview.js';
 import type { ReleaseChanges } from '../domain/release-changes.js';
+import type { ApprovalAnswer, ApprovalDecision } from '../../workflows/messages.js';
+import type { Decision } from './decide-approval.js';
 import {
+  decisionCall,
   healthyRelease,
   type Accepted,
   type DeployOptions,
   type Deployer,
+  type GatedOptions,
   type PreviewOptions,
   type ReleaseSummary,
   type RequestOptions,
@@ -83,6 +87,13 @@ export interface RecordedHistoryRow {
   changes?: ReleaseChanges;
 }
 
+/** The answer of POST …/deployments/{env}/approve and …/reject. */
+interface ApprovalAnswerBody {
+  request_id: string;
+  decision: ApprovalAnswer['decision'];
+  decided_at: string;
+}
+
 /** One long poll holds this long at most, so a proxy's idle timeout never cuts it. */
 const LONG_POLL_S = 20;
 
@@ -92,11 +103,26 @@ export class HttpDeployerClient implements Deployer {
   /** The API records the token's name as the requester: `requestedBy` is checked, not sent. */
   async deploy(options: DeployOptions): Promise<Accepted> {
     const requestId = this.checked(options, { imageRef: options.imageRef ?? '', valuesOverride: options.valuesOverride, secrets: options.secrets });
-    return this.send('PATCH', options, '', requestId, { image_ref: options.imageRef, values_override: options.valuesOverride, secrets: options.secrets, reason: options.reason });
+    return this.send('PATCH', options, '', requestId, {
+      image_ref: options.imageRef,
+      values_override: options.valuesOverride,
+      secrets: options.secrets,
+      reason: options.reason,
+      override_freeze: options.overrideFreeze,
+    });
   }
 
   async rollback(options: RollbackOptions): Promise<Accepted> {
-    return this.send('POST', options, '/rollback', this.checked(options), { to_release: options.toRelease, reason: options.reason });
+    return this.send('POST', options, '/rollback', this.checked(options), { to_release: options.toRelease, reason: options.reason, override_freeze: options.overrideFreeze });
+  }
+
+  // The API takes the token's name as who decides: `decidedBy` is checked, not sent.
+  readonly approve = decisionCall((key, request) => this.decide('approve', key, request));
+  readonly reject = decisionCall((key, request) => this.decide('reject', key, request));
+
+  private async decide(decision: Decision, key: EnvironmentRef, { requestId, reason }: ApprovalDecision): Promise<ApprovalAnswer> {
+    const answer = (await this.call('POST', `${this.path(key)}/${decision}`, { request_id: requestId, reason })) as ApprovalAnswerBody;
+    return { requestId: answer.request_id, decision: answer.decision, decidedAt: answer.decided_at };
   }
 
   /** What deploying `imageRef` would change (a dry run on a worker; nothing changes). */
@@ -198,9 +224,9 @@ export class HttpDeployerClient implements Deployer {
   }
 
   /** The request id to send, once the request passes the rules the API applies too. */
-  private checked(options: RequestOptions, release: Pick<DeployOptions, 'imageRef' | 'valuesOverride' | 'secrets'> | Record<string, never> = {}): string {
-    const { project, environment, requestedBy, reason, requestId } = options;
-    checkRequest({ project, environment, requestedBy, reason, requestId, ...release });
+  private checked(options: GatedOptions, release: Pick<DeployOptions, 'imageRef' | 'valuesOverride' | 'secrets'> | Record<string, never> = {}): string {
+    const { project, environment, requestedBy, reason, requestId, overrideFreeze } = options;
+    checkRequest({ project, environment, requestedBy, reason, requestId, overrideFreeze, ...release });
     return requestId ?? randomUUID();
   }
 

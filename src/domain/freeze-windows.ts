@@ -362,17 +362,37 @@ function parseInstant(text: unknown, timeZone: string | undefined): number | str
 }
 
 const DURATION_TEXT = /^(?:(\d{1,3})d)?(?:(\d{1,4})h)?(?:(\d{1,6})m)?$/;
-const DURATION_RULE = `must be a duration such as "62h", "90m", "2d" or "1h30m" (days, hours, minutes, in that order) or a number of milliseconds, from 1 minute to ${MAX_FREEZE_DURATION_MS / DAY} days`;
 
-function parseDuration(value: unknown): number | string {
+/** What a duration may be, from 1 minute to `maxMs` (whole days). */
+export function durationRule(maxMs: number): string {
+  return `must be a duration such as "62h", "90m", "2d" or "1h30m" (days, hours, minutes, in that order) or a number of milliseconds, from 1 minute to ${maxMs / DAY} days`;
+}
+
+const DURATION_RULE = durationRule(MAX_FREEZE_DURATION_MS);
+
+/**
+ * The milliseconds a duration such as "62h" or "1h30m" (or a number of milliseconds) stands for,
+ * or why it is not one from 1 minute to `maxMs`. Exported because an approval's expiry is written
+ * the same way.
+ */
+export function parseDuration(value: unknown, maxMs = MAX_FREEZE_DURATION_MS): number | string {
   let ms: number | undefined;
   if (typeof value === 'number' && Number.isSafeInteger(value)) ms = value;
   if (typeof value === 'string' && value !== '') {
     const match = DURATION_TEXT.exec(value);
     if (match) ms = Number(match[1] ?? 0) * DAY + Number(match[2] ?? 0) * HOUR + Number(match[3] ?? 0) * MINUTE;
   }
-  if (ms === undefined || ms < MINUTE || ms > MAX_FREEZE_DURATION_MS) return `${JSON.stringify(value)} ${DURATION_RULE}`;
+  if (ms === undefined || ms < MINUTE || ms > maxMs) return `${JSON.stringify(value)} ${durationRule(maxMs)}`;
   return ms;
+}
+
+/** A duration as parseDuration reads it back ("2d14h", "90m" is "1h30m"); whole minutes only, milliseconds otherwise. */
+export function formatDuration(ms: number): string | number {
+  if (!Number.isSafeInteger(ms) || ms < MINUTE || ms % MINUTE !== 0) return ms;
+  const days = Math.floor(ms / DAY);
+  const hours = Math.floor((ms % DAY) / HOUR);
+  const minutes = (ms % HOUR) / MINUTE;
+  return `${days ? `${days}d` : ''}${hours ? `${hours}h` : ''}${minutes ? `${minutes}m` : ''}`;
 }
 
 // ---------------------------------------------------------------------------------------------

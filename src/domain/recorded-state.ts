@@ -1,6 +1,7 @@
 // What Postgres remembers of an environment, enough to rebuild its workflow's state when a run
 // ended (terminated, failed) and a new one starts blank: the releases to roll back to, what runs
-// now, and whether it is stopped.
+// now, whether it is stopped, and the policy it runs under.
+import type { EnvironmentPolicy } from './vocabulary.js';
 
 export type RecordedReleaseAction = 'deploy' | 'rollback' | 'auto-rollback';
 export type RecordedReleaseStatus = 'healthy' | 'failed' | 'cancelled';
@@ -28,6 +29,8 @@ export interface RecordedState {
   stopped: boolean;
   /** history rows left in progress by the run that ended, now closed as failed */
   closedInProgress: number;
+  /** the environment's effective policy (with its gates); absent when it is not registered */
+  policy?: EnvironmentPolicy;
 }
 
 export interface RecordedStateQuery {

@@ -42,6 +42,10 @@ export interface EnvironmentRequest {
   reason?: string;
   requestedBy?: string;
   requestId?: string;
+  /** who approves or rejects a request waiting at the approval gate */
+  decidedBy?: string;
+  /** let a deploy or rollback through a freeze window: only with a reason, which the audit keeps */
+  overrideFreeze?: boolean;
 }
 
 /** Every problem of `request`, in field order; empty when it may be sent. */
@@ -69,9 +73,14 @@ export function requestProblems(request: EnvironmentRequest): RequestProblem[] {
       if (problem) problems.push({ field: `secrets.${name}`, message: problem });
     }
   }
-  for (const field of ['reason', 'requestedBy'] as const) {
+  for (const field of ['reason', 'requestedBy', 'decidedBy'] as const) {
     const problem = request[field] === undefined ? undefined : textProblem(request[field]);
     if (problem) problems.push({ field, message: problem });
+  }
+  if (request.overrideFreeze !== undefined && typeof request.overrideFreeze !== 'boolean') {
+    problems.push({ field: 'overrideFreeze', message: 'must be true or false' });
+  } else if (request.overrideFreeze === true && request.reason === undefined) {
+    problems.push({ field: 'reason', message: 'is required with overrideFreeze: say why the freeze is overridden (the history and the audit keep it)' });
   }
   if (request.requestId !== undefined && (typeof request.requestId !== 'string' || !REQUEST_ID_PATTERN.test(request.requestId))) {
     problems.push({ field: 'requestId', message: `${JSON.stringify(request.requestId)} ${REQUEST_ID_RULE}` });

@@ -1,8 +1,9 @@
 // Tenancy rules, as pure functions over plain data: what a project's environments may touch
 // (its policy, Argo CD's AppProject in spirit), and whether an environment may write an object
 // that already exists (it created it, or its owner handed it over explicitly).
+import type { FreezeWindow } from './freeze-windows.js';
 
-/** What a project's environments may touch. Absent fields take the defaults. */
+/** What a project's environments may touch, and when. Absent fields take the defaults. */
 export interface ProjectPolicy {
   /** namespaces objects may go to; default: exactly the environment's own */
   allowedNamespaces?: string[];
@@ -12,6 +13,8 @@ export interface ProjectPolicy {
   deniedNamespacedKinds?: string[];
   /** whether cluster-wide RBAC, webhooks, CRDs and API services may be applied at all; default false */
   allowClusterRbac?: boolean;
+  /** when deploys wait in every environment of the project (after each environment's own windows), validated */
+  freezeWindows?: FreezeWindow[];
 }
 
 /** Kinds that act on the whole cluster: allowed only with allowClusterRbac, whatever else the policy says. */

@@ -21,16 +21,20 @@ import {
   type ApiWorker,
 } from './support.js';
 
+type Narrow = 'readOnly' | 'promoteOnly' | 'approveOnly';
+
 interface RouteCase {
   name: string;
   method: string;
   /** built once the test's names and fixtures exist */
   path: () => string;
   json?: () => unknown;
-  /** a caller that lacks the route's scope */
-  lacksScope: 'readOnly' | 'promoteOnly';
+  /** callers that lack the route's scope */
+  lacksScope: Narrow | Narrow[];
   /** what an admin gets */
   success: number;
+  /** a narrow token that passes the route's guard too, getting `success` */
+  grantedTo?: Narrow;
   /** the workflow a successful call signals; refused calls must not */
   workflow?: () => string;
   audited: boolean;
@@ -45,15 +49,26 @@ describe('authentication and authorization', () => {
   const fixtures = { repoToEdit: 0, repoToDelete: 0, repoToSync: 0, subscription: 0, subscriptionToDelete: 0 };
   const subscriptions = '/api/notifications/subscriptions';
   const subscription = () => ({ project: test.project, url: 'https://hooks.example.com/deployer', format: 'cloudevents', events: ['*'] });
-  const narrowTokens = { readOnly: '', promoteOnly: '' };
+  const narrowTokens: Record<Narrow, string> = { readOnly: '', promoteOnly: '', approveOnly: '' };
   const env = (name: string) => `/api/projects/${test.project}/deployments/${name}`;
   const workflow = (name: string) => () => environmentWorkflowId(test.project, name);
 
   const routes: RouteCase[] = [
-    { name: 'PATCH deployment', method: 'PATCH', path: () => env('m-patch'), json: () => ({ image_ref: 'web:1' }), lacksScope: 'readOnly', success: 202, workflow: workflow('m-patch'), audited: true },
+    { name: 'PATCH deployment', method: 'PATCH', path: () => env('m-patch'), json: () => ({ image_ref: 'web:1' }), lacksScope: ['readOnly', 'approveOnly'], success: 202, workflow: workflow('m-patch'), audited: true },
     { name: 'POST rollback', method: 'POST', path: () => `${env('m-rollback')}/rollback`, json: () => ({ to_release: 1 }), lacksScope: 'readOnly', success: 202, workflow: workflow('m-rollback'), audited: true },
     { name: 'POST stop', method: 'POST', path: () => `${env('m-stop')}/stop`, lacksScope: 'readOnly', success: 202, workflow: workflow('m-stop'), audited: true },
     { name: 'POST cancel', method: 'POST', path: () => `${env('m-cancel')}/cancel`, lacksScope: 'readOnly', success: 202, workflow: workflow('m-cancel'), audited: true },
+    // Nothing waits for approval there: a caller that passes the guard learns so (409).
+    ...(['approve', 'reject'] as const).map((decision) => ({
+      name: `POST ${decision}`,
+      method: 'POST',
+      path: () => `${env('m-approve')}/${decision}`,
+      json: () => ({ request_id: 'build-1', reason: 'checked' }),
+      lacksScope: ['readOnly', 'promoteOnly'] as Narrow[],
+      success: 409,
+      grantedTo: 'approveOnly' as const,
+      audited: true,
+    })),
     {
       name: 'PUT environment',
       method: 'PUT',
@@ -103,7 +118,8 @@ describe('authentication and authorization', () => {
     worker = await startApiWorker(test, join(scratch, 'cache'));
     narrowTokens.readOnly = await test.token('readOnly', ['deploy:read']);
     narrowTokens.promoteOnly = await test.token('promoteOnly', ['deploy:promote']);
-    for (const name of ['m-patch', 'm-rollback', 'm-stop', 'm-cancel']) {
+    narrowTokens.approveOnly = await test.token('approveOnly', ['deploy:approve']);
+    for (const name of ['m-patch', 'm-rollback', 'm-stop', 'm-cancel', 'm-approve']) {
       await registerTestEnvironment(test, test.project, name);
       test.started.add(environmentWorkflowId(test.project, name));
     }
@@ -136,7 +152,7 @@ describe('authentication and authorization', () => {
         ['an unknown token', bearer(`dpl_${'x'.repeat(43)}`), 401, undefined],
         ['a revoked token', bearer(test.tokens.revoked), 401, undefined],
         ['a token of another project', bearer(test.tokens.otherProjectAdmin), 403, `${test.prefix}-other-admin`],
-        ['a token without the scope', bearer(narrowTokens[route.lacksScope]), 403, `${test.prefix}-${route.lacksScope}`],
+        ...[route.lacksScope].flat().map((narrow): [string, Record<string, string>, number, string] => [`a ${narrow} token`, bearer(narrowTokens[narrow]), 403, `${test.prefix}-${narrow}`]),
       ];
       const before = await rowCounts(test);
       for (const [caller, headers, status, actor] of refusals) {
@@ -156,6 +172,7 @@ describe('authentication and authorization', () => {
 
       const accepted = await send(bearer(test.tokens.admin));
       expect(accepted.status).toBe(route.success);
+      if (route.grantedTo) expect((await send(bearer(narrowTokens[route.grantedTo]))).status).toBe(route.success);
       if (route.workflow) expect((await signalsOf(test.client, route.workflow())).map((s) => s.payload.requestedBy)).toEqual([`${test.prefix}-admin`]);
     });
   });

@@ -27,6 +27,7 @@ const subscribe = (overrides: Record<string, unknown>) => ({
   json: { project: 'PREFIX-shop', url: 'https://hooks.example.com/deployer', format: 'cloudevents', events: ['dev.deployer.release.healthy'], ...overrides },
 });
 const subscriptions = '/api/notifications/subscriptions';
+const freeze = { name: 'weekend', cron: '0 18 * * FRI', duration: '62h', time_zone: 'Europe/Berlin' };
 
 /** `{"a":{"a":…1…}}` as text, `depth` objects deep: built as a string, since a deep object overflows JSON.stringify. */
 const nested = (depth: number) => `${'{"a":'.repeat(depth)}1${'}'.repeat(depth)}`;
@@ -81,6 +82,18 @@ const catalogue: BadInput[] = [
   { name: 'fractional health timeout', method: 'PUT', path: '/environments/fresh', request: environment({ policy: { health_timeout_ms: 1500.5 } }), status: 400, field: 'policy.health_timeout_ms' },
   { name: 'policy flag that is a string', method: 'PUT', path: '/environments/fresh', request: environment({ policy: { auto_rollback: 'yes' } }), status: 400, field: 'policy.auto_rollback' },
   { name: 'unknown policy setting', method: 'PUT', path: '/environments/fresh', request: environment({ policy: { minIntervalMs: 5 } }), status: 400, field: 'policy.minIntervalMs' },
+  { name: 'freeze window with an hour 25', method: 'PUT', path: '/environments/fresh', request: environment({ policy: { freeze_windows: [{ ...freeze, cron: '0 25 * * *' }] } }), status: 400, field: 'policy.freeze_windows[0].cron' },
+  { name: 'freeze window on an unknown time zone', method: 'PUT', path: '/environments/fresh', request: environment({ policy: { freeze_windows: [{ ...freeze, time_zone: 'Mars/Olympus' }] } }), status: 400, field: 'policy.freeze_windows[0].time_zone' },
+  { name: 'freeze window without a time zone', method: 'PUT', path: '/environments/fresh', request: environment({ policy: { freeze_windows: [{ ...freeze, time_zone: undefined }] } }), status: 400, field: 'policy.freeze_windows[0].time_zone' },
+  { name: 'freeze window of 40 days', method: 'PUT', path: '/environments/fresh', request: environment({ policy: { freeze_windows: [{ ...freeze, duration: '40d' }] } }), status: 400, field: 'policy.freeze_windows[0].duration' },
+  { name: 'two freeze windows of one name', method: 'PUT', path: '/environments/fresh', request: environment({ policy: { freeze_windows: [freeze, freeze] } }), status: 400, field: 'policy.freeze_windows[1].name' },
+  { name: 'freeze range that ends before it starts', method: 'PUT', path: '/environments/fresh', request: environment({ policy: { freeze_windows: [{ name: 'x', from: '2026-12-24T00:00Z', until: '2026-12-23T00:00Z' }] } }), status: 400, field: 'policy.freeze_windows[0].until' },
+  { name: 'unknown field in a freeze window', method: 'PUT', path: '/environments/fresh', request: environment({ policy: { freeze_windows: [{ ...freeze, timezone: 'UTC' }] } }), status: 400, field: 'policy.freeze_windows[0].timezone' },
+  { name: 'approval expiry that is not a duration', method: 'PUT', path: '/environments/fresh', request: environment({ policy: { approval: { required: true, expires_after: 'tomorrow' } } }), status: 400, field: 'policy.approval.expires_after' },
+  { name: 'approval expiry beyond 30 days', method: 'PUT', path: '/environments/fresh', request: environment({ policy: { approval: { required: true, expires_after: '31d' } } }), status: 400, field: 'policy.approval.expires_after' },
+  { name: 'approval without an expiry', method: 'PUT', path: '/environments/fresh', request: environment({ policy: { approval: { required: true } } }), status: 400, field: 'policy.approval.expires_after' },
+  { name: 'approvers other than deploy:approve', method: 'PUT', path: '/environments/fresh', request: environment({ policy: { approval: { required: true, expires_after: '24h', approvers: 'deploy:promote' } } }), status: 400, field: 'policy.approval.approvers' },
+  { name: 'project freeze window with a bad cron', method: 'PUT', path: '/policy', request: { json: { freeze_windows: [{ ...freeze, cron: 'every friday' }] } }, status: 400, field: 'freeze_windows[0].cron' },
   { name: 'unknown ops repo (in a new project)', method: 'PUT', path: '/api/projects/PREFIX-newproj/environments/fresh', request: environment({ ops_repo: 'PREFIX-missing' }), status: 400, field: 'ops_repo' },
   { name: 'ext:: ops repo URL', method: 'POST', path: '/api/admin/ops-repos', request: opsRepo({ url: 'ext::sh -c touch% /tmp/pwned' }), status: 400, field: 'url' },
   { name: 'file:// ops repo URL where not allowed', method: 'POST', path: '/api/admin/ops-repos', request: opsRepo({ url: 'file:///srv/ops' }), status: 400, field: 'url', strict: true },

@@ -78,7 +78,8 @@ describe('health, readiness and documentation', () => {
       .sort();
     const served = [...new Set(test.app.routes.filter((route) => route.method !== 'ALL').map((route) => `${route.method} ${route.path}`))].sort();
     expect(documented).toEqual(served);
-    expect(served).toHaveLength(33);
+    expect(served).toHaveLength(35);
+    expect(served).toEqual(expect.arrayContaining(['POST /api/projects/:project/deployments/:env/approve', 'POST /api/projects/:project/deployments/:env/reject']));
     expect(served).toEqual(expect.arrayContaining(['POST /codec/decode', 'POST /codec/encode', 'POST /api/projects/:project/deployments/:env/preview']));
     // The push webhook's signature is its authentication: no bearer token.
     expect(served).toContain('POST /api/hooks/git/:repo');
@@ -97,6 +98,16 @@ describe('health, readiness and documentation', () => {
     // The signing secret is documented as write-only, and never among what a read shows.
     expect(document.components.schemas.NotificationSubscriptionCreate.properties.secret.writeOnly).toBe(true);
     expect(document.components.schemas.NotificationSubscription.properties).not.toHaveProperty('secret');
+    // The gates' fields are documented where they are set and where they are read.
+    const approve = document.paths['/api/projects/{project}/deployments/{env}/approve'].post;
+    expect(approve.requestBody.content['application/json'].schema.$ref).toBe('#/components/schemas/ApprovalRequest');
+    expect(approve.responses['200'].content['application/json'].schema.$ref).toBe('#/components/schemas/ApprovalAnswer');
+    expect(document.components.schemas.DeploymentPatch.properties.override_freeze.description).toMatch(/admin scope and a reason/);
+    expect(document.components.schemas.RollbackRequest.properties.override_freeze.description).toMatch(/admin scope and a reason/);
+    expect(document.components.schemas.EnvironmentPolicy.properties).toEqual(expect.objectContaining({ approval: expect.any(Object), freeze_windows: expect.any(Object) }));
+    expect(document.components.schemas.ProjectPolicy.properties.freeze_windows.description).toMatch(/every environment of the project/);
+    expect(document.components.schemas.FreezeWindow.properties.cron.example).toBe('0 18 * * FRI');
+    expect(document.components.schemas.EffectivePolicy.properties.notifications.description).toMatch(/subscription/);
 
     // Structurally sound: every operation answers something, every path parameter is declared
     // as a required path parameter, and every $ref points at a component that exists.

@@ -73,13 +73,13 @@ describe('namespace claims and project policies', () => {
     it('answers the defaults before any policy is set', async () => {
       const response = await call(test.app, 'GET', path(), { token: test.tokens.reader });
       expect(response.status).toBe(200);
-      expect(response.body).toEqual({ project: test.project, allowed_namespaces: null, allowed_cluster_kinds: [], denied_namespaced_kinds: [], allow_cluster_rbac: false });
+      expect(response.body).toEqual({ project: test.project, allowed_namespaces: null, allowed_cluster_kinds: [], denied_namespaced_kinds: [], allow_cluster_rbac: false, freeze_windows: [] });
     });
 
     it('creates (201) and replaces (200) a policy, audited, and reads it back', async () => {
       const created = await call(test.app, 'PUT', path(), { token: test.tokens.admin, json: policy });
       expect(created.status).toBe(201);
-      expect(created.body).toEqual({ project: test.project, ...policy });
+      expect(created.body).toEqual({ project: test.project, ...policy, freeze_windows: [] });
       const replaced = await call(test.app, 'PUT', path(), { token: test.tokens.projectAdmin, json: { allow_cluster_rbac: true } });
       expect(replaced.status).toBe(200);
       expect((await call(test.app, 'GET', path(), { token: test.tokens.reader })).body).toEqual({
@@ -88,6 +88,7 @@ describe('namespace claims and project policies', () => {
         allowed_cluster_kinds: [],
         denied_namespaced_kinds: [],
         allow_cluster_rbac: true,
+        freeze_windows: [],
       });
       const audits = await auditRows(test, { action: 'project.policy' });
       expect(audits.map((a) => [a.outcome, a.details.status])).toEqual([

@@ -46,11 +46,24 @@ describe('deployer env register', () => {
     ['a wrong type', '{"min_interval_ms":"soon"}', /--policy: min_interval_ms: .*number/],
     ['an unknown field (the stored, camelCase name)', '{"minIntervalMs":5}', /--policy: .*minIntervalMs/],
     ['a value out of range', '{"drift_interval_ms":5}', /--policy: drift_interval_ms: .*1000/],
+    ['a freeze window with a bad cron', '{"freeze_windows":[{"name":"w","cron":"0 18 * *","duration":"1h","time_zone":"UTC"}]}', /--policy: freeze_windows\[0\]\.cron: .*5 fields/],
+    ['an approval that expires after a fortnight of Sundays', '{"approval":{"required":true,"expires_after":"14 sundays"}}', /--policy: approval\.expires_after: .*duration/],
   ])('refuses %s, naming the field, and registers nothing', async (_, policy, message) => {
     const result = await register('--policy', policy);
     expect(result.code).toBe(2);
     expect(result.err).toMatch(message);
     expect(await storedPolicy()).toEqual([]);
+  });
+
+  it('stores an approval gate and freeze windows as the API stores them', async () => {
+    const policy = { approval: { required: true, expires_after: '24h' }, freeze_windows: [{ name: 'weekend', cron: '0 18 * * FRI', duration: '62h', time_zone: 'Europe/Berlin' }] };
+    expect(await register('--policy', JSON.stringify(policy))).toMatchObject({ code: 0 });
+    expect(await storedPolicy()).toEqual([
+      {
+        approval: { required: true, expiresAfterMs: 86_400_000, allowSelfApproval: false },
+        freezeWindows: [{ kind: 'recurring', name: 'weekend', cron: '0 18 * * FRI', duration: 223_200_000, timeZone: 'Europe/Berlin', holdsRollbacks: false }],
+      },
+    ]);
   });
 
   it('stores a policy given in the API names as the API stores it', async () => {

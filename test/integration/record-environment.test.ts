@@ -40,7 +40,7 @@ describe('the record and load activities on real Postgres', () => {
       opsRepo: { url: 'https://git.example/ops.git', branch: 'main', path: 'envs/prod' },
       manifestPath: 'app.yaml.njk',
       valuesOverride: { replicas: 3 },
-      policy: { ...defaultPolicy, minIntervalMs: 500 },
+      policy: { ...defaultPolicy, minIntervalMs: 500, freezeWindows: [], notifications: false },
     });
     await expect(env.run(loadEnvironment, { project, environment: 'nope' })).rejects.toMatchObject({
       type: 'EnvironmentNotFound',

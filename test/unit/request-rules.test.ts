@@ -28,6 +28,14 @@ describe('requestProblems', () => {
     expect(problems[2]).toEqual({ field: `valuesOverride${'.a'.repeat(32)}`, message: 'nested deeper than 32 levels' });
   });
 
+  it('lets a request past a freeze only with a reason, and checks who decides on an approval like who asks', () => {
+    expect(requestProblems({ ...target, overrideFreeze: true })).toEqual([{ field: 'reason', message: expect.stringContaining('is required with overrideFreeze') }]);
+    expect(requestProblems({ ...target, overrideFreeze: true, reason: 'incident 42' })).toEqual([]);
+    expect(requestProblems({ ...target, overrideFreeze: false })).toEqual([]);
+    expect(requestProblems({ ...target, overrideFreeze: 'yes' as never })).toEqual([{ field: 'overrideFreeze', message: 'must be true or false' }]);
+    expect(requestProblems({ ...target, requestId: 'build-42', decidedBy: 'line\nbreak' })).toEqual([{ field: 'decidedBy', message: expect.stringContaining('without control characters') }]);
+  });
+
   it('throws one InvalidRequestError listing them', () => {
     const error = (() => {
       try {

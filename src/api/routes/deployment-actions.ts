@@ -18,13 +18,15 @@ import {
   rollbackUpdate,
   stopSignal,
   stopUpdate,
+  type GatedRequest,
   type RequestMeta,
 } from '../../../workflows/messages.js';
 import type { AppEnv } from '../app-env.js';
 import type { ResolvedApiDeps } from '../deps.js';
-import { conflict } from '../errors.js';
+import { grantsScope } from '../../auth/scopes.js';
+import { ApiError, conflict } from '../errors.js';
 import type { Guards } from '../middleware/guards.js';
-import { requireEnvironment } from '../require-environment.js';
+import { requireEffectivePolicy, requireEnvironment } from '../require-environment.js';
 import { createRouter } from '../router.js';
 import { acceptedBody, bearerSecurity, environmentParams, mutationErrors, requestIdHeaders } from '../schemas/common.js';
 import { patchDeploymentBody, reasonBody, rollbackBody } from '../schemas/deployments.js';
@@ -36,6 +38,19 @@ type SignalName = 'deploy' | 'rollback' | 'stop' | 'cancel';
 
 function requestMeta(c: Context<AppEnv>, reason: string | undefined): RequestMeta {
   return { requestId: c.get('requestId'), requestedBy: c.get('principal').name, ...(reason === undefined ? {} : { reason }) };
+}
+
+/**
+ * What a deploy or rollback carries past a freeze window, checked: overriding one is the admin's
+ * call (a promote token's holder is who the freeze holds back), and it is audited.
+ */
+function freezeOverride(c: Context<AppEnv>, override: boolean | undefined): { request: Partial<GatedRequest>; audit: Record<string, unknown> } {
+  if (override !== true) return { request: {}, audit: {} };
+  const principal = c.get('principal');
+  if (!grantsScope(principal.scopes, 'admin')) {
+    throw new ApiError(403, 'forbidden', `override_freeze needs the admin scope; token "${principal.name}" lacks it`);
+  }
+  return { request: { overrideFreeze: true }, audit: { override_freeze: true } };
 }
 
 function jsonBody<Schema extends z.ZodType>(schema: Schema, required: boolean) {
@@ -64,10 +79,11 @@ export function deploymentActionRoutes(deps: ResolvedApiDeps, guards: Guards) {
     };
   }
 
-  const target = (environment: EnvironmentRecord) => ({
+  /** What starting the environment's workflow needs, should the request find none: its effective policy, gates included. */
+  const target = async (environment: EnvironmentRecord) => ({
     project: environment.project,
     environment: environment.environment,
-    policy: environment.policy,
+    policy: await requireEffectivePolicy(deps, environment.project, environment.environment),
   });
 
   const patch = createRoute({
@@ -83,6 +99,7 @@ export function deploymentActionRoutes(deps: ResolvedApiDeps, guards: Guards) {
   router.openapi(patch, async (c) => {
     const { project, env } = c.req.valid('param');
     const body = c.req.valid('json');
+    const override = freezeOverride(c, body.override_freeze);
     assertCanSealSecrets(deps, body.secrets);
     const environment = await requireEnvironment(deps.pool, project, env);
     const meta = requestMeta(c, body.reason);
@@ -100,7 +117,7 @@ export function deploymentActionRoutes(deps: ResolvedApiDeps, guards: Guards) {
     };
 
     if (body.desired_status === 'stopped') {
-      const sent = await requestWorkflow(deps, target(environment), { update: stopUpdate, signal: stopSignal }, meta);
+      const sent = await requestWorkflow(deps, await target(environment), { update: stopUpdate, signal: stopSignal }, meta);
       return c.json(acceptance(c, environment, 'stop', {}, sent.acceptance), 202);
     }
     if (body.image_ref === undefined && body.desired_status === undefined) {
@@ -120,12 +137,14 @@ export function deploymentActionRoutes(deps: ResolvedApiDeps, guards: Guards) {
       }
     }
     const secretChanges = await storeSecrets();
-    const sent = await requestWorkflow(deps, target(environment), { update: deployUpdate, signal: deploySignal }, {
+    const sent = await requestWorkflow(deps, await target(environment), { update: deployUpdate, signal: deploySignal }, {
       ...meta,
+      ...override.request,
       imageRef,
       ...(body.values_override === undefined ? {} : { valuesOverride: body.values_override }),
     });
-    return c.json(acceptance(c, environment, 'deploy', { image_ref: imageRef, values_override: body.values_override, ...secretChanges }, sent.acceptance), 202);
+    const details = { image_ref: imageRef, values_override: body.values_override, ...secretChanges, ...override.audit };
+    return c.json(acceptance(c, environment, 'deploy', details, sent.acceptance), 202);
   });
 
   const rollback = createRoute({
@@ -141,19 +160,21 @@ export function deploymentActionRoutes(deps: ResolvedApiDeps, guards: Guards) {
   router.openapi(rollback, async (c) => {
     const { project, env } = c.req.valid('param');
     const body = c.req.valid('json');
+    const override = freezeOverride(c, body.override_freeze);
     const environment = await requireEnvironment(deps.pool, project, env);
-    const sent = await requestWorkflow(deps, target(environment), { update: rollbackUpdate, signal: rollbackSignal }, {
+    const sent = await requestWorkflow(deps, await target(environment), { update: rollbackUpdate, signal: rollbackSignal }, {
       ...requestMeta(c, body.reason),
+      ...override.request,
       ...(body.to_release === undefined ? {} : { toRelease: body.to_release }),
     });
-    return c.json(acceptance(c, environment, 'rollback', { to_release: body.to_release ?? null }, sent.acceptance), 202);
+    return c.json(acceptance(c, environment, 'rollback', { to_release: body.to_release ?? null, ...override.audit }, sent.acceptance), 202);
   });
 
   // A stop goes as an update, answering its receipt; a cancel, never superseded, as a signal.
   const sendStop = async (environment: EnvironmentRecord, meta: RequestMeta) =>
-    (await requestWorkflow(deps, target(environment), { update: stopUpdate, signal: stopSignal }, meta)).acceptance;
+    (await requestWorkflow(deps, await target(environment), { update: stopUpdate, signal: stopSignal }, meta)).acceptance;
   const sendCancel = async (environment: EnvironmentRecord, meta: RequestMeta) => {
-    await signalWorkflow(deps, target(environment), cancelSignal, meta);
+    await signalWorkflow(deps, await target(environment), cancelSignal, meta);
     return undefined;
   };
   for (const [name, send, summary] of [

@@ -10,7 +10,7 @@ import { notFound } from '../errors.js';
 import { readLiveWorkflow } from '../live-workflow.js';
 import type { Guards } from '../middleware/guards.js';
 import { presentDeploymentState, presentEnvironment, presentHistoryRow } from '../presenters.js';
-import { requireEnvironment } from '../require-environment.js';
+import { requireEffectivePolicy, requireEnvironment } from '../require-environment.js';
 import { createRouter } from '../router.js';
 import { bearerSecurity, environmentParams, projectParams, readErrors } from '../schemas/common.js';
 import { deploymentDetail, deploymentList, historyPage, historyQuery, requestOutcome, requestParams, requestQuery } from '../schemas/deployments.js';
@@ -66,14 +66,15 @@ export function deploymentReadRoutes(deps: ResolvedApiDeps, guards: Guards) {
   router.openapi(detail, async (c) => {
     const { project, env } = c.req.valid('param');
     const registration = await requireEnvironment(deps.pool, project, env);
-    const [deployment, workflow, history] = await Promise.all([
+    const [policy, deployment, workflow, history] = await Promise.all([
+      requireEffectivePolicy(deps, project, env),
       findDeploymentState(deps.pool, project, env),
       readLiveWorkflow(deps.temporalClient, environmentWorkflowId(project, env), deps.workflowQueryTimeoutMs),
       listHistory(deps.pool, project, env, { limit: DETAIL_HISTORY_ROWS }),
     ]);
     return c.json(
       {
-        registration: presentEnvironment(registration),
+        registration: presentEnvironment(registration, policy),
         deployment: presentDeploymentState(deployment),
         workflow,
         history: history.map(presentHistoryRow),

@@ -1,7 +1,8 @@
 // Registering an environment: which ops repo and template it deploys from, into which namespace,
-// under which policy. Registration must precede the first deploy.
+// under which policy. Registration must precede the first deploy. A running workflow of the
+// environment is sent its new policy at once.
 import { createRoute } from '@hono/zod-openapi';
-import { OpsRepoNotFound, findEnvironment, saveEnvironment } from '../../db/environment-settings.js';
+import { OpsRepoNotFound, saveEnvironment } from '../../db/environment-settings.js';
 import { validateRepoPath } from '../../git/validate.js';
 import type { ResolvedApiDeps } from '../deps.js';
 import { NamespaceClaimConflict } from '../../db/tenancy.js';
@@ -11,6 +12,8 @@ import { policyFromApi } from '../policy.js';
 import { assertCanSealSecrets, secretWriteError } from '../secret-writes.js';
 import { describeSecretChanges } from '../../domain/secrets.js';
 import { presentEnvironment } from '../presenters.js';
+import { pushPolicy } from '../push-policy.js';
+import { requireEffectivePolicy, requireEnvironment } from '../require-environment.js';
 import { createRouter } from '../router.js';
 import { bearerSecurity, environmentParams, mutationErrors, requestIdHeaders } from '../schemas/common.js';
 import { environmentRegistration } from '../schemas/deployments.js';
@@ -77,8 +80,10 @@ export function environmentRoutes(deps: ResolvedApiDeps, guards: Guards) {
       // Names and fingerprints only: the audit trail never holds a secret.
       ...(body.secrets === undefined ? {} : { secrets: describeSecretChanges(body.secrets, fingerprints) }),
     });
-    const record = await findEnvironment(deps.pool, project, env);
-    return created ? c.json(presentEnvironment(record!), 201) : c.json(presentEnvironment(record!), 200);
+    await pushPolicy(deps, project, env);
+    const record = await requireEnvironment(deps.pool, project, env);
+    const presented = presentEnvironment(record, await requireEffectivePolicy(deps, project, env));
+    return created ? c.json(presented, 201) : c.json(presented, 200);
   });
 
   return router;

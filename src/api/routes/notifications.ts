@@ -15,6 +15,7 @@ import type { ResolvedApiDeps } from '../deps.js';
 import { invalidRequest, notFound } from '../errors.js';
 import type { Guards } from '../middleware/guards.js';
 import { presentDelivery, presentSubscription } from '../presenters.js';
+import { pushPolicy } from '../push-policy.js';
 import { createRouter } from '../router.js';
 import { bearerSecurity, mutationErrors, readErrors, requestIdHeaders } from '../schemas/common.js';
 import {
@@ -75,6 +76,8 @@ export function notificationRoutes(deps: ResolvedApiDeps, guards: Guards) {
       if (error instanceof SubscriptionTargetMissing) throw invalidRequest([{ field: error.field, message: error.message }]);
       throw error;
     });
+    // The workflows it covers send events only once they know someone listens.
+    await pushPolicy(deps, row.project, row.environment);
     // The audit row names the receiver by its origin: the rest of a webhook URL may be its credential.
     c.set('auditDetails', {
       subscription_id: row.id,
@@ -121,6 +124,7 @@ export function notificationRoutes(deps: ResolvedApiDeps, guards: Guards) {
     const row = await findSubscription(deps.pool, id);
     if (!row || !(await deleteSubscription(deps.pool, id))) throw notFound(`no notification subscription with id ${id}`);
     c.set('auditDetails', { subscription_id: id, project: row.project, environment: row.environment, url: urlOrigin(row.url) });
+    await pushPolicy(deps, row.project, row.environment);
     return c.body(null, 204);
   });
 

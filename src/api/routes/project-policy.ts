@@ -1,13 +1,16 @@
-// A project's policy: which namespaces and kinds its environments may touch. Admins set it; every
-// deploy and drift pass of the project's environments is checked against it before applying.
+// A project's policy: which namespaces and kinds its environments may touch, and the freeze windows
+// all of them keep. Admins set it; every deploy and drift pass of the project's environments is
+// checked against it before applying.
 import { createRoute, z } from '@hono/zod-openapi';
 import { loadProjectPolicy, saveProjectPolicy } from '../../db/tenancy.js';
 import { projectPolicyFromApi, projectPolicyToApi } from '../../domain/project-policy-names.js';
 import type { ResolvedApiDeps } from '../deps.js';
 import type { Guards } from '../middleware/guards.js';
+import { pushPolicy } from '../push-policy.js';
 import { createRouter } from '../router.js';
 import { bearerSecurity, mutationErrors, projectParams, readErrors, requestIdHeaders } from '../schemas/common.js';
 import { projectPolicyBody } from '../schemas/environments.js';
+import { freezeWindowState } from '../schemas/freeze-windows.js';
 
 const projectPolicy = z
   .object({
@@ -16,6 +19,7 @@ const projectPolicy = z
     allowed_cluster_kinds: z.array(z.string()),
     denied_namespaced_kinds: z.array(z.string()),
     allow_cluster_rbac: z.boolean(),
+    freeze_windows: z.array(freezeWindowState).openapi({ description: "when deploys wait in every environment of the project, after each environment's own windows" }),
   })
   .openapi('ProjectPolicyState');
 
@@ -56,6 +60,8 @@ export function projectPolicyRoutes(deps: ResolvedApiDeps, guards: Guards) {
     const { project } = c.req.valid('param');
     const policy = projectPolicyFromApi(c.req.valid('json'));
     const { created } = await saveProjectPolicy(deps.pool, project, policy);
+    // Its freeze windows hold in every environment of the project.
+    await pushPolicy(deps, project, null);
     c.set('auditDetails', { created, policy: projectPolicyToApi(policy) });
     const body = { project, ...projectPolicyToApi(policy) };
     return created ? c.json(body, 201) : c.json(body, 200);

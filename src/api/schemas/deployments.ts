@@ -2,6 +2,18 @@
 import { z } from '@hono/zod-openapi';
 import { REQUEST_ID_PATTERN, REQUEST_ID_RULE } from '../../domain/request-rules.js';
 import { environmentParams, imageRef, reason, secrets, valuesOverride } from './common.js';
+import { effectivePolicyState } from './environments.js';
+
+const overrideFreeze = z.boolean().optional().openapi({
+  description: 'let this deploy or rollback through a freeze window: needs the admin scope and a reason, both kept in the audit log',
+});
+
+/** A freeze is overridden on the record: the reason says why. */
+function requireReasonToOverride(body: { override_freeze?: boolean; reason?: string }, ctx: z.RefinementCtx) {
+  if (body.override_freeze === true && body.reason === undefined) {
+    ctx.addIssue({ code: 'custom', path: ['reason'], message: 'is required with override_freeze: say why the freeze is overridden (the history and the audit keep it)' });
+  }
+}
 
 export const patchDeploymentBody = z
   .strictObject({
@@ -16,8 +28,14 @@ export const patchDeploymentBody = z
       description: "write-only: set (a value) or delete (null) the environment's secrets before this deploy; alone: only stores them",
     }),
     reason: reason.optional(),
+    override_freeze: overrideFreeze,
   })
   .superRefine((body, ctx) => {
+    requireReasonToOverride(body, ctx);
+    // A freeze holds deploys; a stop or a stored setting never waits for one.
+    if (body.override_freeze === true && (body.desired_status === 'stopped' || (body.image_ref === undefined && body.desired_status === undefined))) {
+      ctx.addIssue({ code: 'custom', path: ['override_freeze'], message: 'applies to a deploy only: give image_ref or desired_status "running"' });
+    }
     if (body.image_ref === undefined && body.desired_status === undefined && body.values_override === undefined && body.secrets === undefined) {
       ctx.addIssue({ code: 'custom', path: ['image_ref'], message: 'give image_ref, desired_status, values_override or secrets' });
     }
@@ -37,8 +55,28 @@ export const rollbackBody = z
   .strictObject({
     to_release: z.number().int().positive().optional().openapi({ description: 'release sequence number; default: the last healthy before the current' }),
     reason: reason.optional(),
+    override_freeze: overrideFreeze,
   })
+  .superRefine(requireReasonToOverride)
   .openapi('RollbackRequest');
+
+export const approvalBody = z
+  .strictObject({
+    request_id: z
+      .string()
+      .regex(REQUEST_ID_PATTERN, { message: REQUEST_ID_RULE })
+      .openapi({ description: 'the request waiting for approval: the request_id its deploy or rollback answered', example: 'build-42' }),
+    reason: reason.optional(),
+  })
+  .openapi('ApprovalRequest');
+
+export const approvalAnswer = z
+  .object({
+    request_id: z.string(),
+    decision: z.enum(['approved', 'rejected']),
+    decided_at: z.string().openapi({ description: 'when the workflow took the decision (ISO 8601)', example: '2026-12-07T09:30:00.000Z' }),
+  })
+  .openapi('ApprovalAnswer');
 
 export const reasonBody = z.strictObject({ reason: reason.optional() }).openapi('ActionRequest');
 
@@ -162,7 +200,7 @@ export const environmentRegistration = z
     cluster: z.string(),
     manifest_path: z.string(),
     ops_repo: z.object({ id: z.number().int(), name: z.string(), url: z.string(), branch: z.string(), path: z.string() }),
-    policy: z.record(z.string(), z.unknown()).openapi({ description: 'the effective policy: the environment\'s settings over the defaults' }),
+    policy: effectivePolicyState.openapi({ description: "the effective policy: the environment's settings over the defaults, its freeze windows then its project's" }),
     values_override: z.record(z.string(), z.unknown()),
     share_namespace: z.boolean(),
     impersonate: z.object({ service_account: z.string(), namespace: z.string() }).nullable(),

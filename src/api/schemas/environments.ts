@@ -2,12 +2,36 @@
 import { z } from '@hono/zod-openapi';
 import { validateRepoPath } from '../../git/validate.js';
 import { gitRule } from '../validation/git-fields.js';
+import { parseDuration } from '../../domain/freeze-windows.js';
 import { secrets, slug, valuesOverride } from './common.js';
+import { freezeWindowList, freezeWindowState } from './freeze-windows.js';
 
 const DAY_MS = 24 * 60 * 60_000;
 const DNS_SUBDOMAIN = /^[a-z0-9]([-a-z0-9.]*[a-z0-9])?$/;
 const KIND = /^(?:[a-z0-9]([-a-z0-9.]*[a-z0-9])?\/)?[A-Z][A-Za-z0-9]{0,62}$/;
 const milliseconds = (min: number, max: number) => z.number().int().min(min).max(max);
+/** An approval not given within a month is not coming; a request that old is stale anyway. */
+export const MAX_APPROVAL_EXPIRY_MS = 30 * DAY_MS;
+/** The one group of approvers there is: tokens with the deploy:approve scope (and admin). */
+const APPROVERS = 'deploy:approve';
+
+const approvalBody = z
+  .strictObject({
+    required: z.boolean().openapi({ description: 'every deploy and rollback waits until someone with the deploy:approve scope approves it' }),
+    expires_after: z
+      .union([z.string(), z.number().int()], { error: 'must be a duration such as "24h" or "1h30m", or a number of milliseconds' })
+      .superRefine((value, ctx) => {
+        const parsed = parseDuration(value, MAX_APPROVAL_EXPIRY_MS);
+        if (typeof parsed === 'string') ctx.addIssue({ code: 'custom', message: parsed });
+      })
+      .openapi({ description: 'a request not approved within this is refused as expired: "24h", "90m", "2d", "1h30m" or milliseconds, from 1 minute to 30 days', example: '24h' }),
+    allow_self_approval: z.boolean().optional().openapi({ description: 'whether whoever asked for a release may approve it themselves (default false)' }),
+    approvers: z
+      .literal(APPROVERS, { error: `must be "${APPROVERS}": approvals come from tokens with that scope (or admin), the only approvers there are` })
+      .optional()
+      .openapi({ description: 'who may approve: tokens with the deploy:approve scope (or admin); documents it, no other value is allowed' }),
+  })
+  .openapi('ApprovalPolicy');
 
 export const policyBody = z
   .strictObject({
@@ -17,8 +41,37 @@ export const policyBody = z
     auto_rollback: z.boolean().optional(),
     force_conflicts: z.boolean().optional(),
     has_autoscaler: z.boolean().optional().openapi({ description: 'leave spec.replicas to an autoscaler' }),
+    approval: approvalBody.optional().openapi({ description: 'an approval gate: deploys and rollbacks wait for someone with the deploy:approve scope' }),
+    freeze_windows: freezeWindowList('policy.freeze_windows')
+      .optional()
+      .openapi({ description: "when deploys wait (the project's windows apply as well); an override_freeze deploy by an admin passes" }),
   })
   .openapi('EnvironmentPolicy');
+
+/** The policy an environment runs under, as reads show it: its settings over the defaults, with its project's windows. */
+export const effectivePolicyState = z
+  .object({
+    min_interval_ms: z.number().int(),
+    drift_interval_ms: z.number().int(),
+    health_timeout_ms: z.number().int(),
+    auto_rollback: z.boolean(),
+    force_conflicts: z.boolean(),
+    has_autoscaler: z.boolean(),
+    approval: z
+      .object({
+        required: z.boolean(),
+        expires_after: z.union([z.string(), z.number()]).openapi({ description: 'as "1d" or "1h30m" (milliseconds when not whole minutes)', example: '1d' }),
+        allow_self_approval: z.boolean(),
+        approvers: z.literal(APPROVERS),
+      })
+      .nullable()
+      .openapi({ description: 'null: no approval gate' }),
+    freeze_windows: z
+      .array(freezeWindowState.extend({ source: z.enum(['environment', 'project']).openapi({ description: "the environment's own window, or its project's" }) }))
+      .openapi({ description: "the environment's windows, then its project's" }),
+    notifications: z.boolean().openapi({ description: 'whether a notification subscription covers the environment (its own or its project\'s): set from the subscriptions, not registered' }),
+  })
+  .openapi('EffectivePolicy');
 
 export const environmentBody = z
   .strictObject({
@@ -81,5 +134,8 @@ export const projectPolicyBody = z
       .boolean()
       .optional()
       .openapi({ description: 'allow ClusterRoles, ClusterRoleBindings, webhooks, CRDs and API services (default false)' }),
+    freeze_windows: freezeWindowList('freeze_windows')
+      .optional()
+      .openapi({ description: "when deploys wait in every environment of the project, after each environment's own windows" }),
   })
   .openapi('ProjectPolicy');
