@@ -154,6 +154,8 @@ export async function environmentWorkflow(input: EnvironmentWorkflowInput): Prom
   // Workflows that started before this existed keep their old commands on replay.
   if (!input.carried && patched('rebuild-state-from-records')) {
     const recorded = await loadRecordedState(run.ref, MAX_RECENT_RELEASES);
+    // Its gates apply from the first request on, before any release loads the environment.
+    if (recorded.policy) run.update({ policy: recorded.policy });
     if (recorded.releaseCount > 0 || recorded.stopped) {
       run.state = stateFromRecords(run.state, recorded);
       log.info('state rebuilt from the record', { releases: recorded.releaseCount, closedInProgress: recorded.closedInProgress });

@@ -144,7 +144,7 @@ describe('release gates', () => {
     const hook = await receiver.start();
     const subscribed = await call(app, 'POST', '/api/notifications/subscriptions', {
       token: test.tokens.admin,
-      json: { project: test.project, environment: env, url: hook, format: 'cloudevents', events: ['release.healthy', 'release.failed', 'release.rolled-back', 'drift.corrected', 'approval.requested', 'request.held'], secret: SECRET },
+      json: { project: test.project, environment: env, url: hook, format: 'cloudevents', events: ['release.healthy', 'release.failed', 'release.rolled-back', 'drift.corrected', 'approval.requested', 'request.held'].map((e) => `dev.deployer.${e}`), secret: SECRET },
     });
     expect(subscribed.status, JSON.stringify(subscribed.body)).toBe(201);
   });
@@ -247,7 +247,7 @@ describe('release gates', () => {
       token: test.tokens.admin,
       json: { freeze_windows: [{ name: 'launch', from: new Date(now - 1_000).toISOString(), until: new Date(now + 6_000).toISOString() }] },
     });
-    expect(short.status, JSON.stringify(short.body)).toBe(200);
+    expect(short.status, JSON.stringify(short.body)).toBe(201);
     const held = await deploy('registry.example/shop/web:1.3.0');
     const holding = await waitForState('the freeze to hold the deploy', (s) => s.pending?.requestId === held && String(s.waitingFor).startsWith(`freeze 'launch' until `));
     expect(holding.waitingFor).toContain(`before deploy ${held}`);

@@ -125,6 +125,14 @@ describe('approval', () => {
 });
 
 describe('approval, at its edges', () => {
+  it('applies from the first request of a run started afresh: the record tells the gates', async () => {
+    const h = await start({ policy: fast });
+    h.recorder.recordedState = { releases: [], releaseCount: 0, stopped: false, closedInProgress: 0, policy: { ...h.recorder.policy, approval } };
+    const requestId = await h.deploy('prod', 'web:1');
+    await h.waitForState('prod', 'the deploy to wait for approval', (s) => s.approval?.requestId === requestId);
+    expect(h.recorder.callsOf('applyRelease')).toHaveLength(0);
+  });
+
   it('lets a stop through at once and closes the wait it superseded; refuses a rollback with nothing to return to without asking', async () => {
     const h = await start({ policy: { ...fast, approval } });
     const rollback = await h.rollback('prod');
