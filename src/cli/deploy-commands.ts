@@ -293,13 +293,16 @@ export async function historyCommand(args: string[], io: CliIo): Promise<number>
     if (values.diff && !door.api) throw new UsageError('--diff shows the changes the history keeps, read through the API: run `deployer login` first');
     const releases = (await liveState(door, key)).state?.releases ?? [];
     const rows = door.api ? await door.api.history(key) : [];
-    const changesOf = (release: Release) => rows.find((row) => row.requestId === release.requestId && row.startedAt === new Date(release.startedAt).toISOString())?.changes;
+    const rowOf = (release: Release) => rows.find((row) => row.requestId === release.requestId && row.startedAt === new Date(release.startedAt).toISOString());
+    const changesOf = (release: Release) => rowOf(release)?.changes;
     if (values.json) {
       io.out(JSON.stringify(door.api ? releases.map((release) => ({ ...release, changes: changesOf(release) ?? null })) : releases, null, 2));
       return 0;
     }
     for (const release of releases) {
       io.out(`${new Date(release.startedAt).toISOString()}  ${release.action.padEnd(13)} ${describeRelease(release)}${release.error ? `  — ${release.error}` : ''}`);
+      const approval = rowOf(release)?.approval;
+      if (approval) io.out(`    ${approval.decision} by ${approval.by ?? '-'} at ${approval.at}${approval.reason ? `: ${approval.reason}` : ''}`);
       const changes = changesOf(release);
       if (!changes) continue;
       io.out(`    ${describeCounts(changes.objects)}`);

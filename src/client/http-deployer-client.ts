@@ -8,7 +8,7 @@
 import { randomUUID } from 'node:crypto';
 import { checkRequest } from '../domain/request-rules.js';
 import { ApiRequestError, callApi, type ApiCredentials } from './api-call.js';
-import type { ChangeAction, EnvironmentRef, FieldChange } from '../domain/vocabulary.js';
+import type { ApprovalRecord, ChangeAction, EnvironmentRef, FieldChange } from '../domain/vocabulary.js';
 import type { PreviewedObject, ReleasePreview } from '../domain/release-preview.js';
 import type { ReleaseChanges } from '../domain/release-changes.js';
 import type { ApprovalAnswer, ApprovalDecision } from '../../workflows/messages.js';
@@ -74,6 +74,7 @@ interface HistoryItemBody {
   request_id: string | null;
   started_at: string;
   changes: { objects: ChangedObjectsBody; omitted_field_changes: number } | null;
+  approval: { decision: ApprovalRecord['decision']; by: string | null; at: string; reason: string | null } | null;
 }
 
 /** One history row: which request it is of, and what its release's apply did when that was recorded. */
@@ -85,6 +86,12 @@ export interface RecordedHistoryRow {
   /** ISO 8601 */
   startedAt: string;
   changes?: ReleaseChanges;
+  /** who let it through its approval gate, when it had one */
+  approval?: ApprovalRecord;
+}
+
+function approvalFromBody(body: NonNullable<HistoryItemBody['approval']>): ApprovalRecord {
+  return { decision: body.decision, at: body.at, ...(body.by === null ? {} : { by: body.by }), ...(body.reason === null ? {} : { reason: body.reason }) };
 }
 
 /** The answer of POST …/deployments/{env}/approve and …/reject. */
@@ -150,6 +157,7 @@ export class HttpDeployerClient implements Deployer {
       ...(item.request_id === null ? {} : { requestId: item.request_id }),
       startedAt: item.started_at,
       ...(item.changes ? { changes: { objects: changedObjectsFromBody(item.changes.objects), omittedFieldChanges: item.changes.omitted_field_changes } } : {}),
+      ...(item.approval ? { approval: approvalFromBody(item.approval) } : {}),
     }));
   }
 

@@ -5,13 +5,12 @@
 import { Client, Connection } from '@temporalio/client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startApiServer } from '../../src/api/listen.js';
-import { runCli } from '../../src/cli.js';
 import { DeployerClient, NotAwaitingApprovalError } from '../../src/client/deployer-client.js';
 import { HttpDeployerClient } from '../../src/client/http-deployer-client.js';
 import { InvalidRequestError } from '../../src/domain/request-rules.js';
 import { environmentWorkflowId } from '../../workflows/messages.js';
 import { testEnv } from '../support/env.js';
-import { auditRows, call, setUpApiTest, signalsOf, type ApiTest } from './support.js';
+import { auditRows, call, cliThroughApi, setUpApiTest, signalsOf, type ApiTest } from './support.js';
 
 const weekend = { name: 'weekend', cron: '0 18 * * FRI', duration: '62h', time_zone: 'Europe/Berlin' };
 const launch = { name: 'launch', from: '2026-12-21T00:00:00+01:00', until: '2026-12-23T00:00:00+01:00', holds_rollbacks: true };
@@ -205,34 +204,23 @@ describe('release gates at the doors', () => {
   });
 
   it('is approved, rejected and overridden from the command line, which names what is missing', async () => {
-    const server = await startApiServer({ app: test.app, port: 0, host: '127.0.0.1' });
-    const cli = async (token: string, ...args: string[]) => {
-      const out: string[] = [];
-      const err: string[] = [];
-      const env = { TEMPORAL_ADDRESS: '127.0.0.1:9', DEPLOYER_URL: `http://127.0.0.1:${server.port}`, DEPLOYER_TOKEN: token, DEPLOYER_USER: 'alice' };
-      const code = await runCli(args, { out: (line) => out.push(line), err: (line) => err.push(line), env });
-      return { code, out: out.join('\n'), err: err.join('\n') };
-    };
-    try {
-      const approver = await test.token('cli-approver', ['deploy:approve']);
-      const target = ['--project', test.project, '--env', 'prod'];
-      expect(await cli(approver, 'approve', ...target, '--request', 'build-10', '--reason', 'checked')).toMatchObject({ code: 1, err: expect.stringMatching(/nothing is waiting for approval .*build-10/) });
-      expect(await cli(approver, 'reject', ...target, '--request', 'build-10')).toMatchObject({ code: 1, err: expect.stringContaining('not_awaiting_approval') });
-      expect(await cli(approver, 'approve', ...target)).toMatchObject({ code: 2, err: expect.stringContaining('--request is required') });
-      expect(await cli(approver, 'approve', ...target, '--request', 'build 10')).toMatchObject({ code: 2, err: expect.stringContaining('--request "build 10" must be') });
-      expect(await cli(test.tokens.admin, 'deploy', '--project', test.project, '--env', 'staging', '--image', 'web:4', '--override-freeze')).toMatchObject({
-        code: 2,
-        err: expect.stringContaining('--override-freeze needs --reason'),
-      });
-      expect(await cli(test.tokens.promoter, 'rollback', '--project', test.project, '--env', 'staging', '--override-freeze', '--reason', 'incident 44')).toMatchObject({
-        code: 1,
-        err: expect.stringContaining('override_freeze needs the admin scope'),
-      });
-      const deployed = await cli(test.tokens.admin, 'deploy', '--project', test.project, '--env', 'staging', '--image', 'web:4', '--override-freeze', '--reason', 'incident 44');
-      expect(deployed).toMatchObject({ code: 0, out: expect.stringContaining('accepted: request') });
-      expect((await signalsOf(test.client, environmentWorkflowId(test.project, 'staging'))).at(-1)).toMatchObject({ name: 'deploy', payload: { imageRef: 'web:4', overrideFreeze: true, reason: 'incident 44' } });
-    } finally {
-      await server.close();
-    }
+    const cli = (token: string, ...args: string[]) => cliThroughApi(test.app, token, args, { DEPLOYER_USER: 'alice' });
+    const approver = await test.token('cli-approver', ['deploy:approve']);
+    const target = ['--project', test.project, '--env', 'prod'];
+    expect(await cli(approver, 'approve', ...target, '--request', 'build-10', '--reason', 'checked')).toMatchObject({ code: 1, err: expect.stringMatching(/nothing is waiting for approval .*build-10/) });
+    expect(await cli(approver, 'reject', ...target, '--request', 'build-10')).toMatchObject({ code: 1, err: expect.stringContaining('not_awaiting_approval') });
+    expect(await cli(approver, 'approve', ...target)).toMatchObject({ code: 2, err: expect.stringContaining('--request is required') });
+    expect(await cli(approver, 'approve', ...target, '--request', 'build 10')).toMatchObject({ code: 2, err: expect.stringContaining('--request "build 10" must be') });
+    expect(await cli(test.tokens.admin, 'deploy', '--project', test.project, '--env', 'staging', '--image', 'web:4', '--override-freeze')).toMatchObject({
+      code: 2,
+      err: expect.stringContaining('--override-freeze needs --reason'),
+    });
+    expect(await cli(test.tokens.promoter, 'rollback', '--project', test.project, '--env', 'staging', '--override-freeze', '--reason', 'incident 44')).toMatchObject({
+      code: 1,
+      err: expect.stringContaining('override_freeze needs the admin scope'),
+    });
+    const deployed = await cli(test.tokens.admin, 'deploy', '--project', test.project, '--env', 'staging', '--image', 'web:4', '--override-freeze', '--reason', 'incident 44');
+    expect(deployed).toMatchObject({ code: 0, out: expect.stringContaining('accepted: request') });
+    expect((await signalsOf(test.client, environmentWorkflowId(test.project, 'staging'))).at(-1)).toMatchObject({ name: 'deploy', payload: { imageRef: 'web:4', overrideFreeze: true, reason: 'incident 44' } });
   });
 });

@@ -10,12 +10,10 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startApiServer } from '../../src/api/listen.js';
-import { runCli } from '../../src/cli.js';
 import { loadKubeConfig } from '../../src/k8s/kubeconfig.js';
 import { testEnv } from '../support/env.js';
 import { startRealWorker, type RealWorker } from '../support/real-worker.js';
-import { call, createLocalGitRepo, git, setUpApiTest, type ApiTest } from './support.js';
+import { call, cliThroughApi, createLocalGitRepo, git, setUpApiTest, type ApiTest } from './support.js';
 
 const TEMPLATE = `apiVersion: v1
 kind: ConfigMap
@@ -89,17 +87,10 @@ describe('release preview', () => {
     }
   }
 
-  /** The command line through the API, as `token`. */
+  /** The command line through the API, as `token`: what it printed, line by line (errors too). */
   async function cli(token: string, ...args: string[]): Promise<{ code: number; out: string[] }> {
-    const server = await startApiServer({ app, port: 0, host: '127.0.0.1' });
-    try {
-      const out: string[] = [];
-      const env2 = { XDG_CONFIG_HOME: join(scratch, 'home'), TEMPORAL_ADDRESS: '127.0.0.1:9', DEPLOYER_URL: `http://127.0.0.1:${server.port}`, DEPLOYER_TOKEN: token };
-      const code = await runCli(args, { out: (line) => out.push(line), err: (line) => out.push(line), env: env2 });
-      return { code, out };
-    } finally {
-      await server.close();
-    }
+    const { code, out, err } = await cliThroughApi(app, token, args, { XDG_CONFIG_HOME: join(scratch, 'home') });
+    return { code, out: [out, err].filter(Boolean).join('\n').split('\n') };
   }
 
   afterAll(async () => {

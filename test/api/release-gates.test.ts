@@ -16,7 +16,7 @@ import { waitFor } from '../../scripts/stack/wait.js';
 import { loadKubeConfig } from '../../src/k8s/kubeconfig.js';
 import { testEnv } from '../support/env.js';
 import { startRealWorker, type RealWorker } from '../support/real-worker.js';
-import { call, createLocalGitRepo, git, setUpApiTest, type ApiTest } from './support.js';
+import { call, cliThroughApi, createLocalGitRepo, git, setUpApiTest, type ApiTest } from './support.js';
 
 const TEMPLATE = `apiVersion: apps/v1
 kind: Deployment
@@ -224,6 +224,8 @@ describe('release gates', () => {
     expect(rows.find((r: any) => r.status === 'approved')).toBeDefined();
     const audit = await test.pool.query("SELECT details FROM audit_log WHERE project = $1 AND action = 'deployment.approve'", [test.project]);
     expect(audit.rows.at(-1)?.details).toMatchObject({ request_id: requestId, reason: 'reviewed the diff' });
+    const history = await cliThroughApi(app, test.tokens.reader, ['history', '--project', test.project, '--env', env], { XDG_CONFIG_HOME: join(scratch, 'home') });
+    expect(history.out).toMatch(new RegExp(`registry.example/shop/web:1.1.0 .*\n    approved by ${test.prefix}-approver at \\S+: reviewed the diff\n    1 configured`));
     await waitFor('the approval request delivered', () => receiver.deliveredOf('approval.requested').some((d) => (d.event.data as any).request_id === requestId), { timeoutMs: 30_000 });
   });
 

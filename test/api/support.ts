@@ -8,6 +8,8 @@ import { Client, Connection, WorkflowNotFoundError } from '@temporalio/client';
 import { defaultPayloadConverter } from '@temporalio/common';
 import type pg from 'pg';
 import { createApp } from '../../src/api/app.js';
+import { startApiServer } from '../../src/api/listen.js';
+import { runCli } from '../../src/cli.js';
 import type { ApiDeps } from '../../src/api/deps.js';
 import { createApiToken, revokeApiToken } from '../../src/auth/tokens.js';
 import type { Scope } from '../../src/auth/scopes.js';
@@ -161,6 +163,26 @@ export async function registerTestEnvironment(test: ApiTest, project: string, en
     policy: { minIntervalMs: 500 },
     valuesOverride: { replicas: 2 },
   });
+}
+
+/**
+ * The command line through the API (served on a free port for the call) as `token`: no Temporal
+ * address it could reach, so every command takes the API's door. `env` adds to its environment.
+ */
+export async function cliThroughApi(app: ApiTest['app'], token: string, args: string[], env: Record<string, string> = {}): Promise<{ code: number; out: string; err: string }> {
+  const server = await startApiServer({ app, port: 0, host: '127.0.0.1' });
+  try {
+    const out: string[] = [];
+    const err: string[] = [];
+    const code = await runCli(args, {
+      out: (line) => out.push(line),
+      err: (line) => err.push(line),
+      env: { TEMPORAL_ADDRESS: '127.0.0.1:9', DEPLOYER_URL: `http://127.0.0.1:${server.port}`, DEPLOYER_TOKEN: token, ...env },
+    });
+    return { code, out: out.join('\n'), err: err.join('\n') };
+  } finally {
+    await server.close();
+  }
 }
 
 export interface SignalEvent {
