@@ -38,6 +38,11 @@ export const configVariables = {
     default: 'http://127.0.0.1:8233,http://localhost:8233',
     doc: 'origins (the Temporal UI\'s, comma-separated) whose pages may call the payload codec endpoint /codec',
   },
+  DEPLOYER_TEMPORAL_UI_URL: {
+    schema: z.string().regex(/^https?:\/\/[^\s]+$/, 'an http(s) URL').transform((v) => v.replace(/\/+$/, '')).optional(),
+    default: undefined as string | undefined,
+    doc: "the Temporal UI's base URL (e.g. http://127.0.0.1:8233): the dashboard links each environment's run there; unset: no links",
+  },
   DEPLOYER_API_PORT: { schema: port, default: '8080', doc: 'port of the HTTP API (also serves /metrics)' },
   DEPLOYER_WORKER_METRICS_PORT: { schema: port, default: '9464', doc: 'port of the worker\'s /metrics' },
   DEPLOYER_REPO_CACHE_DIR: { schema: z.string().min(1), default: join(homedir(), '.cache', 'deployer', 'repos'), doc: 'where ops repositories are cloned' },
@@ -112,7 +117,7 @@ export interface Config {
   temporal: TemporalConfig;
   databaseUrl: string;
   kubeconfig?: string;
-  api: { host: string; port: number; codecCorsOrigins?: string[] };
+  api: { host: string; port: number; codecCorsOrigins?: string[]; temporalUiUrl?: string };
   workerMetricsPort: number;
   repoCacheDir: string;
   allowFileUrls: boolean;
@@ -228,7 +233,7 @@ function configFrom(v: Parsed, problems: string[]): Config {
     temporal: temporalFrom(v, problems),
     databaseUrl: v.DATABASE_URL,
     kubeconfig: v.KUBECONFIG,
-    api: { host: v.DEPLOYER_API_HOST, port: v.DEPLOYER_API_PORT, codecCorsOrigins: v.DEPLOYER_CODEC_CORS_ORIGINS },
+    api: { host: v.DEPLOYER_API_HOST, port: v.DEPLOYER_API_PORT, codecCorsOrigins: v.DEPLOYER_CODEC_CORS_ORIGINS, temporalUiUrl: v.DEPLOYER_TEMPORAL_UI_URL },
     workerMetricsPort: v.DEPLOYER_WORKER_METRICS_PORT,
     workerSizing: {
       maxCachedWorkflows: v.DEPLOYER_MAX_CACHED_WORKFLOWS,

@@ -18,6 +18,7 @@ export async function main(): Promise<void> {
     pool: getPool(config.databaseUrl),
     temporalClient: temporalClient(connection, config.temporal),
     codecCorsOrigins: config.api.codecCorsOrigins,
+    temporalUiUrl: config.api.temporalUiUrl,
     taskQueue: config.temporal.taskQueue,
     allowFileUrls: config.allowFileUrls,
     logger,

@@ -72,6 +72,7 @@ export async function startSystem(options: StartSystemOptions): Promise<RunningS
     pool,
     temporalClient: client,
     codecCorsOrigins: config.api.codecCorsOrigins,
+    temporalUiUrl: config.api.temporalUiUrl,
     taskQueue: config.temporal.taskQueue,
     allowFileUrls: config.allowFileUrls,
     logger,

@@ -40,6 +40,8 @@ export interface ApiDeps {
    * what the API shows, starts a workflow with and pushes to it is what the workers load)
    */
   defaultPolicy?: EnvironmentPolicy;
+  /** the Temporal UI's base URL (e.g. http://127.0.0.1:8233): the dashboard links each run there; null: no links */
+  temporalUiUrl?: string | null;
 }
 
 export type ResolvedApiDeps = Required<ApiDeps>;
@@ -66,5 +68,6 @@ export function resolveDeps(deps: ApiDeps): ResolvedApiDeps {
     codecCorsOrigins: deps.codecCorsOrigins ?? DEFAULT_CODEC_CORS_ORIGINS,
     requestAcceptTimeoutMs: deps.requestAcceptTimeoutMs ?? 5_000,
     defaultPolicy: deps.defaultPolicy ?? defaultPolicy,
+    temporalUiUrl: deps.temporalUiUrl ?? null,
   };
 }
