@@ -8,7 +8,7 @@ import { HttpDeployerClient } from '../client/http-deployer-client.js';
 import { frontDoor, loadCredentials } from './credentials.js';
 import { loadTemporalConfig } from '../config.js';
 import type { ChangeAction, EnvironmentRef } from '../domain/vocabulary.js';
-import { previewSummary, type PreviewedObject, type ReleasePreview } from '../domain/release-preview.js';
+import { describeChangeCounts, type PreviewedObject, type ReleasePreview } from '../domain/release-preview.js';
 import type { EnvironmentState, Release } from '../../workflows/state.js';
 import { isSlug, REQUEST_ID_PATTERN, REQUEST_ID_RULE } from '../domain/request-rules.js';
 import { integer, jsonObject, parse, required, UsageError } from './args.js';
@@ -136,12 +136,6 @@ export async function diffCommand(args: string[], io: CliIo): Promise<number> {
 
 const actionMark: Record<ChangeAction, string> = { created: '+', configured: '~', unchanged: '=', pruned: '-' };
 
-/** "1 configured, 2 unchanged": the objects per action, actions with none left out. */
-function describeCounts(objects: readonly PreviewedObject[]): string {
-  const counts = (Object.entries(previewSummary(objects)) as Array<[ChangeAction, number]>).filter(([, n]) => n > 0).map(([action, n]) => `${n} ${action}`);
-  return counts.join(', ') || 'no objects';
-}
-
 /** Object by object, with the managed fields that change: how `diff` shows a preview and `history --diff` a release. */
 function formatChanges(objects: readonly PreviewedObject[], omittedFieldChanges = 0): string[] {
   const lines: string[] = [];
@@ -159,7 +153,7 @@ function formatChanges(objects: readonly PreviewedObject[], omittedFieldChanges 
 
 function formatPreview(key: EnvironmentRef, preview: ReleasePreview): string[] {
   return [
-    `${preview.imageRef} to ${key.project}/${key.environment} at ops ${preview.opsSha.slice(0, 12)}: ${describeCounts(preview.objects)}`,
+    `${preview.imageRef} to ${key.project}/${key.environment} at ops ${preview.opsSha.slice(0, 12)}: ${describeChangeCounts(preview.objects)}`,
     ...formatChanges(preview.objects, preview.omittedFieldChanges),
   ];
 }
@@ -305,7 +299,7 @@ export async function historyCommand(args: string[], io: CliIo): Promise<number>
       if (approval) io.out(`    ${approval.decision} by ${approval.by ?? '-'} at ${approval.at}${approval.reason ? `: ${approval.reason}` : ''}`);
       const changes = changesOf(release);
       if (!changes) continue;
-      io.out(`    ${describeCounts(changes.objects)}`);
+      io.out(`    ${describeChangeCounts(changes.objects)}`);
       if (values.diff) for (const line of formatChanges(changes.objects, changes.omittedFieldChanges)) io.out(`      ${line}`);
     }
     return 0;

@@ -58,3 +58,9 @@ export function previewSummary(objects: readonly { action: ChangeAction }[]): Re
   for (const { action } of objects) summary[action] += 1;
   return summary;
 }
+
+/** "1 configured, 2 unchanged": the objects per action, actions with none left out. */
+export function describeChangeCounts(objects: readonly { action: ChangeAction }[]): string {
+  const counts = (Object.entries(previewSummary(objects)) as Array<[ChangeAction, number]>).filter(([, n]) => n > 0).map(([action, n]) => `${n} ${action}`);
+  return counts.join(', ') || 'no objects';
+}
