@@ -31,7 +31,7 @@ const layer = (files, ...groups) => ({
 export default tseslint.config(
   { ignores: ['node_modules/**', '.data/**', 'test/replay/histories/**', 'test/replay/coverage/**/*.json', 'docs/**'] },
   {
-    files: ['**/*.ts'],
+    files: ['**/*.{ts,tsx}'],
     languageOptions: {
       parser: tseslint.parser,
       parserOptions: { projectService: true, tsconfigRootDir: import.meta.dirname },
@@ -51,7 +51,7 @@ export default tseslint.config(
     restrict('Workflows use @temporalio/workflow (and @temporalio/common); clients, workers and activities live outside.', temporalOutsideWorkflows),
     restrict('Workflow code imports activity code only as types; activities/types.ts is the contract.', ['../activities/*', '!../activities/types.js'], { allowTypeImports: true }),
   ),
-  layer(['src/**/*.ts'], belowActivities),
+  layer(['src/**/*.{ts,tsx}'], belowActivities),
   layer(
     ['src/domain/**/*.ts'],
     restrict('The domain is plain types, rules and errors: it imports nothing but itself.', [
@@ -79,7 +79,7 @@ export default tseslint.config(
     restrict('Activities sit below the API, the CLI and the SDK.', ['../src/api/**', '../src/cli/**']),
   ),
   layer(
-    ['src/api/**/*.ts', 'src/cli/**/*.ts', 'src/client/**/*.ts'],
+    ['src/api/**/*.{ts,tsx}', 'src/cli/**/*.ts', 'src/client/**/*.ts'],
     belowActivities,
   ),
 );
