@@ -6,6 +6,7 @@ import { resolveDeps, type ApiDeps } from './deps.js';
 import { handleErrors, handleNotFound } from './error-handler.js';
 import { createGuards } from './middleware/guards.js';
 import { createRouter } from './router.js';
+import { dashboardRoutes } from './dashboard/dashboard-routes.js';
 import { deploymentActionRoutes } from './routes/deployment-actions.js';
 import { deploymentApprovalRoutes } from './routes/deployment-approvals.js';
 import { deploymentPreviewRoutes } from './routes/deployment-preview.js';
@@ -48,6 +49,7 @@ export function createApp(input: ApiDeps): OpenAPIHono<AppEnv> {
   app.route('/api/hooks/git', gitWebhookRoutes(deps));
   app.route('/codec', payloadCodecRoutes(deps, deps.codecCorsOrigins));
   app.route('/', docsRoutes(app));
+  app.route('/', dashboardRoutes(deps));
 
   app.onError(handleErrors(deps.logger));
   app.notFound(handleNotFound);

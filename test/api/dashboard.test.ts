@@ -1,0 +1,141 @@
+// The dashboard's HTTP contract, without a browser: the sign-in page for anyone without a session,
+// the session cookie's flags, the refusals (forged cross-site posts, tokens that may not read,
+// revoked sessions, bad filters, other projects), and that the cookie opens no API route.
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { revokeApiToken } from '../../src/auth/tokens.js';
+import { registerTestEnvironment, setUpApiTest, type ApiTest } from './support.js';
+
+const ORIGIN = 'http://localhost';
+
+describe('the dashboard over HTTP', () => {
+  let test: ApiTest;
+
+  beforeAll(async () => {
+    test = await setUpApiTest('dashboard-http');
+    await registerTestEnvironment(test, test.project, 'dev');
+    await registerTestEnvironment(test, test.otherProject, 'dev');
+  });
+
+  afterAll(async () => {
+    await test?.close();
+  });
+
+  async function get(path: string, token?: string): Promise<Response> {
+    return await test.app.request(path, { headers: token ? { Cookie: `deployer_session=${token}` } : {} });
+  }
+
+  async function postForm(path: string, fields: Record<string, string>, headers: Record<string, string> = { Origin: ORIGIN }): Promise<Response> {
+    return await test.app.request(path, {
+      method: 'POST',
+      headers: { 'Content-Type': 'application/x-www-form-urlencoded', ...headers },
+      body: new URLSearchParams(fields).toString(),
+    });
+  }
+
+  it('answers the sign-in page, and no data, without a session', async () => {
+    const response = await get('/');
+    expect(response.status).toBe(200);
+    expect(response.headers.get('content-security-policy')).toContain("script-src 'self'");
+    expect(response.headers.get('cache-control')).toBe('no-store');
+    const html = await response.text();
+    expect(html).toMatch(/^<!DOCTYPE html>/);
+    expect(html).toContain('<form method="post" action="/session"');
+    expect(html).not.toContain(test.project);
+  });
+
+  it('signs in with a read token: an HttpOnly, SameSite=Strict session cookie for /, Secure over https', async () => {
+    const response = await postForm('/session', { token: test.tokens.reader });
+    expect(response.status).toBe(303);
+    expect(response.headers.get('location')).toBe('/');
+    const cookie = response.headers.get('set-cookie')!;
+    expect(cookie).toBe(`deployer_session=${test.tokens.reader}; Path=/; HttpOnly; SameSite=Strict`);
+    const secure = await test.app.request('https://deployer.example/session', {
+      method: 'POST',
+      headers: { 'Content-Type': 'application/x-www-form-urlencoded', Origin: 'https://deployer.example' },
+      body: new URLSearchParams({ token: test.tokens.reader }).toString(),
+    });
+    expect(secure.headers.get('set-cookie')).toContain('; Secure');
+  });
+
+  it('refuses a sign-in posted from another site, before looking at the token', async () => {
+    const response = await postForm('/session', { token: test.tokens.reader }, { Origin: 'https://evil.example' });
+    expect(response.status).toBe(403);
+    expect(response.headers.get('set-cookie')).toBeNull();
+    expect(await response.text()).toContain('not sent from the dashboard&#39;s own pages');
+    const signOut = await postForm('/session/delete', {}, { Origin: 'https://evil.example', 'Sec-Fetch-Site': 'cross-site' });
+    expect(signOut.status).toBe(403);
+  });
+
+  it.each([
+    [{}, 400, 'Enter an API token'],
+    [{ token: 'hunter2' }, 401, 'not a deployer token'],
+    [{ token: `dpl_${'a'.repeat(43)}` }, 401, 'Unknown or revoked token.'],
+  ])('refuses the sign-in %j with %i, saying why', async (fields, status, message) => {
+    const response = await postForm('/session', fields);
+    expect(response.status).toBe(status);
+    expect(response.headers.get('set-cookie')).toBeNull();
+    expect(await response.text()).toContain(message);
+  });
+
+  it('refuses a token that may not read deployments, and a revoked one', async () => {
+    const pipeline = await test.token('pipeline', ['deploy:promote']);
+    const response = await postForm('/session', { token: pipeline });
+    expect(response.status).toBe(403);
+    expect(await response.text()).toContain('lacks the scope deploy:read');
+    expect((await postForm('/session', { token: test.tokens.revoked })).status).toBe(401);
+  });
+
+  it('ends a session whose token was revoked since, with the sign-in page', async () => {
+    const { createApiToken } = await import('../../src/auth/tokens.js');
+    const soon = await createApiToken(test.pool, { name: `${test.prefix}-soon-revoked`, scopes: ['deploy:read'] });
+    expect((await get('/', soon.token)).status).toBe(200);
+    await revokeApiToken(test.pool, soon.id);
+    const response = await get('/', soon.token);
+    expect(response.status).toBe(401);
+    expect(response.headers.get('set-cookie')).toContain('deployer_session=;');
+    const html = await response.text();
+    expect(html).toContain('Your session ended');
+    expect(html).not.toContain(test.project);
+  });
+
+  it('lists every environment to a global token, and only its own project to a project-bound one', async () => {
+    const all = await (await get(`/?q=${test.prefix}`, test.tokens.admin)).text();
+    expect(all).toContain(`>${test.project}</h2>`);
+    expect(all).toContain(`>${test.otherProject}</h2>`);
+    expect(all).toContain('<span class="status status-new">new</span>');
+    const bound = await (await get('/', test.tokens.projectAdmin)).text();
+    expect(bound).toContain(`>${test.project}</h2>`);
+    expect(bound).not.toContain(test.otherProject);
+    const asked = await get(`/?project=${test.otherProject}`, test.tokens.projectAdmin);
+    expect(asked.status).toBe(403);
+    expect(await asked.text()).toContain(`bound to project ${test.project}, not ${test.otherProject}`);
+  });
+
+  it.each([
+    ['/?status=sleeping', 'status: must be one of healthy, deploying, failed'],
+    ['/?project=Not_A_Slug', 'project: must be a slug'],
+    [`/?q=${'x'.repeat(201)}`, 'q: must be at most 200 characters'],
+  ])('answers a bad filter %s with a 400 naming it', async (path, message) => {
+    const response = await get(path, test.tokens.reader);
+    expect(response.status).toBe(400);
+    expect(await response.text()).toContain(message);
+  });
+
+  it('serves its script and stylesheet itself, cacheable for good', async () => {
+    const html = await (await get('/')).text();
+    const paths = [...html.matchAll(/(?:src|href)="(\/dashboard\/assets\/[^"]+)"/g)].map((match) => match[1]!);
+    expect(paths).toHaveLength(2);
+    for (const path of paths) {
+      const response = await get(path);
+      expect(response.status).toBe(200);
+      expect(response.headers.get('cache-control')).toContain('immutable');
+      expect(response.headers.get('content-type')).toMatch(/^text\/(javascript|css)/);
+    }
+  });
+
+  it('opens no API route with the session cookie: the API wants its bearer token', async () => {
+    const response = await get('/api/whoami', test.tokens.admin);
+    expect(response.status).toBe(401);
+    expect((await get('/api/nothing-here')).headers.get('content-type')).toContain('application/json');
+  });
+});
