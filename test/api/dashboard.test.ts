@@ -41,6 +41,8 @@ describe('the dashboard over HTTP', () => {
     expect(html).toMatch(/^<!DOCTYPE html>/);
     expect(html).toContain('<form method="post" action="/session"');
     expect(html).not.toContain(test.project);
+    const page = await get(`/projects/${test.project}/environments/dev`);
+    expect(await page.text()).not.toContain(test.project);
   });
 
   it('signs in with a read token: an HttpOnly, SameSite=Strict session cookie for /, Secure over https', async () => {
@@ -119,6 +121,12 @@ describe('the dashboard over HTTP', () => {
     const response = await get(path, test.tokens.reader);
     expect(response.status).toBe(400);
     expect(await response.text()).toContain(message);
+  });
+
+  it('answers an environment that is not registered with a 404 page', async () => {
+    const response = await get(`/projects/${test.project}/environments/nowhere`, test.tokens.reader);
+    expect(response.status).toBe(404);
+    expect(await response.text()).toContain(`environment ${test.project}/nowhere is not registered`);
   });
 
   it('serves its script and stylesheet itself, cacheable for good', async () => {

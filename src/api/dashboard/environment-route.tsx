@@ -1,0 +1,36 @@
+// GET /projects/{project}/environments/{env} for a signed-in user: the registration, the recorded
+// state, the workflow's live answer (bounded by the query timeout, as the API's detail route) and
+// the recent history, read side by side.
+import type { Handler } from 'hono';
+import { findDeploymentState, listHistory } from '../../db/deployment-reads.js';
+import { environmentWorkflowId } from '../../../workflows/messages.js';
+import type { AppEnv } from '../app-env.js';
+import type { ResolvedApiDeps } from '../deps.js';
+import { ApiError } from '../errors.js';
+import { readLiveWorkflow } from '../live-workflow.js';
+import { requireEnvironment } from '../require-environment.js';
+import { EnvironmentView } from './environment-view.js';
+import { page } from './respond.js';
+import { temporalRunUrl } from './temporal-ui-link.js';
+
+const HISTORY_ROWS = 20;
+
+export function environmentRoute(deps: Pick<ResolvedApiDeps, 'pool' | 'temporalClient' | 'workflowQueryTimeoutMs' | 'temporalUiUrl'>): Handler<AppEnv> {
+  return async (c) => {
+    const principal = c.get('principal');
+    const project = c.req.param('project') ?? '';
+    const env = c.req.param('env') ?? '';
+    if (principal.project !== null && project !== principal.project) {
+      throw new ApiError(403, 'forbidden', `token "${principal.name}" is bound to project ${principal.project}, not ${project}`);
+    }
+    const registration = await requireEnvironment(deps.pool, project, env);
+    const workflowId = environmentWorkflowId(project, env);
+    const [recorded, workflow, history] = await Promise.all([
+      findDeploymentState(deps.pool, project, env),
+      readLiveWorkflow(deps.temporalClient, workflowId, deps.workflowQueryTimeoutMs),
+      listHistory(deps.pool, project, env, { limit: HISTORY_ROWS }),
+    ]);
+    const runUrl = deps.temporalUiUrl && workflow?.run_id ? temporalRunUrl(deps.temporalUiUrl, deps.temporalClient.options.namespace, workflowId, workflow.run_id) : null;
+    return page(c, <EnvironmentView principal={principal} registration={registration} recorded={recorded} workflow={workflow} history={history} temporalRunUrl={runUrl} />);
+  };
+}
