@@ -22,7 +22,9 @@ async function main(): Promise<void> {
     startedStack = true;
   }
   // The stack's addresses win: they already honour TEMPORAL_ADDRESS, DATABASE_URL and DEPLOYER_KUBECONFIG.
-  const env = { DEPLOYER_ALLOW_FILE_URLS: 'true', DEPLOYER_LOG_LEVEL: 'warn', ...process.env, ...stackEnv() };
+  // The dashboard links runs to the stack's Temporal UI unless the shell names another.
+  const stack = stackEnv();
+  const env = { DEPLOYER_ALLOW_FILE_URLS: 'true', DEPLOYER_LOG_LEVEL: 'warn', DEPLOYER_TEMPORAL_UI_URL: stack.TEMPORAL_UI_URL, ...process.env, ...stack };
   const config = exitOnConfigError(() => loadConfig(env));
   const logger = createLogger(config.logLevel, 'deployer');
   installTemporalLogging(logger);
@@ -34,13 +36,14 @@ async function main(): Promise<void> {
     adminTokenFile: join(dataDir, 'admin-token'),
     onProgress: say,
   });
-  const ui = stackEnv().TEMPORAL_UI_URL;
+  const ui = stack.TEMPORAL_UI_URL;
   const workflowsUrl = ui && `${ui}/namespaces/${config.temporal.namespace}/workflows?query=${encodeURIComponent(`DeployProject="${sample.project}"`)}`;
   const cli = 'bin/deployer';
   const target = `--project ${sample.project} --env ${sample.environment}`;
   console.log(`
 sample healthy: ${sample.project}/${sample.environment} runs ${system.sampleImage} (ready in ${((Date.now() - started) / 1000).toFixed(1)} s)
 
+  Dashboard    ${system.apiUrl}/          (sign in with the admin token below)
   API          ${system.apiUrl}          (metrics: ${system.apiUrl}/metrics)
   Swagger UI   ${system.apiUrl}/docs
   Temporal UI  ${workflowsUrl ?? `(your Temporal server at ${config.temporal.address})`}
