@@ -7,6 +7,7 @@ import { handleErrors, handleNotFound } from './error-handler.js';
 import { createGuards } from './middleware/guards.js';
 import { createRouter } from './router.js';
 import { dashboardRoutes } from './dashboard/dashboard-routes.js';
+import { SESSION_COOKIE } from './dashboard/session-cookie.js';
 import { deploymentActionRoutes } from './routes/deployment-actions.js';
 import { deploymentApprovalRoutes } from './routes/deployment-approvals.js';
 import { deploymentPreviewRoutes } from './routes/deployment-preview.js';
@@ -33,6 +34,12 @@ export function createApp(input: ApiDeps): OpenAPIHono<AppEnv> {
     type: 'http',
     scheme: 'bearer',
     description: 'an API token (dpl_…) with the scope the route needs: deploy:read, deploy:promote, deploy:approve or admin',
+  });
+  app.openAPIRegistry.registerComponent('securitySchemes', 'sessionCookie', {
+    type: 'apiKey',
+    in: 'cookie',
+    name: SESSION_COOKIE,
+    description: "the dashboard's session: a token with deploy:read, set by POST /session",
   });
 
   app.route('/', healthRoutes(deps));

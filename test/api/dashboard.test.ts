@@ -123,10 +123,13 @@ describe('the dashboard over HTTP', () => {
     expect(await response.text()).toContain(message);
   });
 
-  it('answers an environment that is not registered with a 404 page', async () => {
+  it('answers an environment that is not registered with a 404 page, and a malformed name with a 400', async () => {
     const response = await get(`/projects/${test.project}/environments/nowhere`, test.tokens.reader);
     expect(response.status).toBe(404);
     expect(await response.text()).toContain(`environment ${test.project}/nowhere is not registered`);
+    const malformed = await get(`/projects/${test.project}/environments/Not_A_Slug`, test.tokens.reader);
+    expect(malformed.status).toBe(400);
+    expect(await malformed.text()).toContain('env: must be a slug');
   });
 
   it('serves its script and stylesheet itself, cacheable for good', async () => {

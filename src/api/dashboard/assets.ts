@@ -6,16 +6,22 @@ import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import type { Handler } from 'hono';
 import type { AppEnv } from '../app-env.js';
+import { notFound } from '../errors.js';
 
 interface Asset {
+  /** the file's name under ASSET_DIR: its name, a digest of its content, its extension */
+  name: string;
   path: string;
   body: string;
   type: string;
 }
 
+export const ASSET_DIR = '/dashboard/assets';
+
 function asset(name: string, extension: string, body: string, type: string): Asset {
   const digest = createHash('sha256').update(body).digest('hex').slice(0, 12);
-  return { path: `/dashboard/assets/${name}-${digest}.${extension}`, body, type };
+  const file = `${name}-${digest}.${extension}`;
+  return { name: file, path: `${ASSET_DIR}/${file}`, body, type };
 }
 
 const htmxFile = createRequire(import.meta.url).resolve('htmx.org/dist/htmx.min.js');
@@ -23,6 +29,12 @@ const htmxFile = createRequire(import.meta.url).resolve('htmx.org/dist/htmx.min.
 export const htmxScript = asset('htmx', 'min.js', readFileSync(htmxFile, 'utf8'), 'text/javascript; charset=utf-8');
 export const stylesheet = asset('dashboard', 'css', readFileSync(new URL('./dashboard.css', import.meta.url), 'utf8'), 'text/css; charset=utf-8');
 
-export function serveAsset({ body, type }: Asset): Handler<AppEnv> {
-  return (c) => c.body(body, 200, { 'Content-Type': type, 'Cache-Control': 'public, max-age=31536000, immutable', 'X-Content-Type-Options': 'nosniff' });
-}
+const byName = new Map([htmxScript, stylesheet].map((file) => [file.name, file]));
+
+/** GET ASSET_DIR/{name}: one of the files above, by its current name; any other name is a 404. */
+export const serveAsset: Handler<AppEnv> = (c) => {
+  const name = c.req.param('name') ?? '';
+  const file = byName.get(name);
+  if (!file) throw notFound(`no dashboard asset ${name}`);
+  return c.body(file.body, 200, { 'Content-Type': file.type, 'Cache-Control': 'public, max-age=31536000, immutable', 'X-Content-Type-Options': 'nosniff' });
+};
