@@ -2,7 +2,8 @@
 // says what it waits for, and the Temporal UI's current details. Text only; the rules it reads
 // live in decide.ts.
 import { nextDriftAt, startDelay, unhealthyDesired } from './decide.js';
-import { APPROVER_SCOPE, describeGate, describeSummary } from './gates.js';
+import { APPROVER_SCOPE, describeGate } from './gates.js';
+import { describeSummary } from '../src/domain/release-preview.js';
 import type { ChangeSetEntry } from '../activities/types.js';
 import type { CarriedState, EnvironmentState, InFlight, ReconcileWanted, Release } from './state.js';
 

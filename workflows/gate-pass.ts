@@ -10,7 +10,8 @@ import { describeFreeze } from '../src/domain/freeze-windows.js';
 import { driftDue, nextDriftAt, planRequest } from './decide.js';
 import { driftPass } from './drift-pass.js';
 import { errorMessage, errorType, type EnvironmentRun } from './environment-run.js';
-import { APPROVER_SCOPE, approvalRecord, awaitApproval, describeSummary, gatesApply, gateVerdict, leftPendingSlot, type GateVerdict } from './gates.js';
+import { APPROVER_SCOPE, approvalRecord, awaitApproval, gatesApply, gateVerdict, leftPendingSlot, type GateVerdict } from './gates.js';
+import { describeSummary } from '../src/domain/release-preview.js';
 import type { AwaitingApproval, ApprovalVerdict, PendingRequest } from './state.js';
 import { requestApproval } from './steps.js';
 

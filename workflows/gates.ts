@@ -121,12 +121,6 @@ export function describeGate(state: GateState, request: PendingRequest, now: num
   }
 }
 
-/** The preview's counts as a line: "1 configured, 2 unchanged". */
-export function describeSummary(summary: Record<ChangeAction, number>): string {
-  const parts = (Object.entries(summary) as Array<[ChangeAction, number]>).filter(([, count]) => count > 0).map(([action, count]) => `${count} ${action}`);
-  return parts.length > 0 ? parts.join(', ') : 'no objects';
-}
-
 /** The state once `request` left the pending slot at a gate, unless a newer request took the slot meanwhile. */
 export function leftPendingSlot(state: Pick<CarriedState, 'pending' | 'approval' | 'heldRequestId'>, request: PendingRequest): Partial<CarriedState> {
   return state.pending === request ? { pending: undefined, approval: undefined, heldRequestId: undefined } : {};

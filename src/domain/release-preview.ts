@@ -61,6 +61,11 @@ export function previewSummary(objects: readonly { action: ChangeAction }[]): Re
 
 /** "1 configured, 2 unchanged": the objects per action, actions with none left out. */
 export function describeChangeCounts(objects: readonly { action: ChangeAction }[]): string {
-  const counts = (Object.entries(previewSummary(objects)) as Array<[ChangeAction, number]>).filter(([, n]) => n > 0).map(([action, n]) => `${n} ${action}`);
+  return describeSummary(previewSummary(objects));
+}
+
+/** Objects per action as a line: "1 configured, 2 unchanged". */
+export function describeSummary(summary: Record<ChangeAction, number>): string {
+  const counts = (Object.entries(summary) as Array<[ChangeAction, number]>).filter(([, n]) => n > 0).map(([action, n]) => `${n} ${action}`);
   return counts.join(', ') || 'no objects';
 }

@@ -125,7 +125,7 @@ describe('the dashboard in a browser', () => {
     await page.waitForLoadState('load');
     expect(new URL(page.url()).pathname).toBe(`/projects/${test.project}/environments/${env}`);
     expect(await page.locator('h1 .status').textContent()).toBe('healthy');
-    expect(await page.locator('.waiting-for').textContent()).toBeTruthy();
+    expect(await page.locator('.waiting-for').textContent()).toMatch(/idle: next safety-net drift pass at /);
     const history = page.locator('table.history tbody tr');
     expect(await history.count()).toBeGreaterThanOrEqual(1);
     const release = history.filter({ hasText: 'deploy' }).first();
