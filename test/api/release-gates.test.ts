@@ -207,6 +207,8 @@ describe('release gates', () => {
 
     await worker.close();
     await startWorker();
+    // The new worker has the workflow once it answers for it: the wait survived the restart.
+    await waitForState('the new worker to answer for the waiting deploy', (s) => s.approval?.requestId === requestId);
     const self = await call(app, 'POST', `${base}/approve`, { token: lead, json: { request_id: requestId } });
     expect(self.status).toBe(409);
     expect(self.body.error).toMatchObject({ code: 'approval_refused', message: expect.stringContaining('may not approve it') });
