@@ -224,8 +224,11 @@ describe('release gates', () => {
     expect(Date.parse(release.started_at) - Date.parse(approved.body.decided_at)).toBeLessThan(1_000);
     expect(release.approval).toMatchObject({ decision: 'approved', by: `${test.prefix}-approver`, reason: 'reviewed the diff' });
     expect(rows.find((r: any) => r.status === 'approved')).toBeDefined();
-    const audit = await test.pool.query("SELECT details FROM audit_log WHERE project = $1 AND action = 'deployment.approve'", [test.project]);
-    expect(audit.rows.at(-1)?.details).toMatchObject({ request_id: requestId, reason: 'reviewed the diff' });
+    // Every attempt is audited (the refused ones too); the approver's is the decision.
+    const audit = await test.pool.query("SELECT actor, details FROM audit_log WHERE project = $1 AND action = 'deployment.approve' ORDER BY id", [test.project]);
+    expect(audit.rows.filter((row) => row.actor === `${test.prefix}-approver`).map((row) => row.details)).toEqual([
+      expect.objectContaining({ request_id: requestId, reason: 'reviewed the diff' }),
+    ]);
     const history = await cliThroughApi(app, test.tokens.reader, ['history', '--project', test.project, '--env', env], { XDG_CONFIG_HOME: join(scratch, 'home') });
     expect(history.out).toMatch(new RegExp(`registry.example/shop/web:1.1.0 .*\n    approved by ${test.prefix}-approver at \\S+: reviewed the diff\n    1 configured`));
     await waitFor('the approval request delivered', () => receiver.deliveredOf('approval.requested').some((d) => (d.event.data as any).request_id === requestId), { timeoutMs: 30_000 });
