@@ -7,6 +7,7 @@ export const workerTuning = {
   // stop or cancel reaches the wait for health within about a second, not 80 % of its timeout.
   maxHeartbeatThrottleInterval: '1 second',
   defaultHeartbeatThrottleInterval: '1 second',
-  // What the environment workflows report to the process they run on (the pending-requests gauge).
-  sinks: pendingRequestsTracker.sinks(),
+  // What the environment workflows report to the process they run on: the pending-requests gauge,
+  // and their live status, which only a worker with a database keeps (create-worker.ts).
+  sinks: { environments: { ...pendingRequestsTracker.sinks().environments, live: { fn: () => undefined } } },
 } satisfies Partial<WorkerOptions>;

@@ -11,6 +11,7 @@ import type { WorkerSizing } from '../src/config.js';
 import { connecting, connectToTemporal, temporalConnectionOptions, type TemporalEndpoint } from '../src/client/temporal-connection.js';
 import { workerTuning } from '../src/worker-tuning.js';
 import { deployerDataConverter, temporalClient } from '../src/client/data-converter.js';
+import { LiveStatusWriter } from './live-status-writer.js';
 
 export interface DeployerWorkerOptions {
   /** where Temporal is, and the TLS or API key to reach it with */
@@ -37,10 +38,13 @@ export class DeployerWorker {
   constructor(
     private readonly main: Worker,
     private readonly background: Worker,
+    private readonly liveStatuses: LiveStatusWriter,
   ) {}
 
   run(): Promise<void> {
-    return Promise.all([this.main.run(), this.background.run()]).then(() => undefined);
+    return Promise.all([this.main.run(), this.background.run()])
+      .then(() => undefined)
+      .finally(() => this.liveStatuses.close());
   }
 
   shutdown(): void {
@@ -62,6 +66,8 @@ export async function createDeployerWorker(options: DeployerWorkerOptions): Prom
   const taskQueue = options.taskQueue ?? TASK_QUEUE;
   const activities = createActivities({ signalReconcile: reconcileSignaller(client, taskQueue), ...options.deps });
   // The counter is outermost, so it counts failures by the type the mapping gives them.
+  const liveStatuses = new LiveStatusWriter(options.deps.pool);
+  const sinks = { environments: { ...workerTuning.sinks.environments, live: liveStatuses.sink() } };
   const interceptors = { activity: [() => ({ inbound: new ActivityFailureCounter() }), () => ({ inbound: new DomainFailureInterceptor() })] };
   const main = await Worker.create({
     connection,
@@ -79,6 +85,7 @@ export async function createDeployerWorker(options: DeployerWorkerOptions): Prom
       : {}),
     ...(options.sizing?.newWorkflowPollShare ? { nonStickyToStickyPollRatio: options.sizing.newWorkflowPollShare } : {}),
     ...workerTuning,
+    sinks,
   });
   const background = await Worker.create({
     connection,
@@ -90,5 +97,5 @@ export async function createDeployerWorker(options: DeployerWorkerOptions): Prom
     maxConcurrentActivityTaskExecutions: options.sizing?.backgroundActivitySlots ?? BACKGROUND_ACTIVITY_SLOTS,
     ...workerTuning,
   });
-  return { worker: new DeployerWorker(main, background), connection, client };
+  return { worker: new DeployerWorker(main, background, liveStatuses), connection, client };
 }

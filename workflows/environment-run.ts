@@ -10,6 +10,8 @@ import type { RequestMeta } from './messages.js';
 import { Notifier, type EventFields } from './notify.js';
 import type { NotificationEventType } from '../src/domain/notifications.js';
 import { DeployEnvironment, DeployImage, DeployProject, DeployStatus } from './search-attributes.js';
+import { liveStatus, sameLiveStatus } from './live-status.js';
+import type { LiveStatus } from '../src/domain/live-status.js';
 import { environmentSink } from './sinks.js';
 import type { CarriedState, InFlight, RequestLogUpdate, Step } from './state.js';
 import { loadEnvironment, recordCurrentState, recordHistory, type Queue, type RecordOptions } from './steps.js';
@@ -29,6 +31,8 @@ export class EnvironmentRun {
   unregistered = false;
   /** whether the worker was last told a request waits in the pending slot */
   private reportedPending = false;
+  /** the live status last reported to the worker */
+  private reportedLive: LiveStatus | undefined;
   private readonly notifier: Notifier;
 
   constructor(
@@ -62,7 +66,8 @@ export class EnvironmentRun {
 
   /**
    * Search attributes (when they changed) and the UI's current details from the state now; and
-   * to the worker, whether a request waits (the pending-requests gauge).
+   * to the worker, whether a request waits (the pending-requests gauge) and the live status (the
+   * dashboard's feed). Sink calls are no commands: reporting more changes no history.
    */
   publish(): void {
     const { project, environment } = this.ref;
@@ -82,6 +87,11 @@ export class EnvironmentRun {
     if (waiting !== this.reportedPending) {
       this.reportedPending = waiting;
       environmentSink.pending(waiting);
+    }
+    const live = liveStatus(this.state, this.inFlight, Date.now());
+    if (!sameLiveStatus(this.reportedLive, live)) {
+      this.reportedLive = live;
+      environmentSink.live(project, environment, live);
     }
   }
 

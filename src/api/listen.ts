@@ -1,4 +1,5 @@
 // Serves an app on a port; the only part of the API that touches the network.
+import type { ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { serve, type ServerType } from '@hono/node-server';
 import type { Hono } from 'hono';
@@ -11,13 +12,25 @@ export interface ApiServer {
 }
 
 export function startApiServer(options: { app: Hono<any, any, any>; port: number; host?: string }): Promise<ApiServer> {
+  // The dashboard's event streams never end by themselves: closing the server ends them, where it
+  // waits for every other request to finish.
+  const eventStreams = new Set<ServerResponse>();
   return new Promise((resolve, reject) => {
     const server = serve({ fetch: options.app.fetch, port: options.port, hostname: options.host ?? '0.0.0.0' }, (info: AddressInfo) => {
       resolve({
         server,
         port: info.port,
-        close: () => new Promise<void>((done, fail) => server.close((error) => (error ? fail(error) : done()))),
+        close: () =>
+          new Promise<void>((done, fail) => {
+            server.close((error) => (error ? fail(error) : done()));
+            for (const stream of eventStreams) stream.destroy();
+          }),
       });
+    });
+    server.on('request', (request: { headers: { accept?: string } }, response: ServerResponse) => {
+      if (!request.headers.accept?.includes('text/event-stream')) return;
+      eventStreams.add(response);
+      response.on('close', () => eventStreams.delete(response));
     });
     server.once('error', reject);
   });

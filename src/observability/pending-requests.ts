@@ -25,7 +25,7 @@ export class PendingRequests {
    * The sink the worker injects. Replays report too: a worker that takes over a workflow (after a
    * restart, or from another worker) learns its slot from the replay, not only from its next change.
    */
-  sinks(): InjectedSinks<EnvironmentSinks> {
+  sinks(): { environments: Pick<InjectedSinks<EnvironmentSinks>['environments'], 'pending'> } {
     return { environments: { pending: { fn: (info, waiting) => this.report(info.workflowId, waiting), callDuringReplay: true } } };
   }
 }

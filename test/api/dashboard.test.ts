@@ -114,7 +114,9 @@ describe('the dashboard over HTTP', () => {
   });
 
   it.each([
-    ['/?status=sleeping', 'status: must be one of healthy, deploying, failed'],
+    ['/?status=sleeping', 'status: must be one of healthy, deploying, waiting, failed'],
+    ['/dashboard/events?env=dev', 'env: env needs project'],
+    ['/dashboard/events?project=Not_A_Slug', 'project: must be a slug'],
     ['/?project=Not_A_Slug', 'project: must be a slug'],
     [`/?q=${'x'.repeat(201)}`, 'q: must be at most 200 characters'],
   ])('answers a bad filter %s with a 400 naming it', async (path, message) => {
@@ -132,10 +134,10 @@ describe('the dashboard over HTTP', () => {
     expect(await malformed.text()).toContain('env: must be a slug');
   });
 
-  it('serves its script and stylesheet itself, cacheable for good', async () => {
+  it('serves its scripts and stylesheet itself, cacheable for good', async () => {
     const html = await (await get('/')).text();
     const paths = [...html.matchAll(/(?:src|href)="(\/dashboard\/assets\/[^"]+)"/g)].map((match) => match[1]!);
-    expect(paths).toHaveLength(2);
+    expect(paths).toHaveLength(3);
     for (const path of paths) {
       const response = await get(path);
       expect(response.status).toBe(200);

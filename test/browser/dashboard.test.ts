@@ -11,7 +11,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startApiServer, type ApiServer } from '../../src/api/listen.js';
 import { loadKubeConfig } from '../../src/k8s/kubeconfig.js';
 import { ensureSampleRepo, registerSample, sample } from '../../src/system/sample.js';
-import { call, setUpApiTest, type ApiTest } from '../api/support.js';
+import { call, cliThroughApi, setUpApiTest, type ApiTest } from '../api/support.js';
 import { launchChromium } from '../support/chromium.js';
 import { testEnv } from '../support/env.js';
 import { startRealWorker, type RealWorker } from '../support/real-worker.js';
@@ -26,6 +26,7 @@ describe('the dashboard in a browser', () => {
   let browser: Browser;
   let scratch: string;
   let base: string;
+  let app: ApiTest['app'];
   const env = 'dev';
   let namespace: string;
   /** every URL the browser asked for, to prove no token went into one */
@@ -38,7 +39,7 @@ describe('the dashboard in a browser', () => {
     const url = await ensureSampleRepo(join(scratch, 'ops'));
     const taskQueue = `${test.taskQueue}-worker`;
     worker = await startRealWorker({ taskQueue, pool: test.pool, kubeConfig: loadKubeConfig(testEnv.kubeconfig), repoCacheDir: join(scratch, 'cache') });
-    const app = test.appWith({ taskQueue, temporalUiUrl: TEMPORAL_UI });
+    app = test.appWith({ taskQueue, temporalUiUrl: TEMPORAL_UI });
     namespace = `${test.project}-${env}`.slice(0, 63).replace(/-+$/, '');
     await registerSample(test.pool, { ...sample, project: test.project, environment: env, namespace }, url, { minIntervalMs: 0 });
     const deployments = `/api/projects/${test.project}/deployments/${env}`;
@@ -142,6 +143,42 @@ describe('the dashboard in a browser', () => {
     await page.waitForLoadState('load');
     await page.locator('#token').waitFor();
     expect(await context.cookies()).toEqual([]);
+    await context.close();
+  });
+
+  it('shows a deploy made through the CLI in the fleet and on the environment page as it happens, without a reload', async () => {
+    const next = 'registry.example/sample/web:1.1.0';
+    const { context, page } = await newPage();
+    await signIn(page, test.tokens.reader);
+    await page.goto(`${base}/?project=${test.project}`, { waitUntil: 'load' });
+    const row = page.locator(`tr[id="env-${test.project}__${env}"]`);
+    expect(await row.locator('.status').textContent()).toBe('healthy');
+    // Every status the row shows from now on, and a mark a reload would wipe.
+    await page.evaluate(`(() => {
+      window.seen = [];
+      window.notReloaded = true;
+      const note = () => { const status = document.querySelector('tr[id="env-${test.project}__${env}"] .status'); if (status) window.seen.push(status.textContent); };
+      new MutationObserver(note).observe(document.getElementById('fleet-tables'), { childList: true, subtree: true, characterData: true });
+    })()`);
+    // The page listens before the deploy is asked for.
+    await page.waitForFunction(`document.querySelector('#fleet').getAttribute('sse-connect') && htmx.find('#fleet')['htmx-internal-data']?.sseEventSource?.readyState === 1`);
+
+    const deployed = await cliThroughApi(app, test.tokens.promoter, ['deploy', '--project', test.project, '--env', env, '--image', next, '--reason', 'live', '--wait']);
+    expect(deployed.code).toBe(0);
+    await row.filter({ hasText: next }).locator('.status', { hasText: 'healthy' }).waitFor();
+    expect(await page.evaluate('window.notReloaded')).toBe(true);
+    const seen = (await page.evaluate('window.seen')) as string[];
+    expect(seen).toContain('deploying');
+    expect(seen.at(-1)).toBe('healthy');
+
+    // The environment's page follows too: its history gains the release without a reload.
+    await page.goto(`${base}/projects/${test.project}/environments/${env}`, { waitUntil: 'load' });
+    await page.waitForFunction(`htmx.find('#environment-live').closest('[sse-connect]')['htmx-internal-data']?.sseEventSource?.readyState === 1`);
+    await page.evaluate('window.notReloaded = true');
+    const rolledBack = await cliThroughApi(app, test.tokens.promoter, ['rollback', '--project', test.project, '--env', env, '--reason', 'back', '--wait']);
+    expect(rolledBack.code).toBe(0);
+    await page.locator('table.history tbody tr', { hasText: 'rollback' }).first().waitFor();
+    expect(await page.evaluate('window.notReloaded')).toBe(true);
     await context.close();
   });
 

@@ -29,6 +29,7 @@ const checkedFiles = [
   'workflows/decide.ts',
   'workflows/display.ts',
   'workflows/gate-pass.ts',
+  'workflows/live-status.ts',
 ];
 
 async function recordedHistories() {

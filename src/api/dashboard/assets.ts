@@ -1,5 +1,5 @@
-// The dashboard's only static files, served by the API itself (no CDN): htmx from node_modules and
-// the stylesheet beside this file. Each path carries a digest of the content, so browsers may keep
+// The dashboard's only static files, served by the API itself (no CDN): htmx and its extension for
+// server-sent events from node_modules, and the stylesheet beside this file. Each path carries a digest of the content, so browsers may keep
 // a file for a year and still fetch the new one the moment it changes.
 import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
@@ -24,12 +24,14 @@ function asset(name: string, extension: string, body: string, type: string): Ass
   return { name: file, path: `${ASSET_DIR}/${file}`, body, type };
 }
 
-const htmxFile = createRequire(import.meta.url).resolve('htmx.org/dist/htmx.min.js');
+const resolve = createRequire(import.meta.url).resolve;
+const script = (name: string, file: string) => asset(name, 'min.js', readFileSync(resolve(file), 'utf8'), 'text/javascript; charset=utf-8');
 
-export const htmxScript = asset('htmx', 'min.js', readFileSync(htmxFile, 'utf8'), 'text/javascript; charset=utf-8');
+export const htmxScript = script('htmx', 'htmx.org/dist/htmx.min.js');
+export const htmxSseScript = script('htmx-sse', 'htmx-ext-sse/dist/sse.min.js');
 export const stylesheet = asset('dashboard', 'css', readFileSync(new URL('./dashboard.css', import.meta.url), 'utf8'), 'text/css; charset=utf-8');
 
-const byName = new Map([htmxScript, stylesheet].map((file) => [file.name, file]));
+const byName = new Map([htmxScript, htmxSseScript, stylesheet].map((file) => [file.name, file]));
 
 /** GET ASSET_DIR/{name}: one of the files above, by its current name; any other name is a 404. */
 export const serveAsset: Handler<AppEnv> = (c) => {

@@ -14,6 +14,7 @@ import { ASSET_DIR, serveAsset } from './assets.js';
 import { handleDashboardErrors } from './dashboard-errors.js';
 import { environmentRoute } from './environment-route.js';
 import { fleetRoute } from './fleet-route.js';
+import { liveEventsRoute } from './live-events-route.js';
 import { requireSession } from './require-session.js';
 import { sameOriginForms } from './same-origin.js';
 import { signIn, signOut } from './session-routes.js';
@@ -53,6 +54,24 @@ export function dashboardRoutes(deps: ResolvedApiDeps) {
       responses: { 200: htmlPage('the environment, or the sign-in page'), 400: htmlPage('a malformed name'), 401: htmlPage('the session ended'), 403: htmlPage('another project'), 404: htmlPage('not registered') },
     }),
     environmentRoute(deps),
+  );
+  router.openapi(
+    createRoute({
+      method: 'get',
+      path: '/dashboard/events',
+      tags,
+      summary: "Live updates as server-sent events: the fleet's changed rows (event fleet), or an environment's changes (event changed, with env)",
+      security: sessionSecurity,
+      middleware: [signedIn],
+      request: { query: z.object({ project: z.string().optional(), env: z.string().optional() }) },
+      responses: {
+        200: { description: 'the event stream (fleet, changed, resync); the sign-in page without a session', content: { 'text/event-stream': { schema: z.string() } } },
+        400: htmlPage('a malformed project or env, or env without project'),
+        401: htmlPage('the session ended'),
+        403: htmlPage('another project'),
+      },
+    }),
+    liveEventsRoute(deps),
   );
   router.openapi(
     createRoute({

@@ -10,6 +10,7 @@ import type { EnvironmentState, Release } from '../../../workflows/state.js';
 import type { LiveWorkflow } from '../live-workflow.js';
 import { NONE, shortSha, StatusBadge, Time } from './format.js';
 import { Layout } from './layout.js';
+import { environmentPath, liveEventsPath } from './paths.js';
 
 export interface EnvironmentViewProps {
   principal: Principal;
@@ -198,13 +199,18 @@ export function EnvironmentView(props: EnvironmentViewProps) {
       <nav aria-label="breadcrumb" class="crumbs">
         <a href="/">Fleet</a> / <a href={`/?project=${encodeURIComponent(registration.project)}`}>{registration.project}</a> / {registration.environment}
       </nav>
-      <h1>
-        {name} <StatusBadge status={state?.status ?? recorded?.currentStatus ?? 'new'} stopped={state?.stopped ?? recorded?.desiredStatus === 'stopped'} />
-      </h1>
-      <p class="muted">{`namespace ${registration.namespace} · ops repo ${registration.opsRepo.name}, ${registration.manifestPath}`}</p>
-      <WorkflowNow workflow={workflow} temporalRunUrl={props.temporalRunUrl} />
-      <DesiredAndCurrent state={state} recorded={recorded} />
-      <HistoryTable history={props.history} />
+      {/* Read again whenever the environment's workflow reports a change (or the feed had a gap). */}
+      <div hx-ext="sse" sse-connect={liveEventsPath({ project: registration.project, environment: registration.environment })}>
+        <div id="environment-live" hx-get={environmentPath(registration.project, registration.environment)} hx-trigger="sse:changed, sse:resync" hx-select="#environment-live" hx-swap="outerHTML">
+          <h1>
+            {name} <StatusBadge status={state?.status ?? recorded?.currentStatus ?? 'new'} stopped={state?.stopped ?? recorded?.desiredStatus === 'stopped'} />
+          </h1>
+          <p class="muted">{`namespace ${registration.namespace} · ops repo ${registration.opsRepo.name}, ${registration.manifestPath}`}</p>
+          <WorkflowNow workflow={workflow} temporalRunUrl={props.temporalRunUrl} />
+          <DesiredAndCurrent state={state} recorded={recorded} />
+          <HistoryTable history={props.history} />
+        </div>
+      </div>
     </Layout>
   );
 }

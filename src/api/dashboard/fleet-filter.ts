@@ -3,14 +3,13 @@
 // naming the parameter.
 import { z } from 'zod';
 import type { Principal } from '../../auth/find-token.js';
-import { NOT_DEPLOYED } from '../../db/fleet.js';
+import { LIVE_PHASES } from '../../domain/live-status.js';
 import { isSlug, SLUG_RULE } from '../../domain/request-rules.js';
-import type { EnvironmentStatus } from '../../../workflows/state.js';
 import { ApiError, invalidRequest } from '../errors.js';
 import { fieldIssues } from '../validation/zod-issues.js';
 
-/** Every status an environment's record can hold, in the order the filter offers them. */
-export const FLEET_STATUSES = ['healthy', 'deploying', 'failed', 'cancelled', 'stopping', 'stopped', NOT_DEPLOYED] as const satisfies readonly EnvironmentStatus[];
+/** Every status the fleet shows, in the order the filter offers them. */
+export const FLEET_STATUSES = LIVE_PHASES;
 
 const MAX_TEXT = 200;
 const blankIsAbsent = (value: unknown) => (typeof value === 'string' && value.trim() === '' ? undefined : value);

@@ -20,6 +20,6 @@ export function fleetRoute(deps: Pick<ResolvedApiDeps, 'pool'>): Handler<AppEnv>
       listFleet(deps.pool, { project: query.project, status: query.status, text: query.q, limit: FLEET_PAGE_LIMIT + 1 }),
       listFleetProjects(deps.pool, principal.project ?? undefined),
     ]);
-    return page(c, <FleetView principal={principal} query={query} projects={projects} rows={rows.slice(0, FLEET_PAGE_LIMIT)} truncated={rows.length > FLEET_PAGE_LIMIT} />);
+    return page(c, <FleetView principal={principal} query={query} projects={projects} rows={rows.slice(0, FLEET_PAGE_LIMIT)} truncated={rows.length > FLEET_PAGE_LIMIT} selfUrl={c.req.url.slice(new URL(c.req.url).origin.length)} />);
   };
 }

@@ -1,13 +1,15 @@
 // The fleet at a glance: every environment the token may read, grouped by project, each with its
-// status, what it runs (image and ops commit), what it should run when that differs, and when it
-// was last deployed. The filters are a plain GET form, so they work without script and the URL
-// says what is shown; htmx only swaps the table in place of a full reload.
+// live status (deploying and its step, waiting and for what), what it runs (image and ops commit),
+// what it should run when that differs, and when it was last deployed and last corrected. The
+// filters are a plain GET form, so they work without script and the URL says what is shown; htmx
+// only swaps the table in place of a full reload. The page listens to the live feed: each change a
+// workflow reports replaces that environment's row, and a feed that missed notices reloads the table.
 import type { Principal } from '../../auth/find-token.js';
 import type { FleetRow } from '../../db/fleet.js';
 import { FLEET_STATUSES, type FleetQuery } from './fleet-filter.js';
 import { NONE, shortSha, StatusBadge, Time } from './format.js';
 import { Layout } from './layout.js';
-import { environmentPath } from './paths.js';
+import { environmentPath, fleetRowId, liveEventsPath } from './paths.js';
 
 export interface FleetViewProps {
   principal: Principal;
@@ -17,6 +19,19 @@ export interface FleetViewProps {
   rows: FleetRow[];
   /** more environments matched than are shown */
   truncated: boolean;
+  /** this page's path and query, which a resync reads again */
+  selfUrl: string;
+}
+
+/** What the live feed sends the fleet for changed environments: their rows, each replacing its own. */
+export function FleetRowUpdates({ rows }: { rows: FleetRow[] }) {
+  return (
+    <template>
+      {rows.map((row) => (
+        <EnvironmentRow row={row} outOfBand />
+      ))}
+    </template>
+  );
 }
 
 function groupByProject(rows: FleetRow[]): Array<[string, FleetRow[]]> {
@@ -60,17 +75,30 @@ function Filters(props: { query: FleetQuery; projects: string[]; boundTo: string
   );
 }
 
-function EnvironmentRow({ row }: { row: FleetRow }) {
+/** The status, with what it is doing or waiting for and until when. */
+function LiveStatusCell({ row }: { row: FleetRow }) {
+  return (
+    <td>
+      <StatusBadge status={row.status} stopped={row.desiredStatus === 'stopped' && row.status !== 'deploying' && row.status !== 'waiting'} />
+      {row.statusDetail && <div class="muted">{row.statusDetail}</div>}
+      {row.waitUntil && (
+        <div class="muted">
+          until <Time at={row.waitUntil} />
+        </div>
+      )}
+    </td>
+  );
+}
+
+export function EnvironmentRow({ row, outOfBand = false }: { row: FleetRow; outOfBand?: boolean }) {
   const differs = row.desiredImage !== null && row.desiredImage !== row.currentImage;
   return (
-    <tr>
+    <tr id={fleetRowId(row.project, row.environment)} {...(outOfBand ? { 'hx-swap-oob': 'true' } : {})}>
       <th scope="row">
         <a href={environmentPath(row.project, row.environment)}>{row.environment}</a>
         <div class="muted">{row.namespace}</div>
       </th>
-      <td>
-        <StatusBadge status={row.status} stopped={row.desiredStatus === 'stopped'} />
-      </td>
+      <LiveStatusCell row={row} />
       <td class="image">{row.currentImage ?? NONE}</td>
       <td>
         <code>{shortSha(row.currentSha)}</code>
@@ -78,6 +106,9 @@ function EnvironmentRow({ row }: { row: FleetRow }) {
       <td class="image">{differs ? row.desiredImage : NONE}</td>
       <td>
         <Time at={row.deployedAt} />
+      </td>
+      <td>
+        <Time at={row.driftCorrectedAt} />
       </td>
     </tr>
   );
@@ -97,6 +128,7 @@ function ProjectTable(props: { project: string; rows: FleetRow[] }) {
               <th scope="col">Ops commit</th>
               <th scope="col">Desired image (when it differs)</th>
               <th scope="col">Last deployed</th>
+              <th scope="col">Last drift correction</th>
             </tr>
           </thead>
           <tbody>
@@ -116,16 +148,19 @@ export function FleetView(props: FleetViewProps) {
     <Layout title="Fleet" principal={props.principal}>
       <h1>Fleet</h1>
       <Filters query={props.query} projects={props.projects} boundTo={props.principal.project} />
-      <div id="fleet" aria-live="polite">
-        <p class="count">
-          {props.truncated
-            ? `The first ${props.rows.length} environments that match; narrow the filters to see the others.`
-            : `${props.rows.length} environment${props.rows.length === 1 ? '' : 's'}${filtered ? ' match the filters' : ''}.`}
-        </p>
-        {props.rows.length === 0 && <p>{filtered ? 'No environment matches these filters.' : 'No environment is registered yet (deployer env register).'}</p>}
-        {groupByProject(props.rows).map(([project, rows]) => (
-          <ProjectTable project={project} rows={rows} />
-        ))}
+      {/* The live feed's rows swap in by their ids (out of band); on "resync" the tables are read again. */}
+      <div id="fleet" hx-ext="sse" sse-connect={liveEventsPath({ project: props.query.project })} sse-swap="fleet" hx-swap="none">
+        <div id="fleet-tables" hx-get={props.selfUrl} hx-trigger="sse:resync" hx-select="#fleet-tables" hx-swap="outerHTML">
+          <p class="count" role="status">
+            {props.truncated
+              ? `The first ${props.rows.length} environments that match; narrow the filters to see the others.`
+              : `${props.rows.length} environment${props.rows.length === 1 ? '' : 's'}${filtered ? ' match the filters' : ''}.`}
+          </p>
+          {props.rows.length === 0 && <p>{filtered ? 'No environment matches these filters.' : 'No environment is registered yet (deployer env register).'}</p>}
+          {groupByProject(props.rows).map(([project, rows]) => (
+            <ProjectTable project={project} rows={rows} />
+          ))}
+        </div>
       </div>
     </Layout>
   );

@@ -1,9 +1,9 @@
-// The frame of every dashboard page: the document head (the stylesheet and htmx, both served by
-// the API), a skip link, who is signed in, and the sign-out button.
+// The frame of every dashboard page: the document head (the stylesheet, htmx and its SSE extension,
+// all served by the API), a skip link, who is signed in, and the sign-out button.
 import type { Child } from 'hono/jsx';
 import { raw } from 'hono/html';
 import type { Principal } from '../../auth/find-token.js';
-import { htmxScript, stylesheet } from './assets.js';
+import { htmxScript, htmxSseScript, stylesheet } from './assets.js';
 
 // htmx would otherwise add an inline <style> for its indicators, which the page's policy refuses.
 const HTMX_CONFIG = JSON.stringify({ includeIndicatorStyles: false });
@@ -21,6 +21,7 @@ export function Layout(props: { title: string; principal?: Principal; children?:
           <title>{`${props.title} · deployer`}</title>
           <link rel="stylesheet" href={stylesheet.path} />
           <script src={htmxScript.path} defer></script>
+          <script src={htmxSseScript.path} defer></script>
         </head>
         <body>
           <a class="skip" href="#main">

@@ -1,0 +1,134 @@
+// The dashboard's live feed over HTTP, on the stack's Postgres: a live status a worker writes
+// reaches the open event streams as the environment's new fleet row (or, on an environment's
+// page, as `changed`), only for streams that may read that project; an older report never
+// replaces a newer one, and a report for an environment no longer registered is dropped.
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { writeLiveStatuses } from '../../src/db/live-status.js';
+import type { LiveStatus } from '../../src/domain/live-status.js';
+import { registerTestEnvironment, setUpApiTest, type ApiTest } from './support.js';
+
+interface ServerSentEvent {
+  event: string;
+  data: string;
+}
+
+/** Reads a text/event-stream body event by event (comments skipped). */
+class EventReader {
+  private buffer = '';
+  private readonly decoder = new TextDecoder();
+
+  constructor(private readonly reader: ReadableStreamDefaultReader<Uint8Array>) {}
+
+  async next(): Promise<ServerSentEvent> {
+    for (;;) {
+      const end = this.buffer.indexOf('\n\n');
+      if (end >= 0) {
+        const block = this.buffer.slice(0, end);
+        this.buffer = this.buffer.slice(end + 2);
+        const lines = block.split('\n').filter((line) => !line.startsWith(':'));
+        if (lines.length === 0) continue;
+        const event = lines.find((line) => line.startsWith('event:'))?.slice(6).trim() ?? 'message';
+        const data = lines.filter((line) => line.startsWith('data:')).map((line) => line.slice(5).replace(/^ /, '')).join('\n');
+        return { event, data };
+      }
+      const { value, done } = await this.reader.read();
+      if (done) throw new Error('the stream ended');
+      this.buffer += this.decoder.decode(value, { stream: true });
+    }
+  }
+
+  /** The next event of type `event`, skipping others. */
+  async nextOf(event: string): Promise<ServerSentEvent> {
+    for (;;) {
+      const next = await this.next();
+      if (next.event === event) return next;
+    }
+  }
+
+  close(): Promise<void> {
+    return this.reader.cancel();
+  }
+}
+
+describe('the dashboard live feed', () => {
+  let test: ApiTest;
+  const open: EventReader[] = [];
+
+  beforeAll(async () => {
+    test = await setUpApiTest('dashboard-live');
+    await registerTestEnvironment(test, test.project, 'dev');
+    await registerTestEnvironment(test, test.project, 'prod');
+    await registerTestEnvironment(test, test.otherProject, 'dev');
+  });
+
+  afterAll(async () => {
+    await Promise.all(open.map((reader) => reader.close().catch(() => undefined)));
+    await test?.close();
+  });
+
+  async function stream(path: string, token: string): Promise<EventReader> {
+    const response = await test.app.request(path, { headers: { Cookie: `deployer_session=${token}`, Accept: 'text/event-stream' } });
+    expect(response.status).toBe(200);
+    expect(response.headers.get('content-type')).toContain('text/event-stream');
+    const reader = new EventReader(response.body!.getReader());
+    open.push(reader);
+    expect((await reader.next()).event).toBe('ready');
+    return reader;
+  }
+
+  const report = (project: string, environment: string, status: Omit<LiveStatus, 'at'>, at = Date.now()) =>
+    writeLiveStatuses(test.pool, [{ project, environment, status: { ...status, at } }]);
+
+  it("sends a changed environment's fleet row to the streams that may read it, and a change to its page", async () => {
+    const fleet = await stream('/dashboard/events', test.tokens.reader);
+    const bound = await stream('/dashboard/events', test.tokens.otherProjectAdmin);
+    const page = await stream(`/dashboard/events?project=${test.project}&env=dev`, test.tokens.reader);
+
+    const until = Date.now() + 60_000;
+    await report(test.project, 'dev', { phase: 'waiting', detail: 'minimum interval', until });
+    const update = await fleet.nextOf('fleet');
+    expect(update.data).toMatch(/^<template><tr id="env-[^"]+__dev" hx-swap-oob="true">/);
+    expect(update.data).toContain(`id="env-${test.project}__dev"`);
+    expect(update.data).toContain('<span class="status status-waiting">waiting</span>');
+    expect(update.data).toContain('minimum interval');
+    expect(update.data).toContain(new Date(until).toISOString().slice(0, 19));
+    expect((await page.nextOf('changed')).data).toBe('');
+
+    // A change elsewhere: the project-bound stream gets its own project's row, never the other's,
+    // and the page of sample/dev nothing for prod.
+    await report(test.project, 'prod', { phase: 'deploying', detail: 'deploy, step apply' });
+    await report(test.otherProject, 'dev', { phase: 'healthy' });
+    const own = await bound.nextOf('fleet');
+    expect(own.data).toContain(`id="env-${test.otherProject}__dev"`);
+    expect(own.data).not.toContain(test.project + '__');
+    const prod = await fleet.nextOf('fleet');
+    expect(prod.data).toContain(`id="env-${test.project}__prod"`);
+    expect(prod.data).toContain('deploy, step apply');
+
+    await report(test.project, 'dev', { phase: 'healthy' });
+    expect((await page.nextOf('changed')).data).toBe('');
+  });
+
+  it('keeps the newest report by workflow time, and drops reports of environments not registered', async () => {
+    const now = Date.now();
+    await report(test.project, 'prod', { phase: 'healthy' }, now);
+    await report(test.project, 'prod', { phase: 'deploying', detail: 'replayed' }, now - 1_000);
+    await report(test.project, 'gone', { phase: 'healthy' }, now);
+    const { rows } = await test.pool.query('SELECT environment, phase, detail FROM environment_live WHERE project = $1 ORDER BY environment', [test.project]);
+    expect(rows).toEqual([
+      { environment: 'dev', phase: 'healthy', detail: null },
+      { environment: 'prod', phase: 'healthy', detail: null },
+    ]);
+  });
+
+  it('shows the live status in the fleet page, filters on it, and refuses a stream of another project', async () => {
+    await report(test.project, 'prod', { phase: 'waiting', detail: 'approval' });
+    const waiting = await test.app.request(`/?project=${test.project}&status=waiting`, { headers: { Cookie: `deployer_session=${test.tokens.reader}` } });
+    const html = await waiting.text();
+    expect(html).toContain(`id="env-${test.project}__prod"`);
+    expect(html).not.toContain(`id="env-${test.project}__dev"`);
+    expect(html).toContain('approval');
+    const refused = await test.app.request(`/dashboard/events?project=${test.project}`, { headers: { Cookie: `deployer_session=${test.tokens.otherProjectAdmin}` } });
+    expect(refused.status).toBe(403);
+  });
+});
