@@ -78,7 +78,7 @@ describe('health, readiness and documentation', () => {
       .sort();
     const served = [...new Set(test.app.routes.filter((route) => route.method !== 'ALL').map((route) => `${route.method} ${route.path}`))].sort();
     expect(documented).toEqual(served);
-    expect(served).toHaveLength(40);
+    expect(served).toHaveLength(41);
     expect(served).toEqual(expect.arrayContaining(['POST /api/projects/:project/deployments/:env/approve', 'POST /api/projects/:project/deployments/:env/reject']));
     expect(served).toEqual(expect.arrayContaining(['POST /codec/decode', 'POST /codec/encode', 'POST /api/projects/:project/deployments/:env/preview']));
     // The push webhook's signature is its authentication: no bearer token.
@@ -87,7 +87,7 @@ describe('health, readiness and documentation', () => {
     expect(served).toEqual(expect.arrayContaining(["GET /api/projects/:project/policy", "PUT /api/projects/:project/policy"]));
     expect(served).toContain('GET /metrics');
     // The dashboard's pages are routes of the app too, documented as HTML behind the session cookie.
-    expect(served).toEqual(expect.arrayContaining(['GET /', 'GET /projects/:project/environments/:env', 'POST /session', 'POST /session/delete', 'GET /dashboard/assets/:name']));
+    expect(served).toEqual(expect.arrayContaining(['GET /', 'GET /projects/:project/environments/:env', 'POST /session', 'POST /session/delete', 'GET /dashboard/assets/:name', 'GET /dashboard/events']));
     expect(document.paths['/'].get.security).toEqual([{ sessionCookie: [] }]);
     expect(served).toEqual(
       expect.arrayContaining([
