@@ -55,10 +55,8 @@ export class LiveFeed {
     let client: pg.PoolClient | undefined;
     try {
       client = await this.pool.connect();
-      client.on('notification', (message) => {
-        if (message.channel === LIVE_STATUS_CHANNEL) this.emit({ type: 'changed', refs: parseLiveNotice(message.payload) });
-      });
-      client.on('error', () => this.broken(client!));
+      client.on('notification', this.onNotification);
+      client.on('error', this.onError);
       await client.query(`LISTEN ${LIVE_STATUS_CHANNEL}`);
       this.client = client;
       this.reconnectMs = RECONNECT_MIN_MS;
@@ -68,7 +66,7 @@ export class LiveFeed {
       }
       if (this.listeners.size === 0) this.release();
     } catch {
-      client?.release(true);
+      if (client) this.detach(client, true);
       this.missed = true;
       const timer = setTimeout(() => void this.listen(), this.reconnectMs);
       timer.unref();
@@ -78,19 +76,31 @@ export class LiveFeed {
     }
   }
 
-  private broken(client: pg.PoolClient): void {
-    if (this.client !== client) return;
+  private readonly onNotification = (message: pg.Notification): void => {
+    if (message.channel === LIVE_STATUS_CHANNEL) this.emit({ type: 'changed', refs: parseLiveNotice(message.payload) });
+  };
+
+  private readonly onError = (): void => {
+    const client = this.client;
+    if (!client) return;
     this.client = undefined;
-    client.release(true);
+    this.detach(client, true);
     this.missed = true;
     void this.listen();
+  };
+
+  /** Back to the pool without this feed's handlers (the pool hands the connection out again); `destroy` when it broke. */
+  private detach(client: pg.PoolClient, destroy: boolean): void {
+    client.off('notification', this.onNotification);
+    client.off('error', this.onError);
+    client.release(destroy);
   }
 
   private release(): void {
     const client = this.client;
     this.client = undefined;
     // UNLISTEN before the connection goes back to the pool for other queries.
-    if (client) void client.query(`UNLISTEN ${LIVE_STATUS_CHANNEL}`).then(() => client.release(), () => client.release(true));
+    if (client) void client.query(`UNLISTEN ${LIVE_STATUS_CHANNEL}`).then(() => this.detach(client, false), () => this.detach(client, true));
   }
 }
 

@@ -2,9 +2,12 @@
 // reaches the open event streams as the environment's new fleet row (or, on an environment's
 // page, as `changed`), only for streams that may read that project; an older report never
 // replaces a newer one, and a report for an environment no longer registered is dropped.
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { writeLiveStatuses } from '../../src/db/live-status.js';
+import pg from 'pg';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { LiveFeed } from '../../src/api/live-feed.js';
+import { LIVE_STATUS_CHANNEL, writeLiveStatuses } from '../../src/db/live-status.js';
 import type { LiveStatus } from '../../src/domain/live-status.js';
+import { testEnv } from '../support/env.js';
 import { registerTestEnvironment, setUpApiTest, type ApiTest } from './support.js';
 
 interface ServerSentEvent {
@@ -119,6 +122,38 @@ describe('the dashboard live feed', () => {
       { environment: 'dev', phase: 'healthy', detail: null },
       { environment: 'prod', phase: 'healthy', detail: null },
     ]);
+  });
+
+  it('hands each notice to a stream once, however often the feed took and gave back its connection', async () => {
+    // One connection in the pool: every stream after the first gets the very connection the last one gave back.
+    const pool = new pg.Pool({ connectionString: testEnv.databaseUrl, max: 1 });
+    const feed = new LiveFeed(pool);
+    const notify = (environment: string) => test.pool.query('SELECT pg_notify($1, $2)', [LIVE_STATUS_CHANNEL, JSON.stringify([[test.project, environment]])]);
+    try {
+      for (let round = 0; round < 4; round += 1) {
+        const seen: string[] = [];
+        const off = feed.subscribe((change) => change.type === 'changed' && seen.push(...change.refs.map((ref) => ref.environment)));
+        // Listening once a notice sent now arrives.
+        await vi.waitFor(async () => {
+          await notify(`round-${round}`);
+          expect(seen).toContain(`round-${round}`);
+        });
+        off();
+      }
+      const seen: string[] = [];
+      const off = feed.subscribe((change) => change.type === 'changed' && seen.push(...change.refs.map((ref) => ref.environment)));
+      await vi.waitFor(async () => {
+        await notify('probe');
+        expect(seen).toContain('probe');
+      });
+      await notify('once');
+      await notify('after');
+      await vi.waitFor(() => expect(seen).toContain('after'));
+      expect(seen.filter((environment) => environment === 'once')).toEqual(['once']);
+      off();
+    } finally {
+      await pool.end();
+    }
   });
 
   it('shows the live status in the fleet page, filters on it, and refuses a stream of another project', async () => {
