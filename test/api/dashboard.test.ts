@@ -41,8 +41,9 @@ describe('the dashboard over HTTP', () => {
     expect(html).toMatch(/^<!DOCTYPE html>/);
     expect(html).toContain('<form method="post" action="/session"');
     expect(html).not.toContain(test.project);
+    // The page only echoes the path that was asked for, to return to it; nothing read from the record.
     const page = await get(`/projects/${test.project}/environments/dev`);
-    expect(await page.text()).not.toContain(test.project);
+    expect((await page.text()).replace(/<input type="hidden" name="return_to"[^>]*>/, '')).not.toContain(test.project);
   });
 
   it('signs in with a read token: an HttpOnly, SameSite=Strict session cookie for /, Secure over https', async () => {
@@ -58,6 +59,30 @@ describe('the dashboard over HTTP', () => {
     });
     expect(secure.headers.get('set-cookie')).toContain('; Secure');
   });
+
+  it('returns to the page asked for after signing in, carried in the form and never in a URL', async () => {
+    const asked = `/projects/${test.project}/environments/dev?x=1`;
+    const signInPage = await (await get(asked)).text();
+    expect(signInPage).toContain(`<input type="hidden" name="return_to" value="/projects/${test.project}/environments/dev?x=1"/>`);
+    expect(signInPage).toMatch(/<form method="post" action="\/session"/);
+    const response = await postForm('/session', { token: test.tokens.reader, return_to: asked });
+    expect(response.status).toBe(303);
+    expect(response.headers.get('location')).toBe(asked);
+    // A refused sign-in keeps where to return to, for the next attempt.
+    const refused = await postForm('/session', { token: 'hunter2', return_to: asked });
+    expect(await refused.text()).toContain(`name="return_to" value="/projects/${test.project}/environments/dev?x=1"`);
+    // The fleet itself needs no field.
+    expect(await (await get('/')).text()).not.toContain('return_to');
+  });
+
+  it.each(['//evil.example/', '/\\evil.example/', 'https://evil.example/', 'javascript:alert(1)', '/\t/evil.example', 'projects/p', ''])(
+    'signs in to the fleet, not off-site, for the return path %j',
+    async (returnTo) => {
+      const response = await postForm('/session', { token: test.tokens.reader, return_to: returnTo });
+      expect(response.status).toBe(303);
+      expect(response.headers.get('location')).toBe('/');
+    },
+  );
 
   it('refuses a sign-in posted from another site, before looking at the token', async () => {
     const response = await postForm('/session', { token: test.tokens.reader }, { Origin: 'https://evil.example' });
