@@ -157,6 +157,31 @@ describe('the dashboard over HTTP', () => {
     expect(await malformed.text()).toContain('env: must be a slug');
   });
 
+  it("shows each release's values, escaped, and when drift was last corrected", async () => {
+    const env = 'values';
+    await registerTestEnvironment(test, test.project, env);
+    const before = await (await get(`/projects/${test.project}/environments/${env}`, test.tokens.reader)).text();
+    expect(before).toContain('<dt>Drift last corrected</dt><dd class="drift-corrected">never: no drift pass has had anything to correct</dd>');
+    const row = (key: string, fields: { action: string; status: string; values?: unknown; reason?: string; at: string }) =>
+      test.pool.query(
+        `INSERT INTO deployment_history (idempotency_key, project, environment, action, status, image_ref, values_override, reason, started_at, finished_at)
+         VALUES ($1, $2, $3, $4, $5, 'registry.example/web:1', $6, $7, $8, $8)`,
+        [`${test.prefix}-${key}`, test.project, env, fields.action, fields.status, fields.values === undefined ? null : JSON.stringify(fields.values), fields.reason ?? null, fields.at],
+      );
+    await row('release', { action: 'deploy', status: 'healthy', values: { replicas: 3, banner: '<script>alert(1)</script>' }, at: '2026-01-02T03:04:05Z' });
+    await row('drift', { action: 'drift', status: 'corrected', reason: 'Deployment web: spec.replicas put back', at: '2026-01-02T04:00:00Z' });
+    await row('later', { action: 'deploy', status: 'healthy', values: {}, at: '2026-01-02T05:00:00Z' });
+    const html = await (await get(`/projects/${test.project}/environments/${env}`, test.tokens.reader)).text();
+    expect(html).toContain(
+      '<dt>Drift last corrected</dt><dd class="drift-corrected"><time datetime="2026-01-02T04:00:00.000Z">2026-01-02 04:00:00Z</time> — Deployment web: spec.replicas put back</dd>',
+    );
+    // (jsonb keeps the keys in its own order)
+    expect(html).toContain('<details class="values"><summary>2 values</summary><pre><code>banner: &lt;script&gt;alert(1)&lt;/script&gt;\nreplicas: 3</code></pre></details>');
+    expect(html).not.toContain('<script>alert(1)');
+    // The correction is a row of the history, with its status.
+    expect(html).toContain('<td>drift</td><td><span class="status status-corrected">corrected</span>');
+  });
+
   it('serves its script and stylesheet itself, cacheable for good', async () => {
     const html = await (await get('/')).text();
     const paths = [...html.matchAll(/(?:src|href)="(\/dashboard\/assets\/[^"]+)"/g)].map((match) => match[1]!);

@@ -1,15 +1,20 @@
 // One environment's story: what it should run against what it runs, what it waits for in plain
-// words (the workflow's own answer), and its recent releases with who asked, why, from which ops
-// commit, who approved, and what each apply changed.
+// words (the workflow's own answer), how far a rollout in flight got, when drift was last
+// corrected, and its recent releases with who asked, why, from which ops commit, with which
+// values, who approved, and what each apply changed.
 import type { Principal } from '../../auth/find-token.js';
 import type { DeploymentStateRow, HistoryRow } from '../../db/deployment-reads.js';
+import type { DriftCorrection } from '../../db/last-drift-correction.js';
 import type { EnvironmentRecord } from '../../db/environment-settings.js';
 import { describeChangeCounts } from '../../domain/release-preview.js';
 import type { ApprovalRecord } from '../../domain/vocabulary.js';
 import type { EnvironmentState, Release } from '../../../workflows/state.js';
 import type { LiveWorkflow } from '../live-workflow.js';
+import { DriftCorrectionFact } from './drift-correction-fact.js';
 import { NONE, shortSha, StatusBadge, Time } from './format.js';
 import { Layout } from './layout.js';
+import { ReleaseValues } from './release-values.js';
+import { RolloutProgressList } from './rollout-progress-view.js';
 
 export interface EnvironmentViewProps {
   principal: Principal;
@@ -18,6 +23,8 @@ export interface EnvironmentViewProps {
   /** null: the workflow was never started */
   workflow: LiveWorkflow | null;
   history: HistoryRow[];
+  /** the newest history row `corrected`, however old */
+  lastDriftCorrection: DriftCorrection | null;
   /** the run in the Temporal UI, when the UI's address is configured and a run exists */
   temporalRunUrl: string | null;
 }
@@ -74,7 +81,7 @@ function DesiredAndCurrent(props: { state: EnvironmentState | null; recorded: De
   );
 }
 
-function WorkflowNow(props: { workflow: LiveWorkflow | null; temporalRunUrl: string | null }) {
+function WorkflowNow(props: { workflow: LiveWorkflow | null; temporalRunUrl: string | null; lastDriftCorrection: DriftCorrection | null }) {
   const { workflow } = props;
   const state = liveState(workflow);
   return (
@@ -105,6 +112,7 @@ function WorkflowNow(props: { workflow: LiveWorkflow | null; temporalRunUrl: str
             <dd>
               {`${state.inFlight.kind} ${state.inFlight.requestId}: step ${state.inFlight.step} since `}
               <Time at={state.inFlight.startedAt} />
+              <RolloutProgressList workloads={workflow?.rollout ?? []} />
             </dd>
           </>
         )}
@@ -120,6 +128,7 @@ function WorkflowNow(props: { workflow: LiveWorkflow | null; temporalRunUrl: str
             <dd>{workflow.waiting_on}</dd>
           </>
         )}
+        <DriftCorrectionFact correction={props.lastDriftCorrection} />
         {props.temporalRunUrl && (
           <>
             <dt>Temporal</dt>
@@ -156,6 +165,7 @@ function HistoryTable(props: { history: HistoryRow[] }) {
                 <th scope="col">Status</th>
                 <th scope="col">Image</th>
                 <th scope="col">Ops commit</th>
+                <th scope="col">Values</th>
                 <th scope="col">Who and why</th>
                 <th scope="col">Approval</th>
                 <th scope="col">Changes</th>
@@ -175,6 +185,9 @@ function HistoryTable(props: { history: HistoryRow[] }) {
                   <td class="image">{row.imageRef ?? NONE}</td>
                   <td>
                     <code>{shortSha(row.sha)}</code>
+                  </td>
+                  <td>
+                    <ReleaseValues values={row.valuesOverride} />
                   </td>
                   <td>{`${row.requestedBy ?? NONE}${row.reason ? `: ${row.reason}` : ''}`}</td>
                   <td>{row.approval ? describeApproval(row.approval) : NONE}</td>
@@ -202,7 +215,7 @@ export function EnvironmentView(props: EnvironmentViewProps) {
         {name} <StatusBadge status={state?.status ?? recorded?.currentStatus ?? 'new'} stopped={state?.stopped ?? recorded?.desiredStatus === 'stopped'} />
       </h1>
       <p class="muted">{`namespace ${registration.namespace} · ops repo ${registration.opsRepo.name}, ${registration.manifestPath}`}</p>
-      <WorkflowNow workflow={workflow} temporalRunUrl={props.temporalRunUrl} />
+      <WorkflowNow workflow={workflow} temporalRunUrl={props.temporalRunUrl} lastDriftCorrection={props.lastDriftCorrection} />
       <DesiredAndCurrent state={state} recorded={recorded} />
       <HistoryTable history={props.history} />
     </Layout>
