@@ -15,6 +15,7 @@ import { NONE, shortSha, StatusBadge, Time } from './format.js';
 import { Layout } from './layout.js';
 import { ReleaseValues } from './release-values.js';
 import { RolloutProgressList } from './rollout-progress-view.js';
+import { ScrollBox } from './scroll-box.js';
 
 export interface EnvironmentViewProps {
   principal: Principal;
@@ -54,11 +55,13 @@ function DesiredAndCurrent(props: { state: EnvironmentState | null; recorded: De
   return (
     <section aria-labelledby="releases-heading">
       <h2 id="releases-heading">Desired and current</h2>
-      <div class="scroll">
+      <ScrollBox labelledBy="releases-heading">
         <table>
           <thead>
             <tr>
-              <th scope="col"></th>
+              <th scope="col">
+                <span class="visually-hidden">Desired or current</span>
+              </th>
               <th scope="col">Image</th>
               <th scope="col">Ops commit</th>
               <th scope="col">Release</th>
@@ -76,7 +79,7 @@ function DesiredAndCurrent(props: { state: EnvironmentState | null; recorded: De
             </tr>
           </tbody>
         </table>
-      </div>
+      </ScrollBox>
     </section>
   );
 }
@@ -156,7 +159,7 @@ function HistoryTable(props: { history: HistoryRow[] }) {
       {props.history.length === 0 ? (
         <p>No release yet.</p>
       ) : (
-        <div class="scroll">
+        <ScrollBox labelledBy="history-heading">
           <table class="history">
             <thead>
               <tr>
@@ -196,7 +199,7 @@ function HistoryTable(props: { history: HistoryRow[] }) {
               ))}
             </tbody>
           </table>
-        </div>
+        </ScrollBox>
       )}
     </section>
   );
