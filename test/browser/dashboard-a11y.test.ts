@@ -1,8 +1,9 @@
 // The dashboard for everyone: axe-core finds no serious or critical accessibility problem on any
 // page (sign-in, with and without an error; the fleet, with and without matches; an environment
-// with history), and on a 360 px wide phone no page scrolls sideways (tables scroll inside their
-// own box) and a keyboard alone signs in from a deep link, lands on that page, and reaches the
-// environment links and the sign-out button. Real browser, real worker, real cluster.
+// with history, whose drift correction and release values show), and on a 360 px wide phone no
+// page scrolls sideways (tables scroll inside their own box) and a keyboard alone signs in from a
+// deep link, lands on that page, and reaches the environment links and the sign-out button.
+// Real browser, real worker, real cluster.
 import { createRequire } from 'node:module';
 import { readFile } from 'node:fs/promises';
 import type { Browser, Page } from 'playwright-core';
@@ -104,6 +105,21 @@ describe('the dashboard, for every user and every screen', () => {
     found['environment'] = await seriousViolations(page);
 
     expect(found).toEqual({ 'sign-in': [], 'sign-in with an error': [], fleet: [], 'fleet, no match': [], environment: [] });
+    await context.close();
+  });
+
+  it("shows, on the environment's page, when drift was last corrected and the values each release was deployed with", async () => {
+    const context = await browser.newContext();
+    const page = await context.newPage();
+    await signIn(page);
+    await page.goto(`${fleet.base}${showcasePath()}`, { waitUntil: 'load' });
+    expect(await page.locator('.drift-corrected').textContent()).toMatch(/^\d{4}-\d\d-\d\d \d\d:\d\d:\d\dZ — .*scaled to 1 by hand$/);
+    const corrected = page.locator('table.history tbody tr', { has: page.locator('.status-corrected') });
+    expect(await corrected.count()).toBe(1);
+    const values = page.locator('table.history details.values').first();
+    expect(await values.locator('pre').isVisible()).toBe(false);
+    await values.locator('summary').click();
+    expect(await values.locator('pre').textContent()).toBe('greeting: hello from the new checkout\nreplicas: 3');
     await context.close();
   });
 

@@ -1,6 +1,7 @@
 // A small, realistic fleet behind a running dashboard, on the local stack: two projects of the
-// sample application deployed by a real worker (one environment with a second release and its
-// own values, one stopped), a read token, and the API on a free port. The accessibility test and
+// sample application deployed by a real worker (one environment with a second release, its own
+// values and a drift corrected after someone scaled it by hand; one stopped), a read token, and
+// the API on a free port. The accessibility test and
 // the screenshot script (scripts/dashboard-screenshots.ts) both look at it. Names come from a
 // prefix: a test passes a unique one; the script passes a fixed one, so set-up first removes what
 // an earlier run with that prefix left, and the fleet can be made again and again.
@@ -18,7 +19,7 @@ import type { EnvironmentRef } from '../../src/domain/vocabulary.js';
 import { loadKubeConfig } from '../../src/k8s/kubeconfig.js';
 import { ensureSampleRepo, registerSample, sample } from '../../src/system/sample.js';
 import { createDeployerWorker } from '../../worker/create-worker.js';
-import { environmentWorkflowId } from '../../workflows/messages.js';
+import { environmentWorkflowId, reconcileSignal } from '../../workflows/messages.js';
 
 export interface DashboardFleetOptions {
   /** every project's name starts with it */
@@ -39,7 +40,7 @@ export interface DashboardFleet {
   /** a token with deploy:read for every project */
   readerToken: string;
   projects: string[];
-  /** the environment with the richest page: two releases, the second with values of its own */
+  /** the environment with the richest page: two releases, the second with values of its own, then a drift corrected */
   showcase: EnvironmentRef;
   /** stops the worker and the API, and removes the fleet: workflows, records, namespaces */
   close(): Promise<void>;
@@ -124,11 +125,28 @@ export async function startDashboardFleet(options: DashboardFleetOptions): Promi
       const { requestId } = await deployer.deploy({ ...ref, imageRef, valuesOverride, requestedBy: 'ci/release-pipeline', reason });
       await deployer.waitForRelease(ref, requestId, { timeoutMs: 5 * 60_000 });
     };
+    /** Someone scales the environment's Deployment by hand; the cluster watcher's signal (sent here, as no watcher runs) has the drift pass put it back. */
+    const driftAndCorrect = async (ref: EnvironmentRef) => {
+      say(`scaling ${ref.project}/${ref.environment} by hand, and waiting for the drift pass to put it back`);
+      const apps = kubeConfig.makeApiClient(k8s.AppsV1Api);
+      const namespace = namespaceOf(ref);
+      const [deployment] = (await apps.listNamespacedDeployment({ namespace })).items;
+      const name = deployment!.metadata!.name!;
+      await apps.replaceNamespacedDeploymentScale({ name, namespace, body: { metadata: { name, namespace }, spec: { replicas: 1 } } });
+      await client.workflow.getHandle(environmentWorkflowId(ref.project, ref.environment)).signal(reconcileSignal, { source: 'cluster', detail: `Deployment/${name} scaled to 1 by hand` });
+      const deadline = Date.now() + 120_000;
+      for (;;) {
+        const { rowCount } = await pool.query("SELECT 1 FROM deployment_history WHERE project = $1 AND environment = $2 AND status = 'corrected'", [ref.project, ref.environment]);
+        if (rowCount) return;
+        if (Date.now() > deadline) throw new Error(`no drift correction of ${ref.project}/${ref.environment} recorded within 120 s`);
+        await new Promise((resolve) => setTimeout(resolve, 250));
+      }
+    };
     const [storefrontDev, storefrontProd, paymentsDev] = names.environments as [EnvironmentRef, EnvironmentRef, EnvironmentRef];
     await Promise.all([
-      release(storefrontDev, sample.image, 'first release').then(() =>
-        release(storefrontDev, IMAGE_NEXT, 'new checkout page', { replicas: 3, greeting: 'hello from the new checkout' }),
-      ),
+      release(storefrontDev, sample.image, 'first release')
+        .then(() => release(storefrontDev, IMAGE_NEXT, 'new checkout page', { replicas: 3, greeting: 'hello from the new checkout' }))
+        .then(() => driftAndCorrect(storefrontDev)),
       release(storefrontProd, sample.image, 'promote 1.0.0 to prod'),
       release(paymentsDev, sample.image, 'first release').then(async () => {
         say(`stopping ${paymentsDev.project}/${paymentsDev.environment}`);
