@@ -42,6 +42,10 @@ export interface DashboardFleet {
   projects: string[];
   /** the environment with the richest page: two releases, the second with values of its own, then a drift corrected */
   showcase: EnvironmentRef;
+  /** storefront/prod, healthy with one release: for a test's own requests */
+  spare: EnvironmentRef;
+  /** sends requests to the fleet's worker */
+  deployer: DeployerClient;
   /** stops the worker and the API, and removes the fleet: workflows, records, namespaces */
   close(): Promise<void>;
 }
@@ -158,7 +162,7 @@ export async function startDashboardFleet(options: DashboardFleetOptions): Promi
     reader = await createApiToken(pool, { name: `${options.prefix}-dashboard-reader`, scopes: ['deploy:read'] });
     const app = createApp({ pool, temporalClient: client, taskQueue, allowFileUrls: true, workflowQueryTimeoutMs: 5_000, temporalUiUrl: options.temporalUiUrl });
     server = await startApiServer({ app, port: 0, host: '127.0.0.1' });
-    return { base: `http://127.0.0.1:${server.port}`, readerToken: reader.token, projects: names.projects, showcase: names.showcase, close };
+    return { base: `http://127.0.0.1:${server.port}`, readerToken: reader.token, projects: names.projects, showcase: names.showcase, spare: storefrontProd, deployer, close };
   } catch (error) {
     await close().catch(() => undefined);
     throw error;
