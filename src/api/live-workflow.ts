@@ -5,6 +5,8 @@ import { WorkflowNotFoundError, type Client, type WorkflowExecutionDescription }
 import { stateQuery } from '../../workflows/messages.js';
 import { pendingOutage } from '../client/pending-outage.js';
 import { pendingActivityDetails } from '../client/heartbeat-details.js';
+import { rolloutProgressIn } from '../client/rollout-progress.js';
+import type { RolloutProgress } from '../domain/vocabulary.js';
 import { describeWedge, findWorkflowWedge } from '../client/workflow-wedge.js';
 
 export interface LiveWorkflow {
@@ -15,6 +17,8 @@ export interface LiveWorkflow {
   state_error: string | null;
   /** the dependency a step waits for while it is unreachable, e.g. "apply waits for Kubernetes: unreachable since …" */
   waiting_on?: string | null;
+  /** while the health step runs: how far each workload rolled out, as the activity last heartbeated */
+  rollout?: RolloutProgress[];
 }
 
 function describeError(error: unknown): string {
@@ -39,7 +43,15 @@ export async function readLiveWorkflow(client: Client, workflowId: string, timeo
   if (wedge) return { ...live, state: null, state_error: describeWedge(wedge) };
   try {
     const state = await client.withDeadline(deadline(), () => handle.query(stateQuery));
-    return { ...live, state: state as unknown as Record<string, unknown>, state_error: null, waiting_on: pendingOutage(await pendingActivityDetails(client, description)) ?? null };
+    const pending = await pendingActivityDetails(client, description);
+    const rollout = rolloutProgressIn(pending);
+    return {
+      ...live,
+      state: state as unknown as Record<string, unknown>,
+      state_error: null,
+      waiting_on: pendingOutage(pending) ?? null,
+      ...(rollout.length > 0 ? { rollout } : {}),
+    };
   } catch (error) {
     return {
       ...live,

@@ -24,6 +24,7 @@ import { checkRequest, InvalidRequestError } from '../domain/request-rules.js';
 import { isTransientTemporalError, retryTransient } from './transient.js';
 import { pendingOutage } from './pending-outage.js';
 import { pendingActivityDetails } from './heartbeat-details.js';
+import { rolloutProgressIn } from './rollout-progress.js';
 import { describeWedge, findWorkflowWedge } from './workflow-wedge.js';
 import { randomUUID } from 'node:crypto';
 import type { EnvironmentRef, RolloutProgress } from '../domain/vocabulary.js';
@@ -391,12 +392,7 @@ export class DeployerClient implements Deployer {
   /** Rollout counts the wait-for-health activity last reported, if it is running. */
   async rolloutProgress(key: EnvironmentRef): Promise<RolloutProgress[]> {
     const description = await this.handle(key).describe();
-    for (const { activityType, details } of await pendingActivityDetails(this.options.client, description)) {
-      // rollOutRelease waits for the rollout as waitForRollout did, and heartbeats the same details
-      if (activityType !== 'waitForRollout' && activityType !== 'rollOutRelease') continue;
-      return (details as { workloads?: RolloutProgress[] } | undefined)?.workloads ?? [];
-    }
-    return [];
+    return rolloutProgressIn(await pendingActivityDetails(this.options.client, description));
   }
 
   /**

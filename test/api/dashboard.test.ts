@@ -41,8 +41,9 @@ describe('the dashboard over HTTP', () => {
     expect(html).toMatch(/^<!DOCTYPE html>/);
     expect(html).toContain('<form method="post" action="/session"');
     expect(html).not.toContain(test.project);
+    // The page only echoes the path that was asked for, to return to it; nothing read from the record.
     const page = await get(`/projects/${test.project}/environments/dev`);
-    expect(await page.text()).not.toContain(test.project);
+    expect((await page.text()).replace(/<input type="hidden" name="return_to"[^>]*>/, '')).not.toContain(test.project);
   });
 
   it('signs in with a read token: an HttpOnly, SameSite=Strict session cookie for /, Secure over https', async () => {
@@ -58,6 +59,30 @@ describe('the dashboard over HTTP', () => {
     });
     expect(secure.headers.get('set-cookie')).toContain('; Secure');
   });
+
+  it('returns to the page asked for after signing in, carried in the form and never in a URL', async () => {
+    const asked = `/projects/${test.project}/environments/dev?x=1`;
+    const signInPage = await (await get(asked)).text();
+    expect(signInPage).toContain(`<input type="hidden" name="return_to" value="/projects/${test.project}/environments/dev?x=1"/>`);
+    expect(signInPage).toMatch(/<form method="post" action="\/session"/);
+    const response = await postForm('/session', { token: test.tokens.reader, return_to: asked });
+    expect(response.status).toBe(303);
+    expect(response.headers.get('location')).toBe(asked);
+    // A refused sign-in keeps where to return to, for the next attempt.
+    const refused = await postForm('/session', { token: 'hunter2', return_to: asked });
+    expect(await refused.text()).toContain(`name="return_to" value="/projects/${test.project}/environments/dev?x=1"`);
+    // The fleet itself needs no field.
+    expect(await (await get('/')).text()).not.toContain('return_to');
+  });
+
+  it.each(['//evil.example/', '/\\evil.example/', 'https://evil.example/', 'javascript:alert(1)', '/\t/evil.example', 'projects/p', ''])(
+    'signs in to the fleet, not off-site, for the return path %j',
+    async (returnTo) => {
+      const response = await postForm('/session', { token: test.tokens.reader, return_to: returnTo });
+      expect(response.status).toBe(303);
+      expect(response.headers.get('location')).toBe('/');
+    },
+  );
 
   it('refuses a sign-in posted from another site, before looking at the token', async () => {
     const response = await postForm('/session', { token: test.tokens.reader }, { Origin: 'https://evil.example' });
@@ -132,6 +157,31 @@ describe('the dashboard over HTTP', () => {
     const malformed = await get(`/projects/${test.project}/environments/Not_A_Slug`, test.tokens.reader);
     expect(malformed.status).toBe(400);
     expect(await malformed.text()).toContain('env: must be a slug');
+  });
+
+  it("shows each release's values, escaped, and when drift was last corrected", async () => {
+    const env = 'values';
+    await registerTestEnvironment(test, test.project, env);
+    const before = await (await get(`/projects/${test.project}/environments/${env}`, test.tokens.reader)).text();
+    expect(before).toContain('<dt>Drift last corrected</dt><dd class="drift-corrected">never: no drift pass has had anything to correct</dd>');
+    const row = (key: string, fields: { action: string; status: string; values?: unknown; reason?: string; at: string }) =>
+      test.pool.query(
+        `INSERT INTO deployment_history (idempotency_key, project, environment, action, status, image_ref, values_override, reason, started_at, finished_at)
+         VALUES ($1, $2, $3, $4, $5, 'registry.example/web:1', $6, $7, $8, $8)`,
+        [`${test.prefix}-${key}`, test.project, env, fields.action, fields.status, fields.values === undefined ? null : JSON.stringify(fields.values), fields.reason ?? null, fields.at],
+      );
+    await row('release', { action: 'deploy', status: 'healthy', values: { replicas: 3, banner: '<script>alert(1)</script>' }, at: '2026-01-02T03:04:05Z' });
+    await row('drift', { action: 'drift', status: 'corrected', reason: 'Deployment web: spec.replicas put back', at: '2026-01-02T04:00:00Z' });
+    await row('later', { action: 'deploy', status: 'healthy', values: {}, at: '2026-01-02T05:00:00Z' });
+    const html = await (await get(`/projects/${test.project}/environments/${env}`, test.tokens.reader)).text();
+    expect(html).toContain(
+      '<dt>Drift last corrected</dt><dd class="drift-corrected"><time datetime="2026-01-02T04:00:00.000Z">2026-01-02 04:00:00Z</time> — Deployment web: spec.replicas put back</dd>',
+    );
+    // (jsonb keeps the keys in its own order)
+    expect(html).toContain('<details class="values"><summary>2 values</summary><pre><code>banner: &lt;script&gt;alert(1)&lt;/script&gt;\nreplicas: 3</code></pre></details>');
+    expect(html).not.toContain('<script>alert(1)');
+    // The correction is a row of the history, with its status.
+    expect(html).toContain('<td>drift</td><td><span class="status status-corrected">corrected</span>');
   });
 
   it('serves its scripts and stylesheet itself, cacheable for good', async () => {

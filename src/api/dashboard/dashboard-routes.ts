@@ -78,9 +78,10 @@ export function dashboardRoutes(deps: ResolvedApiDeps) {
       method: 'post',
       path: '/session',
       tags,
-      summary: 'Sign in: a form field `token` (a token with deploy:read) becomes the HttpOnly session cookie',
+      summary:
+        'Sign in: a form field `token` (a token with deploy:read) becomes the HttpOnly session cookie; `return_to`, a path of this origin, is where the browser goes next (else the fleet)',
       middleware: [sameOriginForms, limitBodySize],
-      responses: { 303: toFleet, 400: htmlPage('no token'), 401: htmlPage('a malformed, unknown or revoked token'), 403: htmlPage('a token without deploy:read, or a form from another site') },
+      responses: { 303: { description: 'signed in: to the page of `return_to`, or the fleet' }, 400: htmlPage('no token'), 401: htmlPage('a malformed, unknown or revoked token'), 403: htmlPage('a token without deploy:read, or a form from another site') },
     }),
     signIn(deps.pool),
   );

@@ -1,8 +1,9 @@
 // GET /projects/{project}/environments/{env} for a signed-in user: the registration, the recorded
 // state, the workflow's live answer (bounded by the query timeout, as the API's detail route) and
-// the recent history, read side by side.
+// the recent history and when drift was last corrected, read side by side.
 import type { Handler } from 'hono';
 import { findDeploymentState, listHistory } from '../../db/deployment-reads.js';
+import { findLastDriftCorrection } from '../../db/last-drift-correction.js';
 import { environmentWorkflowId } from '../../../workflows/messages.js';
 import type { AppEnv } from '../app-env.js';
 import type { ResolvedApiDeps } from '../deps.js';
@@ -25,12 +26,13 @@ export function environmentRoute(deps: Pick<ResolvedApiDeps, 'pool' | 'temporalC
     }
     const registration = await requireEnvironment(deps.pool, project, env);
     const workflowId = environmentWorkflowId(project, env);
-    const [recorded, workflow, history] = await Promise.all([
+    const [recorded, workflow, history, lastDriftCorrection] = await Promise.all([
       findDeploymentState(deps.pool, project, env),
       readLiveWorkflow(deps.temporalClient, workflowId, deps.workflowQueryTimeoutMs),
       listHistory(deps.pool, project, env, { limit: HISTORY_ROWS }),
+      findLastDriftCorrection(deps.pool, project, env),
     ]);
     const runUrl = deps.temporalUiUrl && workflow?.run_id ? temporalRunUrl(deps.temporalUiUrl, deps.temporalClient.options.namespace, workflowId, workflow.run_id) : null;
-    return page(c, <EnvironmentView principal={principal} registration={registration} recorded={recorded} workflow={workflow} history={history} temporalRunUrl={runUrl} />);
+    return page(c, <EnvironmentView principal={principal} registration={registration} recorded={recorded} workflow={workflow} history={history} lastDriftCorrection={lastDriftCorrection} temporalRunUrl={runUrl} />);
   };
 }

@@ -1,16 +1,22 @@
 // One environment's story: what it should run against what it runs, what it waits for in plain
-// words (the workflow's own answer), and its recent releases with who asked, why, from which ops
-// commit, who approved, and what each apply changed.
+// words (the workflow's own answer), how far a rollout in flight got, when drift was last
+// corrected, and its recent releases with who asked, why, from which ops commit, with which
+// values, who approved, and what each apply changed.
 import type { Principal } from '../../auth/find-token.js';
 import type { DeploymentStateRow, HistoryRow } from '../../db/deployment-reads.js';
+import type { DriftCorrection } from '../../db/last-drift-correction.js';
 import type { EnvironmentRecord } from '../../db/environment-settings.js';
 import { describeChangeCounts } from '../../domain/release-preview.js';
 import type { ApprovalRecord } from '../../domain/vocabulary.js';
 import type { EnvironmentState, Release } from '../../../workflows/state.js';
 import type { LiveWorkflow } from '../live-workflow.js';
+import { DriftCorrectionFact } from './drift-correction-fact.js';
 import { NONE, shortSha, StatusBadge, Time } from './format.js';
 import { Layout } from './layout.js';
 import { environmentPath, liveEventsPath } from './paths.js';
+import { ReleaseValues } from './release-values.js';
+import { RolloutProgressList } from './rollout-progress-view.js';
+import { ScrollBox } from './scroll-box.js';
 
 export interface EnvironmentViewProps {
   principal: Principal;
@@ -19,6 +25,8 @@ export interface EnvironmentViewProps {
   /** null: the workflow was never started */
   workflow: LiveWorkflow | null;
   history: HistoryRow[];
+  /** the newest history row `corrected`, however old */
+  lastDriftCorrection: DriftCorrection | null;
   /** the run in the Temporal UI, when the UI's address is configured and a run exists */
   temporalRunUrl: string | null;
 }
@@ -48,11 +56,13 @@ function DesiredAndCurrent(props: { state: EnvironmentState | null; recorded: De
   return (
     <section aria-labelledby="releases-heading">
       <h2 id="releases-heading">Desired and current</h2>
-      <div class="scroll">
+      <ScrollBox labelledBy="releases-heading">
         <table>
           <thead>
             <tr>
-              <th scope="col"></th>
+              <th scope="col">
+                <span class="visually-hidden">Desired or current</span>
+              </th>
               <th scope="col">Image</th>
               <th scope="col">Ops commit</th>
               <th scope="col">Release</th>
@@ -70,12 +80,12 @@ function DesiredAndCurrent(props: { state: EnvironmentState | null; recorded: De
             </tr>
           </tbody>
         </table>
-      </div>
+      </ScrollBox>
     </section>
   );
 }
 
-function WorkflowNow(props: { workflow: LiveWorkflow | null; temporalRunUrl: string | null }) {
+function WorkflowNow(props: { workflow: LiveWorkflow | null; temporalRunUrl: string | null; lastDriftCorrection: DriftCorrection | null }) {
   const { workflow } = props;
   const state = liveState(workflow);
   return (
@@ -106,6 +116,7 @@ function WorkflowNow(props: { workflow: LiveWorkflow | null; temporalRunUrl: str
             <dd>
               {`${state.inFlight.kind} ${state.inFlight.requestId}: step ${state.inFlight.step} since `}
               <Time at={state.inFlight.startedAt} />
+              <RolloutProgressList workloads={workflow?.rollout ?? []} />
             </dd>
           </>
         )}
@@ -121,6 +132,7 @@ function WorkflowNow(props: { workflow: LiveWorkflow | null; temporalRunUrl: str
             <dd>{workflow.waiting_on}</dd>
           </>
         )}
+        <DriftCorrectionFact correction={props.lastDriftCorrection} />
         {props.temporalRunUrl && (
           <>
             <dt>Temporal</dt>
@@ -148,7 +160,7 @@ function HistoryTable(props: { history: HistoryRow[] }) {
       {props.history.length === 0 ? (
         <p>No release yet.</p>
       ) : (
-        <div class="scroll">
+        <ScrollBox labelledBy="history-heading">
           <table class="history">
             <thead>
               <tr>
@@ -157,6 +169,7 @@ function HistoryTable(props: { history: HistoryRow[] }) {
                 <th scope="col">Status</th>
                 <th scope="col">Image</th>
                 <th scope="col">Ops commit</th>
+                <th scope="col">Values</th>
                 <th scope="col">Who and why</th>
                 <th scope="col">Approval</th>
                 <th scope="col">Changes</th>
@@ -177,6 +190,9 @@ function HistoryTable(props: { history: HistoryRow[] }) {
                   <td>
                     <code>{shortSha(row.sha)}</code>
                   </td>
+                  <td>
+                    <ReleaseValues values={row.valuesOverride} />
+                  </td>
                   <td>{`${row.requestedBy ?? NONE}${row.reason ? `: ${row.reason}` : ''}`}</td>
                   <td>{row.approval ? describeApproval(row.approval) : NONE}</td>
                   <td>{row.changes ? describeChangeCounts(row.changes.objects) : NONE}</td>
@@ -184,7 +200,7 @@ function HistoryTable(props: { history: HistoryRow[] }) {
               ))}
             </tbody>
           </table>
-        </div>
+        </ScrollBox>
       )}
     </section>
   );
@@ -206,7 +222,7 @@ export function EnvironmentView(props: EnvironmentViewProps) {
             {name} <StatusBadge status={state?.status ?? recorded?.currentStatus ?? 'new'} stopped={state?.stopped ?? recorded?.desiredStatus === 'stopped'} />
           </h1>
           <p class="muted">{`namespace ${registration.namespace} · ops repo ${registration.opsRepo.name}, ${registration.manifestPath}`}</p>
-          <WorkflowNow workflow={workflow} temporalRunUrl={props.temporalRunUrl} />
+          <WorkflowNow workflow={workflow} temporalRunUrl={props.temporalRunUrl} lastDriftCorrection={props.lastDriftCorrection} />
           <DesiredAndCurrent state={state} recorded={recorded} />
           <HistoryTable history={props.history} />
         </div>

@@ -8,6 +8,7 @@ import { grantsScope } from '../../auth/scopes.js';
 import { isWellFormedToken } from '../../auth/tokens.js';
 import type { AppEnv } from '../app-env.js';
 import { page } from './respond.js';
+import { safeReturnPath } from './return-path.js';
 import { endSession, startSession } from './session-cookie.js';
 import { SignInView } from './sign-in-view.js';
 
@@ -15,16 +16,17 @@ export function signIn(pool: pg.Pool): Handler<AppEnv> {
   return async (c) => {
     const body = await c.req.parseBody();
     const token = typeof body.token === 'string' ? body.token.trim() : '';
-    if (token === '') return page(c, <SignInView error="Enter an API token (dpl_…)." />, 400);
-    if (!isWellFormedToken(token)) return page(c, <SignInView error='That is not a deployer token: they start with "dpl_".' />, 401);
+    const returnTo = safeReturnPath(body.return_to);
+    if (token === '') return page(c, <SignInView error="Enter an API token (dpl_…)." returnTo={returnTo} />, 400);
+    if (!isWellFormedToken(token)) return page(c, <SignInView error='That is not a deployer token: they start with "dpl_".' returnTo={returnTo} />, 401);
     const principal = await findActiveToken(pool, token);
-    if (!principal) return page(c, <SignInView error="Unknown or revoked token." />, 401);
+    if (!principal) return page(c, <SignInView error="Unknown or revoked token." returnTo={returnTo} />, 401);
     if (!grantsScope(principal.scopes, 'deploy:read')) {
-      return page(c, <SignInView error={`Token "${principal.name}" lacks the scope deploy:read, which the dashboard needs to show anything.`} />, 403);
+      return page(c, <SignInView error={`Token "${principal.name}" lacks the scope deploy:read, which the dashboard needs to show anything.`} returnTo={returnTo} />, 403);
     }
     startSession(c, token);
     // 303: the browser follows with a GET, so a reload does not post the token again.
-    return c.redirect('/', 303);
+    return c.redirect(returnTo, 303);
   };
 }
 

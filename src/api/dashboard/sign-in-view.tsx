@@ -1,8 +1,10 @@
 // The page anyone without a session sees, whatever they asked for: a form for an API token and
-// nothing else. The token is posted in the body, never in the URL.
+// nothing else. The token is posted in the body, never in the URL; so is the page to return to
+// once signed in (checked again when it comes back, see return-path.ts).
 import { Layout } from './layout.js';
+import { FLEET_PATH } from './return-path.js';
 
-export function SignInView(props: { error?: string }) {
+export function SignInView(props: { error?: string; returnTo?: string }) {
   return (
     <Layout title="Sign in">
       <h1>Sign in</h1>
@@ -16,6 +18,7 @@ export function SignInView(props: { error?: string }) {
         </p>
       )}
       <form method="post" action="/session" class="sign-in">
+        {props.returnTo && props.returnTo !== FLEET_PATH && <input type="hidden" name="return_to" value={props.returnTo} />}
         <label for="token">API token</label>
         <input id="token" name="token" type="password" autocomplete="off" spellcheck={false} required aria-describedby={props.error ? 'token-error' : undefined} />
         <button type="submit">Sign in</button>

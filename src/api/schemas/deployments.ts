@@ -189,6 +189,20 @@ export const liveWorkflow = z
       .nullable()
       .optional()
       .openapi({ description: 'set while a step waits for an unreachable dependency (Postgres, Kubernetes, git), naming it and since when' }),
+    rollout: z
+      .array(
+        z.object({
+          ref: z.object({ apiVersion: z.string(), kind: z.string(), name: z.string(), namespace: z.string().optional() }),
+          desired: z.number().int(),
+          updated: z.number().int(),
+          ready: z.number().int(),
+          available: z.number().int(),
+          done: z.boolean(),
+          message: z.string().optional(),
+        }),
+      )
+      .optional()
+      .openapi({ description: "while the health step runs: each workload's replicas desired, updated and ready, as the rollout last reported them" }),
   })
   .openapi('LiveWorkflow');
 

@@ -1,0 +1,15 @@
+// The in-flight rollout, workload by workload: replicas updated and ready of those desired, as the
+// health step last heartbeated them (see src/client/rollout-progress.ts).
+import type { RolloutProgress } from '../../domain/vocabulary.js';
+import { describeRollout } from './describe-rollout.js';
+
+export function RolloutProgressList(props: { workloads: RolloutProgress[] }) {
+  if (props.workloads.length === 0) return null;
+  return (
+    <ul class="rollout">
+      {props.workloads.map((workload) => (
+        <li>{describeRollout(workload)}</li>
+      ))}
+    </ul>
+  );
+}

@@ -1,0 +1,76 @@
+// A rollout in flight, as the environment page shows it: a release whose pods can be scheduled
+// nowhere (a node selector no node has) stays in the health step, and the page lists its
+// Deployment's replicas updated and ready, read from the health step's heartbeat; the API's
+// detail route carries the same counts. The release is then cancelled. Real browser, real worker,
+// real cluster.
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { environmentPath } from '../../src/api/dashboard/paths.js';
+import { sample } from '../../src/system/sample.js';
+import { startDashboardFleet, type DashboardFleet } from '../support/dashboard-fleet.js';
+import { launchChromium } from '../support/chromium.js';
+import { testEnv, uniqueSuffix } from '../support/env.js';
+import { workflowBundle } from '../workflow/harness.js';
+import type { Browser } from 'playwright-core';
+
+describe('the environment page during a rollout', () => {
+  let browser: Browser;
+  let fleet: DashboardFleet;
+
+  beforeAll(async () => {
+    browser = await launchChromium();
+    fleet = await startDashboardFleet({
+      prefix: `rollout-${uniqueSuffix()}`,
+      databaseUrl: testEnv.databaseUrl,
+      temporalAddress: testEnv.temporalAddress,
+      temporalNamespace: testEnv.temporalNamespace,
+      kubeconfig: testEnv.kubeconfig,
+      workflowBundle: await workflowBundle(),
+    });
+  });
+
+  afterAll(async () => {
+    await browser?.close();
+    await fleet?.close();
+  });
+
+  it("lists each workload's replicas updated and ready while the health step waits", async () => {
+    const ref = fleet.spare;
+    const { requestId } = await fleet.deployer.deploy({
+      ...ref,
+      imageRef: sample.image.replace(/:[^:]+$/, ':2.0.0'),
+      // Pods no node can take: the rollout waits (for ten minutes at most) instead of finishing.
+      valuesOverride: { nodeSelector: { 'example.com/pool': 'nowhere' }, progressDeadlineSeconds: 600 },
+      requestedBy: 'rollout-test',
+      reason: 'a release that cannot become ready',
+    });
+    const context = await browser.newContext();
+    const page = await context.newPage();
+    await page.goto(`${fleet.base}/`, { waitUntil: 'load' });
+    await page.fill('#token', fleet.readerToken);
+    await page.click('button[type=submit]');
+    await page.locator('#fleet').waitFor();
+
+    // The page is read when it is asked for: ask again until the health step has heartbeated.
+    const path = environmentPath(ref.project, ref.environment);
+    const deadline = Date.now() + 60_000;
+    let progress: string[] = [];
+    while (progress.length === 0) {
+      expect(Date.now(), 'the page never showed the rollout in flight').toBeLessThan(deadline);
+      await page.goto(`${fleet.base}${path}`, { waitUntil: 'load' });
+      progress = await page.locator('.rollout li').allTextContents();
+    }
+    // The old replicas stay ready while the new ones cannot start: the rolling update is stuck half-way.
+    expect(progress).toEqual([expect.stringMatching(new RegExp(`^Deployment ${ref.project}: [0-2] of 2 updated, [0-2] ready( \\(.*\\))?$`))]);
+    expect(await page.locator('.facts').textContent()).toContain(`deploy ${requestId}: step health since`);
+
+    const api = await fetch(`${fleet.base}/api/projects/${ref.project}/deployments/${ref.environment}`, { headers: { Authorization: `Bearer ${fleet.readerToken}` } });
+    const rollout = ((await api.json()) as { workflow: { rollout?: Array<{ ref: { kind: string; name: string }; desired: number; done: boolean }> } }).workflow.rollout;
+    expect(rollout).toEqual([expect.objectContaining({ ref: expect.objectContaining({ kind: 'Deployment', name: ref.project }), desired: 2, done: false })]);
+
+    const cancel = await fleet.deployer.cancel({ ...ref, requestedBy: 'rollout-test', reason: 'done looking' });
+    const { request } = await fleet.deployer.waitForRequest(ref, requestId, { timeoutMs: 60_000 });
+    expect(cancel.requestId).toBeTruthy();
+    expect(request.outcome).toBe('cancelled');
+    await context.close();
+  });
+});
