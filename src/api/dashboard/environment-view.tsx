@@ -8,6 +8,7 @@ import { describeChangeCounts } from '../../domain/release-preview.js';
 import type { ApprovalRecord } from '../../domain/vocabulary.js';
 import type { EnvironmentState, Release } from '../../../workflows/state.js';
 import type { LiveWorkflow } from '../live-workflow.js';
+import { EnvironmentActions } from './environment-actions.js';
 import { NONE, shortSha, StatusBadge, Time } from './format.js';
 import { Layout } from './layout.js';
 
@@ -203,6 +204,7 @@ export function EnvironmentView(props: EnvironmentViewProps) {
       </h1>
       <p class="muted">{`namespace ${registration.namespace} · ops repo ${registration.opsRepo.name}, ${registration.manifestPath}`}</p>
       <WorkflowNow workflow={workflow} temporalRunUrl={props.temporalRunUrl} />
+      <EnvironmentActions principal={props.principal} registration={registration} workflow={workflow} history={props.history} />
       <DesiredAndCurrent state={state} recorded={recorded} />
       <HistoryTable history={props.history} />
     </Layout>
