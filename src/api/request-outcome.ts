@@ -16,7 +16,7 @@ export type RequestOutcome = z.infer<typeof requestOutcome>;
 const REQUEST_POLL_MS = 500;
 
 export async function followRequest(
-  deps: Pick<ResolvedApiDeps, 'pool' | 'temporalClient' | 'taskQueue'>,
+  deps: Pick<ResolvedApiDeps, 'pool' | 'temporalClient' | 'taskQueue' | 'workflowQueryTimeoutMs'>,
   key: EnvironmentKey,
   requestId: string,
   waitS: number,
@@ -28,7 +28,11 @@ export async function followRequest(
   let receipt: RequestReceipt | null | undefined;
   for (;;) {
     const live = await client.workflowStatus(key);
-    const state = live ? await client.state(key).catch(() => undefined) : undefined;
+    // Bounded as the detail route's query (live-workflow.ts): a workflow whose worker is down cannot
+    // answer, and the history can still tell a final outcome meanwhile.
+    const state = live
+      ? await deps.temporalClient.withDeadline(Date.now() + deps.workflowQueryTimeoutMs, () => client.state(key)).catch(() => undefined)
+      : undefined;
     let standing = requestIn(state, requestId);
     if (!standing.request && state) {
       receipt ??= (await recordedReceipt(deps.pool, project, env, requestId)) ?? null;
