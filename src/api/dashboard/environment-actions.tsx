@@ -71,14 +71,6 @@ class FormState {
   aria(field: string): Record<string, string> {
     return this.issue(field) ? { 'aria-invalid': 'true', 'aria-describedby': `${this.id(field)}-error` } : {};
   }
-
-  /** Issues of fields the form has no input for (a request id the user cannot change), and a refusal naming none. */
-  others(fields: readonly string[]): string[] {
-    const mine = this.mine;
-    if (!mine) return [];
-    const stray = mine.issues.filter((issue) => !fields.some((field) => issue.field === field || issue.field.startsWith(`${field}.`))).map((issue) => issue.message);
-    return mine.error ? [...stray, mine.error] : stray;
-  }
 }
 
 function FieldError(props: { state: FormState; field: string }) {
@@ -91,14 +83,22 @@ function FieldError(props: { state: FormState; field: string }) {
   );
 }
 
-function FormErrors(props: { state: FormState; fields: readonly string[] }) {
-  const messages = props.state.others(props.fields);
-  if (messages.length === 0) return null;
+/**
+ * What was refused, in one place above the forms: every message, also those of fields next to
+ * their inputs (a summary a screen reader hears first), and those of forms not shown any more (an
+ * approval decided meanwhile, a deployment no longer in flight).
+ */
+function Refusal(props: { attempt: ActionAttempt }) {
+  const { attempt } = props;
+  const messages = [...attempt.issues.map((issue) => issue.message), ...(attempt.error ? [attempt.error] : [])];
   return (
-    <div class="error" role="alert">
-      {messages.map((message) => (
-        <p>{message}</p>
-      ))}
+    <div class="error refusal" role="alert">
+      <p>{`${attempt.action} refused:`}</p>
+      <ul>
+        {messages.map((message) => (
+          <li>{message}</li>
+        ))}
+      </ul>
     </div>
   );
 }
@@ -131,7 +131,6 @@ function DeployForm(props: { path: string; attempt?: ActionAttempt }) {
   const state = new FormState('deploy', props.attempt);
   return (
     <ActionForm path={props.path} name="deploy" legend="Deploy an image">
-      <FormErrors state={state} fields={['image_ref', 'values_override', 'reason']} />
       <div class="field">
         <label for={state.id('image_ref')}>Image</label>
         <input type="text" id={state.id('image_ref')} name="image_ref" required autocomplete="off" value={state.value('image_ref') ?? ''} {...state.aria('image_ref')} />
@@ -161,7 +160,6 @@ function RollbackForm(props: { path: string; state: EnvironmentState | null; att
   const chosen = state.value('to_release') ?? '';
   return (
     <ActionForm path={props.path} name="rollback" legend="Roll back">
-      <FormErrors state={state} fields={['to_release', 'reason']} />
       {candidates.length === 0 ? (
         <p class="muted">No earlier healthy release to roll back to.</p>
       ) : (
@@ -193,7 +191,6 @@ function ReasonOnlyForm(props: { path: string; name: 'stop' | 'cancel'; legend: 
   return (
     <ActionForm path={props.path} name={props.name} legend={props.legend}>
       <p class="muted">{props.note}</p>
-      <FormErrors state={state} fields={['reason']} />
       <ReasonInput state={state} />
       <button type="submit">{props.button}</button>
     </ActionForm>
@@ -217,7 +214,6 @@ function ApprovalForm(props: { project: string; environment: string; approval: A
         <legend>{`Approve or reject the ${approval.kind} ${approval.requestId}`}</legend>
         <p>{`Asked by ${approval.requestedBy}; it would change: ${describeSummary(approval.summary)}.`}</p>
         {changes ? <ReleaseChangesView changes={changes} label="What it changes" /> : <p class="muted">Its diff is not among the recent history rows.</p>}
-        <FormErrors state={state} fields={['reason']} />
         <input type="hidden" name="request_id" value={approval.requestId} />
         <ReasonInput state={state} />
         <div class="buttons">
@@ -246,6 +242,7 @@ export function EnvironmentActions(props: EnvironmentActionsProps) {
       <h2 id="actions-heading">Actions</h2>
       <div id="action-result" aria-live="polite">
         {followed && <RequestOutcomeView request={followed.request} outcome={followed.outcome} />}
+        {attempt && <Refusal attempt={attempt} />}
       </div>
       {approval && may('approve') && <ApprovalForm project={project} environment={environment} approval={approval} history={props.history} attempt={attempt} />}
       {may('deploy') && (
