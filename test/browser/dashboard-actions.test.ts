@@ -14,6 +14,7 @@ import { ensureSampleRepo, registerSample, sample } from '../../src/system/sampl
 import { call, setUpApiTest, type ApiTest } from '../api/support.js';
 import { launchChromium } from '../support/chromium.js';
 import { testEnv } from '../support/env.js';
+import { deployThroughApi } from '../support/deploy-through-api.js';
 import { startRealWorker, type RealWorker } from '../support/real-worker.js';
 
 const FIRST = sample.image;
@@ -57,16 +58,7 @@ describe('the dashboard actions in a browser', () => {
     // approval's diff is against (the gate is set once it runs: a first release's preview cannot
     // dry-run into a namespace that does not exist yet).
     for (const environment of [env, gated]) {
-      const deployments = `/api/projects/${test.project}/deployments/${environment}`;
-      const deploy = await call(app, 'PATCH', deployments, { token: test.tokens.promoter, json: { image_ref: FIRST, reason: 'first release' } });
-      expect(deploy.status).toBe(202);
-      for (;;) {
-        const { body } = await call(app, 'GET', `${deployments}/requests/${deploy.body.request_id}?wait_s=30`, { token: test.tokens.reader });
-        if (body.final) {
-          expect(body.outcome).toBe('healthy');
-          break;
-        }
-      }
+      expect((await deployThroughApi(app, test, environment, FIRST, 'first release')).outcome).toBe('healthy');
     }
     const gate = await call(app, 'PUT', `/api/projects/${test.project}/environments/${gated}`, {
       token: test.tokens.admin,
