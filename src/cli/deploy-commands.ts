@@ -7,8 +7,8 @@ import { DeployerClient, ReleaseFailedError, type Deployer, type ReleaseSummary 
 import { HttpDeployerClient } from '../client/http-deployer-client.js';
 import { frontDoor, loadCredentials } from './credentials.js';
 import { loadTemporalConfig } from '../config.js';
-import type { ChangeAction, EnvironmentRef } from '../domain/vocabulary.js';
-import { describeChangeCounts, type PreviewedObject, type ReleasePreview } from '../domain/release-preview.js';
+import type { EnvironmentRef } from '../domain/vocabulary.js';
+import { describeChangeCounts, describeChangedObject, describeFieldChange, describeOmittedFieldChanges, type PreviewedObject, type ReleasePreview } from '../domain/release-preview.js';
 import type { EnvironmentState, Release } from '../../workflows/state.js';
 import { isSlug, REQUEST_ID_PATTERN, REQUEST_ID_RULE } from '../domain/request-rules.js';
 import { integer, jsonObject, parse, required, UsageError } from './args.js';
@@ -134,20 +134,14 @@ export async function diffCommand(args: string[], io: CliIo): Promise<number> {
   }
 }
 
-const actionMark: Record<ChangeAction, string> = { created: '+', configured: '~', unchanged: '=', pruned: '-' };
-
 /** Object by object, with the managed fields that change: how `diff` shows a preview and `history --diff` a release. */
 function formatChanges(objects: readonly PreviewedObject[], omittedFieldChanges = 0): string[] {
   const lines: string[] = [];
-  for (const { ref, action, diff } of objects) {
-    lines.push(`${actionMark[action]} ${ref.kind} ${ref.namespace ? `${ref.namespace}/` : ''}${ref.name}${action === 'unchanged' ? '' : ` (${action})`}`);
-    for (const change of diff ?? []) {
-      const before = 'before' in change ? JSON.stringify(change.before) : '(unset)';
-      const after = 'after' in change ? JSON.stringify(change.after) : '(unset)';
-      lines.push(`    ${change.path}: ${before} → ${after}`);
-    }
+  for (const object of objects) {
+    lines.push(describeChangedObject(object));
+    for (const change of object.diff ?? []) lines.push(`    ${describeFieldChange(change)}`);
   }
-  if (omittedFieldChanges) lines.push(`(${omittedFieldChanges} more field changes not shown)`);
+  if (omittedFieldChanges) lines.push(describeOmittedFieldChanges(omittedFieldChanges));
   return lines;
 }
 

@@ -69,3 +69,23 @@ export function describeSummary(summary: Record<ChangeAction, number>): string {
   const counts = (Object.entries(summary) as Array<[ChangeAction, number]>).filter(([, n]) => n > 0).map(([action, n]) => `${n} ${action}`);
   return counts.join(', ') || 'no objects';
 }
+
+const ACTION_MARK: Record<ChangeAction, string> = { created: '+', configured: '~', unchanged: '=', pruned: '-' };
+
+/** "~ Deployment shop/web (configured)": one object of a change set, the mark first so a column of them reads at a glance. */
+export function describeChangedObject(object: Pick<PreviewedObject, 'ref' | 'action'>): string {
+  const { ref, action } = object;
+  return `${ACTION_MARK[action]} ${ref.kind} ${ref.namespace ? `${ref.namespace}/` : ''}${ref.name}${action === 'unchanged' ? '' : ` (${action})`}`;
+}
+
+/** "spec.replicas: 1 → 3": one managed field's change, values as JSON, "(unset)" where the field is absent. */
+export function describeFieldChange(change: FieldChange): string {
+  const before = 'before' in change ? JSON.stringify(change.before) : '(unset)';
+  const after = 'after' in change ? JSON.stringify(change.after) : '(unset)';
+  return `${change.path}: ${before} → ${after}`;
+}
+
+/** The note under a change set whose field changes were cut (MAX_PREVIEW_FIELD_CHANGES). */
+export function describeOmittedFieldChanges(omitted: number): string {
+  return `(${omitted} more field changes not shown)`;
+}

@@ -78,7 +78,7 @@ describe('health, readiness and documentation', () => {
       .sort();
     const served = [...new Set(test.app.routes.filter((route) => route.method !== 'ALL').map((route) => `${route.method} ${route.path}`))].sort();
     expect(documented).toEqual(served);
-    expect(served).toHaveLength(41);
+    expect(served).toHaveLength(48);
     expect(served).toEqual(expect.arrayContaining(['POST /api/projects/:project/deployments/:env/approve', 'POST /api/projects/:project/deployments/:env/reject']));
     expect(served).toEqual(expect.arrayContaining(['POST /codec/decode', 'POST /codec/encode', 'POST /api/projects/:project/deployments/:env/preview']));
     // The push webhook's signature is its authentication: no bearer token.
@@ -89,6 +89,13 @@ describe('health, readiness and documentation', () => {
     // The dashboard's pages are routes of the app too, documented as HTML behind the session cookie.
     expect(served).toEqual(expect.arrayContaining(['GET /', 'GET /projects/:project/environments/:env', 'POST /session', 'POST /session/delete', 'GET /dashboard/assets/:name', 'GET /dashboard/events']));
     expect(document.paths['/'].get.security).toEqual([{ sessionCookie: [] }]);
+    // The dashboard's buttons, one form route per action, and the follow-up of what they sent.
+    expect(served).toEqual(
+      expect.arrayContaining([
+        ...['deploy', 'rollback', 'stop', 'cancel', 'approve', 'reject'].map((action) => `POST /projects/:project/environments/:env/${action}`),
+        'GET /projects/:project/environments/:env/requests/:request_id',
+      ]),
+    );
     expect(served).toEqual(
       expect.arrayContaining([
         'GET /api/notifications/subscriptions',

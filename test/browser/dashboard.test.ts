@@ -11,9 +11,10 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startApiServer, type ApiServer } from '../../src/api/listen.js';
 import { loadKubeConfig } from '../../src/k8s/kubeconfig.js';
 import { ensureSampleRepo, registerSample, sample } from '../../src/system/sample.js';
-import { call, cliThroughApi, setUpApiTest, type ApiTest } from '../api/support.js';
+import { cliThroughApi, setUpApiTest, type ApiTest } from '../api/support.js';
 import { launchChromium } from '../support/chromium.js';
 import { testEnv } from '../support/env.js';
+import { deployThroughApi } from '../support/deploy-through-api.js';
 import { startRealWorker, type RealWorker } from '../support/real-worker.js';
 
 const IMAGE = sample.image;
@@ -42,16 +43,7 @@ describe('the dashboard in a browser', () => {
     app = test.appWith({ taskQueue, temporalUiUrl: TEMPORAL_UI });
     namespace = `${test.project}-${env}`.slice(0, 63).replace(/-+$/, '');
     await registerSample(test.pool, { ...sample, project: test.project, environment: env, namespace }, url, { minIntervalMs: 0 });
-    const deployments = `/api/projects/${test.project}/deployments/${env}`;
-    const deploy = await call(app, 'PATCH', deployments, { token: test.tokens.promoter, json: { image_ref: IMAGE, reason: 'first release' } });
-    expect(deploy.status).toBe(202);
-    for (;;) {
-      const { body } = await call(app, 'GET', `${deployments}/requests/${deploy.body.request_id}?wait_s=30`, { token: test.tokens.reader });
-      if (body.final) {
-        expect(body.outcome).toBe('healthy');
-        break;
-      }
-    }
+    expect((await deployThroughApi(app, test, env, IMAGE, 'first release')).outcome).toBe('healthy');
     server = await startApiServer({ app, port: 0, host: '127.0.0.1' });
     base = `http://127.0.0.1:${server.port}`;
   });

@@ -16,6 +16,8 @@ export function handleDashboardErrors(logger: ApiLogger): ErrorHandler<AppEnv> {
   return (error, c) => {
     const principal = c.get('principal') as Principal | undefined;
     if (error instanceof ApiError) {
+      // For the audit row of a refused button (middleware/audit.ts), as the API's handler sets it.
+      c.set('apiError', error.payload);
       return page(c, <ErrorView title={TITLES[error.status] ?? 'Refused'} message={error.message} principal={principal} />, error.status);
     }
     if (error instanceof HTTPException && error.status === 403) {

@@ -7,9 +7,15 @@
 import { createRoute, z } from '@hono/zod-openapi';
 import type { AppEnv } from '../app-env.js';
 import type { ResolvedApiDeps } from '../deps.js';
+import { auditMutation } from '../middleware/audit.js';
+import { authorize } from '../middleware/authorize.js';
 import { limitBodySize } from '../middleware/body-size.js';
+import { resolveRequestId } from '../middleware/request-id.js';
 import { createRouter } from '../router.js';
 import { environmentParams } from '../schemas/common.js';
+import { requestParams } from '../schemas/deployments.js';
+import { ACTION_AUDIT, ACTION_SCOPE, ACTIONS, type ActionName } from './action-names.js';
+import { followQuery, followRequestRoute, takeAction } from './action-routes.js';
 import { ASSET_DIR, serveAsset } from './assets.js';
 import { handleDashboardErrors } from './dashboard-errors.js';
 import { environmentRoute } from './environment-route.js';
@@ -24,6 +30,15 @@ const sessionSecurity = [{ sessionCookie: [] }];
 
 const htmlPage = (description: string) => ({ description, content: { 'text/html': { schema: z.string() } } });
 const toFleet = { description: 'signed in or out: to the fleet (or the sign-in page)' };
+
+const ACTION_SUMMARY: Record<ActionName, string> = {
+  deploy: 'Deploy an image, with optional values, and a reason',
+  rollback: 'Roll back to a chosen healthy release (default: the last before the current)',
+  stop: "Stop: scale the environment's workloads to 0 until the next deploy",
+  cancel: 'Cancel the deployment in flight',
+  approve: 'Approve the request waiting for approval',
+  reject: 'Reject the request waiting for approval',
+};
 
 export function dashboardRoutes(deps: ResolvedApiDeps) {
   const router = createRouter();
@@ -106,6 +121,44 @@ export function dashboardRoutes(deps: ResolvedApiDeps) {
       responses: { 200: { description: 'the file' }, 404: htmlPage('not a file of the dashboard, or of another version') },
     }),
     serveAsset,
+  );
+  // The buttons: the middleware of the API's mutations (audit, scope, request id) behind the
+  // session, so a token the session holds may do here exactly what it may do through the API.
+  for (const action of ACTIONS) {
+    router.openapi(
+      createRoute({
+        method: 'post',
+        path: `/projects/{project}/environments/{env}/${action}`,
+        tags,
+        summary: `${ACTION_SUMMARY[action]} (a form; needs ${ACTION_SCOPE[action]}, as the API's route)`,
+        security: sessionSecurity,
+        middleware: [sameOriginForms, limitBodySize, signedIn, auditMutation(deps, ACTION_AUDIT[action]), authorize(ACTION_SCOPE[action]), resolveRequestId],
+        request: { params: environmentParams },
+        responses: {
+          200: htmlPage('for htmx: the actions section, with the accepted request or the form and its errors'),
+          303: { description: 'accepted: to the request\'s page' },
+          400: htmlPage('a field is wrong: the form again, the error next to it'),
+          403: htmlPage('the token lacks the scope, another project, or a form from another site'),
+          404: htmlPage('not registered'),
+          409: htmlPage('the workflow refused it (e.g. nothing waits for approval)'),
+          503: htmlPage('the workflow could not be reached; try again'),
+        },
+      }),
+      takeAction(deps, action),
+    );
+  }
+  router.openapi(
+    createRoute({
+      method: 'get',
+      path: '/projects/{project}/environments/{env}/requests/{request_id}',
+      tags,
+      summary: 'What became of a request the buttons sent: held until its outcome is final or wait_s passed',
+      security: sessionSecurity,
+      middleware: [signedIn],
+      request: { params: requestParams, query: followQuery },
+      responses: { 200: htmlPage('where the request stands (for htmx: the fragment, asking again while not final)'), 400: htmlPage('a malformed name'), 401: htmlPage('the session ended'), 403: htmlPage('another project'), 404: htmlPage('not registered') },
+    }),
+    followRequestRoute(deps),
   );
   // Set before the app mounts this router: Hono wraps each route with the router's handler then.
   router.onError(handleDashboardErrors(deps.logger));

@@ -11,6 +11,7 @@ import type { ApprovalRecord } from '../../domain/vocabulary.js';
 import type { EnvironmentState, Release } from '../../../workflows/state.js';
 import type { LiveWorkflow } from '../live-workflow.js';
 import { DriftCorrectionFact } from './drift-correction-fact.js';
+import { EnvironmentActions } from './environment-actions.js';
 import { NONE, shortSha, StatusBadge, Time } from './format.js';
 import { Layout } from './layout.js';
 import { environmentPath, liveEventsPath } from './paths.js';
@@ -215,14 +216,26 @@ export function EnvironmentView(props: EnvironmentViewProps) {
       <nav aria-label="breadcrumb" class="crumbs">
         <a href="/">Fleet</a> / <a href={`/?project=${encodeURIComponent(registration.project)}`}>{registration.project}</a> / {registration.environment}
       </nav>
-      {/* Read again whenever the environment's workflow reports a change (or the feed had a gap). */}
+      {/* Read again whenever the environment's workflow reports a change (or the feed had a gap): the
+          state and the releases, in one request; the actions between them are left alone, so a
+          form being filled in is never wiped. */}
       <div hx-ext="sse" sse-connect={liveEventsPath({ project: registration.project, environment: registration.environment })}>
-        <div id="environment-live" hx-get={environmentPath(registration.project, registration.environment)} hx-trigger="sse:changed, sse:resync" hx-select="#environment-live" hx-swap="outerHTML">
+        <div
+          id="environment-live"
+          hx-get={environmentPath(registration.project, registration.environment)}
+          hx-trigger="sse:changed, sse:resync"
+          hx-select="#environment-live"
+          hx-select-oob="#environment-releases"
+          hx-swap="outerHTML"
+        >
           <h1>
             {name} <StatusBadge status={state?.status ?? recorded?.currentStatus ?? 'new'} stopped={state?.stopped ?? recorded?.desiredStatus === 'stopped'} />
           </h1>
           <p class="muted">{`namespace ${registration.namespace} · ops repo ${registration.opsRepo.name}, ${registration.manifestPath}`}</p>
           <WorkflowNow workflow={workflow} temporalRunUrl={props.temporalRunUrl} lastDriftCorrection={props.lastDriftCorrection} />
+        </div>
+        <EnvironmentActions principal={props.principal} registration={registration} workflow={workflow} history={props.history} />
+        <div id="environment-releases">
           <DesiredAndCurrent state={state} recorded={recorded} />
           <HistoryTable history={props.history} />
         </div>

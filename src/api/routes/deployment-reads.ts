@@ -2,8 +2,6 @@
 // history page by page, and what became of one request (waiting for its outcome, if asked).
 import { createRoute } from '@hono/zod-openapi';
 import { findDeploymentState, listHistory, listProjectEnvironments, projectExists } from '../../db/deployment-reads.js';
-import type { RequestReceipt } from '../../../workflows/state.js';
-import { recordedAnswer, recordedReceipt } from '../recorded-request.js';
 import { environmentWorkflowId } from '../../../workflows/messages.js';
 import type { ResolvedApiDeps } from '../deps.js';
 import { notFound } from '../errors.js';
@@ -14,12 +12,9 @@ import { requireEffectivePolicy, requireEnvironment } from '../require-environme
 import { createRouter } from '../router.js';
 import { bearerSecurity, environmentParams, projectParams, readErrors } from '../schemas/common.js';
 import { deploymentDetail, deploymentList, historyPage, historyQuery, requestOutcome, requestParams, requestQuery } from '../schemas/deployments.js';
-import { DeployerClient } from '../../client/deployer-client.js';
-import { isFinal, requestIn } from '../../client/request-standing.js';
+import { followRequest } from '../request-outcome.js';
 
 const DETAIL_HISTORY_ROWS = 20;
-/** How often a waiting request is looked at again (a describe and a state query), as the SDK does: a minute of waiting costs 120 of each. */
-const REQUEST_POLL_MS = 500;
 
 export function deploymentReadRoutes(deps: ResolvedApiDeps, guards: Guards) {
   const router = createRouter();
@@ -117,43 +112,7 @@ export function deploymentReadRoutes(deps: ResolvedApiDeps, guards: Guards) {
     const { project, env, request_id: requestId } = c.req.valid('param');
     const { wait_s: waitS } = c.req.valid('query');
     await requireEnvironment(deps.pool, project, env);
-    const key = { project, environment: env };
-    const client = new DeployerClient({ client: deps.temporalClient, taskQueue: deps.taskQueue });
-    const deadline = Date.now() + waitS * 1000;
-    /** the receipt the request's audit row keeps, read once the workflow's log does not list the request */
-    let receipt: RequestReceipt | null | undefined;
-    for (;;) {
-      const live = await client.workflowStatus(key);
-      const state = live ? await client.state(key).catch(() => undefined) : undefined;
-      let standing = requestIn(state, requestId);
-      if (!standing.request && state) {
-        receipt ??= (await recordedReceipt(deps.pool, project, env, requestId)) ?? null;
-        if (receipt) standing = requestIn(state, requestId, receipt);
-      }
-      // What the workflow cannot tell (a request it forgot, a run that ended or started afresh), the history can.
-      const recorded = !standing.request || standing.request.outcome === 'forgotten' ? await recordedAnswer(deps.pool, project, env, requestId) : undefined;
-      const { request: entry, release } = recorded ?? standing;
-      // A workflow that is not running will not move the request any further: its word is final.
-      const final = (entry !== undefined && isFinal(entry.outcome)) || (live !== undefined && !live.running);
-      if (final || Date.now() >= deadline) {
-        return c.json(
-          {
-            request_id: requestId,
-            outcome: entry?.outcome ?? 'unknown',
-            final,
-            detail: entry?.detail ?? null,
-            release: release
-              ? { seq: release.seq ?? null, image_ref: release.imageRef, ops_sha: release.opsSha ?? null, status: release.status, error: release.error ?? null }
-              : null,
-            waiting_for: state?.waitingFor ?? null,
-            step: state?.inFlight?.requestId === requestId ? state.inFlight.step : null,
-            workflow_status: live?.status ?? 'NONE',
-          },
-          200,
-        );
-      }
-      await new Promise((resolve) => setTimeout(resolve, Math.min(REQUEST_POLL_MS, Math.max(0, deadline - Date.now()))));
-    }
+    return c.json(await followRequest(deps, { project, environment: env }, requestId, waitS), 200);
   });
 
   return router;
