@@ -3,6 +3,7 @@
 // handlers, the loop and the passes share it; the rules they apply live in decide.ts.
 import { ApplicationFailure, patched, setCurrentDetails, upsertSearchAttributes, workflowInfo, type CancellationScope } from '@temporalio/workflow';
 import type { CurrentStateRecord, EnvironmentConfig, HistoryRecord, ReachedRelease } from '../activities/types.js';
+import { historyKey } from '../src/domain/history-key.js';
 import type { EnvironmentRef } from '../src/domain/vocabulary.js';
 import { interruptible, isUnregistered, logRequest } from './decide.js';
 import { currentDetailsMarkdown, describeState } from './display.js';
@@ -103,7 +104,7 @@ export class EnvironmentRun {
   historyKey(): string {
     const { workflowId, runId } = workflowInfo();
     this.operation += 1;
-    return `${workflowId}/${runId}/${this.operation}`;
+    return historyKey(workflowId, runId, this.operation);
   }
 
   /** Runs one step of the work in flight (every caller set it), showing it as the current step first. */

@@ -1,5 +1,6 @@
 // Read-side queries of the deployments API: what each environment runs and what was done to it.
 import type pg from 'pg';
+import { runIdOfHistoryKey } from '../domain/history-key.js';
 import type { ReleaseChanges } from '../domain/release-changes.js';
 import type { ApprovalRecord } from '../domain/vocabulary.js';
 
@@ -42,6 +43,8 @@ export interface HistoryRow {
   changes: ReleaseChanges | null;
   /** the decision on a request that waited for approval */
   approval: ApprovalRecord | null;
+  /** the workflow run that wrote the row, when its key names one */
+  runId: string | null;
 }
 
 interface RawDeployment {
@@ -122,10 +125,11 @@ interface RawHistoryRow {
   finished_at: Date | null;
   changes: ReleaseChanges | null;
   approval: ApprovalRecord | null;
+  idempotency_key: string;
 }
 
 const HISTORY_COLUMNS = `id, action, status, image_ref, sha, manifest_hash, values_override, error, error_type, request_id,
-            requested_by, reason, started_at, finished_at, changes, approval`;
+            requested_by, reason, started_at, finished_at, changes, approval, idempotency_key`;
 
 function historyFromRaw(row: RawHistoryRow): HistoryRow {
   return {
@@ -145,6 +149,7 @@ function historyFromRaw(row: RawHistoryRow): HistoryRow {
     finishedAt: row.finished_at,
     changes: row.changes,
     approval: row.approval,
+    runId: runIdOfHistoryKey(row.idempotency_key) ?? null,
   };
 }
 

@@ -51,9 +51,9 @@ describe('the dashboard, for every user and every screen', () => {
 
   const showcasePath = () => environmentPath(fleet.showcase.project, fleet.showcase.environment);
 
-  async function signIn(page: Page): Promise<void> {
+  async function signIn(page: Page, token = fleet.readerToken): Promise<void> {
     await page.goto(`${fleet.base}/`, { waitUntil: 'load' });
-    await page.fill('#token', fleet.readerToken);
+    await page.fill('#token', token);
     await page.click('button[type=submit]');
     await page.locator('#fleet').waitFor();
   }
@@ -104,7 +104,29 @@ describe('the dashboard, for every user and every screen', () => {
     expect(await page.locator('table.history tbody tr').count()).toBeGreaterThanOrEqual(2);
     found['environment'] = await seriousViolations(page);
 
-    expect(found).toEqual({ 'sign-in': [], 'sign-in with an error': [], fleet: [], 'fleet, no match': [], environment: [] });
+    // As one who may act: the forms of every action, and one with the field error a bad image gets.
+    const operator = await browser.newContext();
+    const acting = await operator.newPage();
+    await signIn(acting, fleet.operatorToken);
+    await acting.goto(`${fleet.base}${showcasePath()}`, { waitUntil: 'load' });
+    await acting.locator('form.action').first().waitFor();
+    found['environment, with actions'] = await seriousViolations(acting);
+    await acting.fill('input[name=image_ref]', 'not an image');
+    await acting.fill('form:has(input[name=image_ref]) [name=reason]', 'check');
+    await acting.locator('form:has(input[name=image_ref]) button[type=submit]').click();
+    await acting.locator('.field-error').first().waitFor();
+    found['environment, with a field error'] = await seriousViolations(acting);
+    await operator.close();
+
+    expect(found).toEqual({
+      'sign-in': [],
+      'sign-in with an error': [],
+      fleet: [],
+      'fleet, no match': [],
+      environment: [],
+      'environment, with actions': [],
+      'environment, with a field error': [],
+    });
     await context.close();
   });
 

@@ -126,10 +126,18 @@ describe('the dashboard in a browser', () => {
     expect(text).toContain('healthy');
     expect(text).toContain(IMAGE);
     expect(text).toContain(`${test.prefix}-promoter: first release`);
-    // The sample's objects, and its namespace, all new to the cluster.
-    expect(text).toMatch(/\b\d+ created$/);
+    // The sample's objects, and its namespace, all new to the cluster: counted, and listed when unfolded.
+    const changes = release.locator('details.changes');
+    expect(await changes.locator('summary').textContent()).toMatch(/^\d+ created$/);
+    await changes.locator('summary').click();
+    const deployment = changes.locator('li.change-created', { hasText: `+ Deployment ${namespace}/${test.project} (created)` });
+    await deployment.waitFor();
+    expect(await deployment.textContent()).toContain(`spec.template.spec.containers[name=web].image: (unset) → "${IMAGE}"`);
     const link = await page.getByRole('link', { name: 'this run in the Temporal UI' }).getAttribute('href');
-    expect(link).toMatch(new RegExp(`^${TEMPORAL_UI}/namespaces/default/workflows/${encodeURIComponent(`deploy/${test.project}/${env}`)}/[^/]+/history$`));
+    const runUrl = new RegExp(`^${TEMPORAL_UI}/namespaces/default/workflows/${encodeURIComponent(`deploy/${test.project}/${env}`)}/[0-9a-f-]{36}/history$`);
+    expect(link).toMatch(runUrl);
+    // Each row links the run that wrote it.
+    expect(await release.getByRole('link', { name: /^run [0-9a-f]{8}$/ }).getAttribute('href')).toMatch(runUrl);
 
     await page.getByRole('button', { name: 'Sign out' }).click();
     await page.waitForLoadState('load');

@@ -39,6 +39,8 @@ export interface DashboardFleet {
   base: string;
   /** a token with deploy:read for every project */
   readerToken: string;
+  /** a token that may also deploy, roll back, stop, cancel and approve: its pages show every action */
+  operatorToken: string;
   projects: string[];
   /** the environment with the richest page: two releases, the second with values of its own, then a drift corrected */
   showcase: EnvironmentRef;
@@ -105,10 +107,11 @@ export async function startDashboardFleet(options: DashboardFleetOptions): Promi
   }
 
   let reader: { id: number; token: string } | undefined;
+  let operator: { id: number; token: string } | undefined;
   let server: Awaited<ReturnType<typeof startApiServer>> | undefined;
   const close = async () => {
     await server?.close();
-    if (reader) await revokeApiToken(pool, reader.id);
+    for (const token of [reader, operator]) if (token) await revokeApiToken(pool, token.id);
     await remove();
     worker.shutdown();
     await running;
@@ -160,9 +163,10 @@ export async function startDashboardFleet(options: DashboardFleetOptions): Promi
     ]);
 
     reader = await createApiToken(pool, { name: `${options.prefix}-dashboard-reader`, scopes: ['deploy:read'] });
+    operator = await createApiToken(pool, { name: `${options.prefix}-dashboard-operator`, scopes: ['deploy:read', 'deploy:promote', 'deploy:approve'] });
     const app = createApp({ pool, temporalClient: client, taskQueue, allowFileUrls: true, workflowQueryTimeoutMs: 5_000, temporalUiUrl: options.temporalUiUrl });
     server = await startApiServer({ app, port: 0, host: '127.0.0.1' });
-    return { base: `http://127.0.0.1:${server.port}`, readerToken: reader.token, projects: names.projects, showcase: names.showcase, spare: storefrontProd, deployer, close };
+    return { base: `http://127.0.0.1:${server.port}`, readerToken: reader.token, operatorToken: operator.token, projects: names.projects, showcase: names.showcase, spare: storefrontProd, deployer, close };
   } catch (error) {
     await close().catch(() => undefined);
     throw error;

@@ -32,7 +32,8 @@ export function environmentRoute(deps: Pick<ResolvedApiDeps, 'pool' | 'temporalC
       listHistory(deps.pool, project, env, { limit: HISTORY_ROWS }),
       findLastDriftCorrection(deps.pool, project, env),
     ]);
-    const runUrl = deps.temporalUiUrl && workflow?.run_id ? temporalRunUrl(deps.temporalUiUrl, deps.temporalClient.options.namespace, workflowId, workflow.run_id) : null;
-    return page(c, <EnvironmentView principal={principal} registration={registration} recorded={recorded} workflow={workflow} history={history} lastDriftCorrection={lastDriftCorrection} temporalRunUrl={runUrl} />);
+    const { temporalUiUrl } = deps;
+    const runUrl = temporalUiUrl ? (runId: string) => temporalRunUrl(temporalUiUrl, deps.temporalClient.options.namespace, workflowId, runId) : null;
+    return page(c, <EnvironmentView principal={principal} registration={registration} recorded={recorded} workflow={workflow} history={history} lastDriftCorrection={lastDriftCorrection} temporalRunUrl={runUrl && workflow?.run_id ? runUrl(workflow.run_id) : null} runUrl={runUrl} />);
   };
 }

@@ -15,6 +15,7 @@ import { EnvironmentActions } from './environment-actions.js';
 import { NONE, shortSha, StatusBadge, Time } from './format.js';
 import { Layout } from './layout.js';
 import { environmentPath, liveEventsPath } from './paths.js';
+import { ReleaseChangesView } from './release-changes-view.js';
 import { ReleaseValues } from './release-values.js';
 import { RolloutProgressList } from './rollout-progress-view.js';
 import { ScrollBox } from './scroll-box.js';
@@ -30,6 +31,8 @@ export interface EnvironmentViewProps {
   lastDriftCorrection: DriftCorrection | null;
   /** the run in the Temporal UI, when the UI's address is configured and a run exists */
   temporalRunUrl: string | null;
+  /** where the Temporal UI shows a run of this environment's workflow; null: no UI configured */
+  runUrl: ((runId: string) => string) | null;
 }
 
 function liveState(workflow: LiveWorkflow | null): EnvironmentState | null {
@@ -154,7 +157,21 @@ function describeApproval(approval: ApprovalRecord): string {
   return `${approval.decision}${by} at ${approval.at}${approval.reason ? `: ${approval.reason}` : ''}`;
 }
 
-function HistoryTable(props: { history: HistoryRow[] }) {
+/** A release's changes: the counts, and the objects and fields it changed folded under them. */
+function ChangesCell({ row }: { row: HistoryRow }) {
+  if (!row.changes) return <>{NONE}</>;
+  const counts = describeChangeCounts(row.changes.objects);
+  if (row.changes.objects.length === 0) return <>{counts}</>;
+  return (
+    <details class="changes">
+      <summary>{counts}</summary>
+      <ReleaseChangesView changes={row.changes} label={row.status === 'awaiting-approval' ? 'Would change' : 'Changed'} />
+    </details>
+  );
+}
+
+function HistoryTable(props: { history: HistoryRow[]; runUrl: ((runId: string) => string) | null }) {
+  const { runUrl } = props;
   return (
     <section aria-labelledby="history-heading">
       <h2 id="history-heading">History</h2>
@@ -174,6 +191,7 @@ function HistoryTable(props: { history: HistoryRow[] }) {
                 <th scope="col">Who and why</th>
                 <th scope="col">Approval</th>
                 <th scope="col">Changes</th>
+                {runUrl && <th scope="col">Run</th>}
               </tr>
             </thead>
             <tbody>
@@ -196,7 +214,10 @@ function HistoryTable(props: { history: HistoryRow[] }) {
                   </td>
                   <td>{`${row.requestedBy ?? NONE}${row.reason ? `: ${row.reason}` : ''}`}</td>
                   <td>{row.approval ? describeApproval(row.approval) : NONE}</td>
-                  <td>{row.changes ? describeChangeCounts(row.changes.objects) : NONE}</td>
+                  <td>
+                    <ChangesCell row={row} />
+                  </td>
+                  {runUrl && <td>{row.runId ? <a href={runUrl(row.runId)} rel="noreferrer">{`run ${row.runId.slice(0, 8)}`}</a> : NONE}</td>}
                 </tr>
               ))}
             </tbody>
@@ -237,7 +258,7 @@ export function EnvironmentView(props: EnvironmentViewProps) {
         <EnvironmentActions principal={props.principal} registration={registration} workflow={workflow} history={props.history} />
         <div id="environment-releases">
           <DesiredAndCurrent state={state} recorded={recorded} />
-          <HistoryTable history={props.history} />
+          <HistoryTable history={props.history} runUrl={props.runUrl} />
         </div>
       </div>
     </Layout>
