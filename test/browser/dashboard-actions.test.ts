@@ -214,12 +214,21 @@ describe('the dashboard actions in a browser', () => {
     await deciding.context.close();
   });
 
-  it('shows a read token no buttons', async () => {
+  it('shows a read token no buttons, and refuses the deploy it forges', async () => {
     const { context, page } = await signedIn(test.tokens.reader);
     expect(await page.locator('h1').textContent()).toContain(`${test.project}/${env}`);
     expect(await page.locator('#actions').count()).toBe(0);
     // The only button is the layout's sign-out.
     expect(await page.getByRole('button').allTextContents()).toEqual(['Sign out']);
+    // A deploy forged from the page itself (same origin, the session's cookie) is refused for the token's scopes, and reaches nothing.
+    const before = (await deployment()).spec?.template.spec?.containers[0]?.image;
+    const forged = (await page.evaluate(`fetch(location.pathname + '/deploy', {
+      method: 'POST',
+      body: new URLSearchParams({ image_ref: 'registry.example/sample/web:6.6.6', reason: 'forged' }),
+    }).then(async (response) => ({ status: response.status, text: await response.text() }))`)) as { status: number; text: string };
+    expect(forged.status).toBe(403);
+    expect(forged.text).toContain('deploy:promote');
+    expect((await deployment()).spec?.template.spec?.containers[0]?.image).toBe(before);
     await context.close();
   });
 });
