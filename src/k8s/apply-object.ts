@@ -41,6 +41,10 @@ export function objectPath(resource: ResourceInfo, object: { metadata: { name: s
   });
 }
 
+function isMissingNamespace(error: unknown, object: KubeObject): boolean {
+  return isNotFound(error) && object.metadata.namespace !== undefined && (error as KubeApiError).status?.details?.kind === 'namespaces';
+}
+
 export async function readObject(client: KubeClient, path: string): Promise<KubeObject | undefined> {
   try {
     return await client.get<KubeObject>(path);
@@ -89,6 +93,10 @@ export async function applyObject(
     // For a drift report a conflict is an answer, not a failure: another manager changed a field
     // the deployer sets, so the live object differs from the render.
     if (options.dryRun && live && isFieldConflict(error)) return { action: 'configured' };
+    // A dry run persists nothing, so in a namespace the same render creates (an environment's first
+    // release) every object's dry run is refused for the missing namespace. It would be created;
+    // without the server's answer there is no field diff to show.
+    if (options.dryRun && !live && isMissingNamespace(error, object)) return { action: 'created' };
     if (!(options.force && isFieldConflict(error) && fieldConflicts(error as KubeApiError).every((c) => !isDeployerFieldManager(c.manager)))) {
       throw applyFailure(error, refOf(object));
     }

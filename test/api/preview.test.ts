@@ -125,6 +125,23 @@ describe('release preview', () => {
     expect(audit.rows.at(-1)?.details).toMatchObject({ image_ref: 'registry.example/shop/web:1.1.0', summary: { configured: 1 } });
   });
 
+  it("of an environment's first release lists every object as created, though its namespace does not exist yet, and makes none", async () => {
+    const fresh = `${namespace}-fresh`.slice(0, 63).replace(/-+$/, '');
+    const registered = await call(app, 'PUT', `/api/projects/${test.project}/environments/fresh`, {
+      token: test.tokens.admin,
+      json: { ops_repo: `${test.prefix}-ops`, manifest_path: 'app.yaml.njk', namespace: fresh },
+    });
+    expect(registered.status).toBe(201);
+    const result = await call(app, 'POST', `/api/projects/${test.project}/deployments/fresh/preview`, { token: test.tokens.promoter, json: { image_ref: 'registry.example/shop/web:1.0.0' } });
+    expect(result.status).toBe(200);
+    expect(result.body.summary).toEqual({ created: 2, configured: 0, unchanged: 0, pruned: 0 });
+    expect(result.body.objects.map((object: { kind: string; namespace: string; action: string }) => [object.kind, object.namespace, object.action])).toEqual([
+      ['ConfigMap', fresh, 'created'],
+      ['Deployment', fresh, 'created'],
+    ]);
+    expect(await core.readNamespace({ name: fresh }).then(() => 'exists', () => 'absent')).toBe('absent');
+  });
+
   it("with values shows the values' change too, and the command line prints it", async () => {
     const { code, out } = await cli(test.tokens.promoter, 'diff', '--project', test.project, '--env', env, '--image', 'registry.example/shop/web:1.0.0', '--values', '{"mode":"safe"}');
     expect(code).toBe(0);
