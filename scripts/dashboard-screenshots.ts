@@ -44,7 +44,7 @@ async function main(): Promise<void> {
     const context = await browser.newContext({ viewport: DESKTOP });
     const page = await context.newPage();
     await page.goto(`${fleet.base}/`, { waitUntil: 'load' });
-    await page.fill('#token', fleet.readerToken);
+    await page.fill('#token', fleet.operatorToken);
     await page.click('button[type=submit]');
     await page.locator('#fleet').waitFor();
 
