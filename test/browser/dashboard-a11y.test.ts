@@ -9,10 +9,10 @@ import { readFile } from 'node:fs/promises';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { environmentPath } from '../../src/api/dashboard/paths.js';
-import { startDashboardFleet, type DashboardFleet } from '../support/dashboard-fleet.js';
+import type { DashboardFleet } from '../support/dashboard-fleet.js';
+import { startTestDashboardFleet } from '../support/test-dashboard-fleet.js';
 import { launchChromium } from '../support/chromium.js';
-import { testEnv, uniqueSuffix } from '../support/env.js';
-import { workflowBundle } from '../workflow/harness.js';
+import { uniqueSuffix } from '../support/env.js';
 
 const PHONE = { width: 360, height: 740 };
 const SIGN_OUT = 'form[action="/session/delete"] button';
@@ -34,14 +34,7 @@ describe('the dashboard, for every user and every screen', () => {
   beforeAll(async () => {
     browser = await launchChromium();
     axeSource = await readFile(createRequire(import.meta.url).resolve('axe-core/axe.min.js'), 'utf8');
-    fleet = await startDashboardFleet({
-      prefix,
-      databaseUrl: testEnv.databaseUrl,
-      temporalAddress: testEnv.temporalAddress,
-      temporalNamespace: testEnv.temporalNamespace,
-      kubeconfig: testEnv.kubeconfig,
-      workflowBundle: await workflowBundle(),
-    });
+    fleet = await startTestDashboardFleet(prefix);
   });
 
   afterAll(async () => {

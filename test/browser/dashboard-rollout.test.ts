@@ -6,10 +6,10 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { environmentPath } from '../../src/api/dashboard/paths.js';
 import { sample } from '../../src/system/sample.js';
-import { startDashboardFleet, type DashboardFleet } from '../support/dashboard-fleet.js';
+import type { DashboardFleet } from '../support/dashboard-fleet.js';
+import { startTestDashboardFleet } from '../support/test-dashboard-fleet.js';
 import { launchChromium } from '../support/chromium.js';
-import { testEnv, uniqueSuffix } from '../support/env.js';
-import { workflowBundle } from '../workflow/harness.js';
+import { uniqueSuffix } from '../support/env.js';
 import type { Browser } from 'playwright-core';
 
 describe('the environment page during a rollout', () => {
@@ -18,14 +18,7 @@ describe('the environment page during a rollout', () => {
 
   beforeAll(async () => {
     browser = await launchChromium();
-    fleet = await startDashboardFleet({
-      prefix: `rollout-${uniqueSuffix()}`,
-      databaseUrl: testEnv.databaseUrl,
-      temporalAddress: testEnv.temporalAddress,
-      temporalNamespace: testEnv.temporalNamespace,
-      kubeconfig: testEnv.kubeconfig,
-      workflowBundle: await workflowBundle(),
-    });
+    fleet = await startTestDashboardFleet(`rollout-${uniqueSuffix()}`);
   });
 
   afterAll(async () => {
