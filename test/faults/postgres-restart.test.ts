@@ -1,5 +1,7 @@
 // Postgres restarts under a running worker and API (in this process): idle pool connections die,
-// and neither process may crash on it; both serve again once Postgres is back.
+// and neither process may crash on it; both serve again once Postgres is back. A dashboard open
+// through it loses its live feed's connection with the rest: it is told to read everything again
+// once the feed is back, and then follows the next deploy live.
 import * as k8s from '@kubernetes/client-node';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -9,10 +11,12 @@ import { downPostgres, startLocalPostgres } from '../../scripts/stack/postgres.j
 import { runningPid } from '../../scripts/stack/processes.js';
 import { waitFor } from '../../scripts/stack/wait.js';
 import { createApp } from '../../src/api/app.js';
+import { createApiToken } from '../../src/auth/tokens.js';
 import { migrate } from '../../src/db/migrate.js';
 import { closePools, getPool, onPoolError } from '../../src/db/pool.js';
 import { loadKubeConfig } from '../../src/k8s/kubeconfig.js';
 import { testEnv, uniqueSuffix } from '../support/env.js';
+import { EventReader } from '../support/event-reader.js';
 import { startRealWorker, type RealWorker } from '../support/real-worker.js';
 import { registerSampleEnvironment } from '../support/sample-environment.js';
 import { installQuietRuntime } from '../support/temporal-runtime.js';
@@ -54,6 +58,11 @@ describe('a Postgres restart under a running worker and API', () => {
     expect(await real.deployer.waitForRelease(key, first.requestId, { timeoutMs: 60_000 })).toMatchObject({ status: 'healthy' });
     // Idle connections in the pool: these are what a restart kills.
     await Promise.all(Array.from({ length: 4 }, () => pool.query('SELECT pg_sleep(0.05)')));
+    // A dashboard watching the fleet: its feed holds a connection of its own, listening.
+    const { token } = await createApiToken(pool, { name: `pg-restart-${suffix}-reader`, scopes: ['deploy:read'] });
+    const response = await app.request(`/dashboard/events?project=${key.project}`, { headers: { Cookie: `deployer_session=${token}`, Accept: 'text/event-stream' } });
+    const events = new EventReader(response.body!.getReader());
+    expect((await events.next()).event).toBe('ready');
 
     expect(await downPostgres()).toBe(true);
     const down = await app.request('/readyz');
@@ -63,6 +72,7 @@ describe('a Postgres restart under a running worker and API', () => {
 
     const ready = await waitFor('/readyz to answer ready', async () => ((await app.request('/readyz')).status === 200 ? true : undefined), { timeoutMs: 30_000 });
     expect(ready).toBe(true);
+    expect((await events.nextOf('resync')).data).toBe('');
     const second = await real.deployer.deploy({ ...key, imageRef: 'registry.example/pg/web:2', requestedBy: 'faults' });
     expect(await real.deployer.waitForRelease(key, second.requestId, { timeoutMs: 90_000 })).toMatchObject({ status: 'healthy', imageRef: 'registry.example/pg/web:2' });
     // The release is healthy in the workflow a moment before its history row is written: wait for
@@ -75,5 +85,14 @@ describe('a Postgres restart under a running worker and API', () => {
       return current.some((row) => row.status === 'in-progress') ? undefined : current;
     }, { timeoutMs: 30_000 });
     expect(rows).toEqual([{ status: 'healthy', n: '2' }]);
+    // The page followed the second deploy: a row that said deploying, then one healthy on image 2.
+    const seen: string[] = [];
+    for (;;) {
+      const { data } = await events.nextOf('fleet');
+      seen.push(data);
+      if (data.includes('registry.example/pg/web:2') && data.includes('status-healthy')) break;
+    }
+    expect(seen.some((data) => data.includes('status-deploying'))).toBe(true);
+    await events.close();
   });
 });
