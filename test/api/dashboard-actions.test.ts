@@ -113,9 +113,9 @@ describe('the dashboard actions over HTTP', () => {
     expect(html).toMatch(new RegExp(`id="deploy-${id}-error">${message}`));
   });
 
-  it('answers htmx with the actions section, a refusal too (htmx swaps only 2xx), still audited as refused', async () => {
+  it('answers htmx with the actions section, a refusal too, with its status (the page has htmx swap it), audited as refused', async () => {
     const response = await post(`${page}/deploy`, test.tokens.promoter, { image_ref: 'bad ref', reason: 'htmx' }, { Origin: ORIGIN, 'HX-Request': 'true' });
-    expect(response.status).toBe(200);
+    expect(response.status).toBe(400);
     const html = await response.text();
     expect(html).toMatch(/^<section id="actions"/);
     expect(html).toContain('aria-invalid="true"');

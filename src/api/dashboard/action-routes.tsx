@@ -4,13 +4,10 @@
 // actions section again: the accepted request followed to its outcome, or the form with what was
 // typed and the error next to its field. Without script a post is answered like any form: a 303
 // to the request's page once accepted, or the form again with the refusal's status.
-//
-// htmx swaps only 2xx answers by default, and the page's htmx configuration belongs to the layout:
-// so a refusal sent to htmx is a 200 whose audit row still says it was refused.
+// A refusal keeps its status either way (the layout has htmx swap 400, 409 and 503 answers).
 import type { Context, Handler } from 'hono';
 import type { Child } from 'hono/jsx';
 import type { Principal } from '../../auth/find-token.js';
-import type { AuditOutcome } from '../../db/audit-log.js';
 import { listHistory } from '../../db/deployment-reads.js';
 import { environmentWorkflowId } from '../../../workflows/messages.js';
 import { z } from '@hono/zod-openapi';
@@ -105,10 +102,6 @@ function fieldIssuesOf(error: ApiError): FieldIssue[] {
   return details.filter((issue): issue is FieldIssue => typeof issue?.field === 'string' && typeof issue?.message === 'string');
 }
 
-function auditOutcomeOf(status: number): AuditOutcome {
-  return status < 500 ? 'rejected' : 'failed';
-}
-
 /** POST …/{action}: take the request, or give the form back with why not. */
 export function takeAction(deps: Deps, action: ActionName): Handler<AppEnv> {
   return async (c) => {
@@ -126,10 +119,7 @@ export function takeAction(deps: Deps, action: ActionName): Handler<AppEnv> {
       const issues = fieldIssuesOf(error);
       const attempt: ActionAttempt = { action, fields, issues, ...(issues.length === 0 ? { error: error.message } : {}) };
       const section = <EnvironmentActions {...await actionsNow(deps, principal, key)} attempt={attempt} />;
-      if (isHtmx(c)) {
-        c.set('auditOutcome', auditOutcomeOf(error.status));
-        return page(c, section);
-      }
+      if (isHtmx(c)) return page(c, section, error.status);
       return page(
         c,
         <ActionsPage title={`${key.project}/${key.environment}: ${action} refused`} principal={principal} environment={key}>

@@ -6,7 +6,18 @@ import type { Principal } from '../../auth/find-token.js';
 import { htmxScript, htmxSseScript, stylesheet } from './assets.js';
 
 // htmx would otherwise add an inline <style> for its indicators, which the page's policy refuses.
-const HTMX_CONFIG = JSON.stringify({ includeIndicatorStyles: false });
+// It swaps only 2xx answers by default: an action's refusal (400 a bad field, 409 a conflict, 503
+// no worker took it in time) is the form again with why, and keeps its status.
+const HTMX_CONFIG = JSON.stringify({
+  includeIndicatorStyles: false,
+  responseHandling: [
+    { code: '204', swap: false },
+    { code: '[23]..', swap: true },
+    { code: '400|409|503', swap: true, error: false },
+    { code: '[45]..', swap: false, error: true },
+    { code: '...', swap: false },
+  ],
+});
 
 export function Layout(props: { title: string; principal?: Principal; children?: Child }) {
   const { principal } = props;
