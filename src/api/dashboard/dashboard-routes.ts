@@ -135,9 +135,9 @@ export function dashboardRoutes(deps: ResolvedApiDeps) {
         middleware: [sameOriginForms, limitBodySize, signedIn, auditMutation(deps, ACTION_AUDIT[action]), authorize(ACTION_SCOPE[action]), resolveRequestId],
         request: { params: environmentParams },
         responses: {
-          200: htmlPage('for htmx: the actions section, with the accepted request or the form and its errors'),
+          200: htmlPage('for htmx: the actions section, with the accepted request followed'),
           303: { description: 'accepted: to the request\'s page' },
-          400: htmlPage('a field is wrong: the form again, the error next to it'),
+          400: htmlPage('a field is wrong: the form again (for htmx: the actions section), the error next to it'),
           403: htmlPage('the token lacks the scope, another project, or a form from another site'),
           404: htmlPage('not registered'),
           409: htmlPage('the workflow refused it (e.g. nothing waits for approval)'),
