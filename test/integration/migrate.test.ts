@@ -25,14 +25,14 @@ describe('migrations', () => {
   it('apply in order from an empty database, once even when started twice at the same time, then are a no-op', async () => {
     const all = (await listMigrations()).map((m) => m.version);
     const [first, second] = await Promise.all([migrate(pool), migrate(pool)]);
-    expect([...first, ...second].sort()).toEqual(all);
+    expect([...first, ...second].sort((a, b) => a - b)).toEqual(all);
     expect(await migrate(pool)).toEqual([]);
 
     const { rows } = await pool.query<{ table_name: string }>(
       "SELECT table_name FROM information_schema.tables WHERE table_schema = 'public' ORDER BY table_name",
     );
     expect(rows.map((r) => r.table_name)).toEqual([
-      'api_tokens', 'applied_objects', 'audit_log', 'deployment_history', 'deployments', 'environment_secrets', 'environments', 'namespace_claims',
+      'api_tokens', 'applied_objects', 'audit_log', 'deployment_history', 'deployments', 'environment_live', 'environment_secrets', 'environments', 'namespace_claims',
       'notification_deliveries', 'notification_subscriptions', 'ops_repos', 'project_policies', 'projects', 'rendered_manifests', 'schema_migrations',
     ]);
     // 002 claimed the namespaces of environments registered before it (none here) and added the tenancy columns.
