@@ -48,7 +48,7 @@ describe('the environment workflow, told of a change', () => {
     expect(row.reason).toBe('ops repo moved to sha-9; noticed: main moved to sha-9');
   });
 
-  it('lets a release in flight serve a reconcile that arrives meanwhile', async () => {
+  it('lets the release waiting next serve a reconcile that arrived during the one in flight', async () => {
     const h = await start();
     await h.deploy('prod', 'web:1');
     await h.waitForState('prod', 'web:1 healthy', (s) => s.current?.imageRef === 'web:1' && !s.inFlight);
@@ -62,8 +62,11 @@ describe('the environment workflow, told of a change', () => {
     expect(wanted.reconcile?.sources).toEqual(['cluster']);
     expect(wanted.reconcile?.detail).toMatch(/^ConfigMap\/web-config deleted; x+…$/);
     expect(wanted.reconcile?.detail).toHaveLength(500);
-    h.recorder.releaseRollouts();
+    // web:3 waits in the pending slot before web:2 ends, so the loop takes it first: its release
+    // serves the reconcile. (Sent after web:2 ended, it raced a drift pass under load.)
     await h.deploy('prod', 'web:3');
+    expect((await h.state('prod')).pending).toMatchObject({ imageRef: 'web:3' });
+    h.recorder.releaseRollouts();
     const done = await h.waitForState('prod', 'web:3 healthy', (s) => s.current?.imageRef === 'web:3' && !s.inFlight);
     expect(done.reconcile).toBeUndefined();
     // web:2's release and web:3's: no drift pass between or after them.
