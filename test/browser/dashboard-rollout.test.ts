@@ -43,26 +43,29 @@ describe('the environment page during a rollout', () => {
     await page.click('button[type=submit]');
     await page.locator('#fleet').waitFor();
 
-    // The page is read when it is asked for: ask again until the health step has heartbeated.
+    // The page is read when it is asked for: ask again until the health step has heartbeated the
+    // rollout's stuck state. With 2 replicas a rolling update may add 1 pod (maxSurge 25 %, rounded
+    // up) and take none away (maxUnavailable 25 %, rounded down): 1 new pod that no node can take,
+    // and the 2 old ones still ready.
     const path = environmentPath(ref.project, ref.environment);
+    const stuck = `Deployment ${ref.project}: 1 of 2 updated, 2 ready`;
     const deadline = Date.now() + 60_000;
     let progress: string[] = [];
-    while (progress.length === 0) {
-      expect(Date.now(), 'the page never showed the rollout in flight').toBeLessThan(deadline);
+    while (!progress.some((line) => line.startsWith(stuck))) {
+      expect(Date.now(), `the page never showed "${stuck}"; last: ${JSON.stringify(progress)}`).toBeLessThan(deadline);
       await page.goto(`${fleet.base}${path}`, { waitUntil: 'load' });
       progress = await page.locator('.rollout li').allTextContents();
     }
-    // The old replicas stay ready while the new ones cannot start: the rolling update is stuck half-way.
-    expect(progress).toEqual([expect.stringMatching(new RegExp(`^Deployment ${ref.project}: [0-2] of 2 updated, [0-2] ready( \\(.*\\))?$`))]);
+    expect(progress).toHaveLength(1);
+    expect(progress[0]).not.toContain('(done)');
     expect(await page.locator('.facts').textContent()).toContain(`deploy ${requestId}: step health since`);
 
     const api = await fetch(`${fleet.base}/api/projects/${ref.project}/deployments/${ref.environment}`, { headers: { Authorization: `Bearer ${fleet.readerToken}` } });
-    const rollout = ((await api.json()) as { workflow: { rollout?: Array<{ ref: { kind: string; name: string }; desired: number; done: boolean }> } }).workflow.rollout;
-    expect(rollout).toEqual([expect.objectContaining({ ref: expect.objectContaining({ kind: 'Deployment', name: ref.project }), desired: 2, done: false })]);
+    const rollout = ((await api.json()) as { workflow: { rollout?: Array<{ ref: { kind: string; name: string }; desired: number; updated: number; ready: number; done: boolean }> } }).workflow.rollout;
+    expect(rollout).toEqual([expect.objectContaining({ ref: expect.objectContaining({ kind: 'Deployment', name: ref.project }), desired: 2, updated: 1, ready: 2, done: false })]);
 
-    const cancel = await fleet.deployer.cancel({ ...ref, requestedBy: 'rollout-test', reason: 'done looking' });
+    await fleet.deployer.cancel({ ...ref, requestedBy: 'rollout-test', reason: 'done looking' });
     const { request } = await fleet.deployer.waitForRequest(ref, requestId, { timeoutMs: 60_000 });
-    expect(cancel.requestId).toBeTruthy();
     expect(request.outcome).toBe('cancelled');
     await context.close();
   });
