@@ -8,6 +8,7 @@ import YAML from 'yaml';
 import { isPlainObject } from '../domain/json-bounds.js';
 import { describeRef, refKey, refOf, type KubeObject } from '../domain/kube-object.js';
 import { describeYamlError, kubeParseOptions, stringifyKubeDocument } from './kube-yaml.js';
+import { MAX_YAML_NESTING, tooDeepYamlLine } from './yaml-nesting.js';
 
 /** Aliases one document may use; Kubernetes manifests need few, alias bombs need many. */
 const MAX_ALIASES = 100;
@@ -127,6 +128,8 @@ function isList(value: unknown): value is { kind: string; items: unknown[] } {
  * out again; without it they are JSON numbers, for objects sent as JSON.
  */
 export function parseManifestDocuments(rendered: string, file: string, { exactIntegers = true } = {}): ManifestDocument[] {
+  const deep = tooDeepYamlLine(rendered);
+  if (deep !== undefined) throw new DeployerError(InvalidManifest, `${file}: rendered line ${deep} is not valid YAML: nested deeper than ${MAX_YAML_NESTING} levels`);
   const lineCounter = new YAML.LineCounter();
   const docs = YAML.parseAllDocuments(rendered, { ...kubeParseOptions, intAsBigInt: exactIntegers, lineCounter });
   const result: ManifestDocument[] = [];

@@ -4,6 +4,7 @@ import { DeployerError, TemplateError, TemplateTooLarge } from '../domain/errors
 import YAML from 'yaml';
 import { isPlainObject } from '../domain/json-bounds.js';
 import { describeYamlError, kubeParseOptions } from '../manifest/kube-yaml.js';
+import { MAX_YAML_NESTING, tooDeepYamlLine } from '../manifest/yaml-nesting.js';
 
 export type Values = Record<string, unknown>;
 
@@ -28,6 +29,8 @@ export function mergeValues(base: Values, override: Values): Values {
 
 /** Parses a values file; `file` names it in errors. An empty file is no values. */
 export function parseValues(text: string, file: string): Values {
+  const deep = tooDeepYamlLine(text);
+  if (deep !== undefined) throw new DeployerError(TemplateError, `${file} line ${deep}: invalid YAML: nested deeper than ${MAX_YAML_NESTING} levels`);
   const doc = YAML.parseDocument(text, kubeParseOptions);
   const error = doc.errors[0];
   if (error) {

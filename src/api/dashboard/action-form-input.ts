@@ -4,6 +4,7 @@
 // field error finds its input by name.
 import type { z } from '@hono/zod-openapi';
 import { parse as parseYaml } from 'yaml';
+import { MAX_YAML_NESTING, tooDeepYamlLine } from '../../manifest/yaml-nesting.js';
 import { invalidRequest, type FieldIssue } from '../errors.js';
 import { approvalBody, patchDeploymentBody, reasonBody, rollbackBody } from '../schemas/deployments.js';
 import { fieldIssues } from '../validation/zod-issues.js';
@@ -43,6 +44,8 @@ export function formFields(action: ActionName, posted: Record<string, unknown>):
  */
 function valuesObject(text: string | undefined): { value?: unknown; issue?: FieldIssue } {
   if (text === undefined || text.trim() === '') return {};
+  const deep = tooDeepYamlLine(text);
+  if (deep !== undefined) return { issue: { field: 'values_override', message: `values_override: line ${deep} nests deeper than ${MAX_YAML_NESTING} levels` } };
   try {
     return { value: parseYaml(text, { maxAliasCount: 0 }) as unknown };
   } catch (error) {
