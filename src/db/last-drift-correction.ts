@@ -10,7 +10,7 @@ export interface DriftCorrection {
 }
 
 export async function findLastDriftCorrection(pool: pg.Pool, project: string, environment: string): Promise<DriftCorrection | null> {
-  // The newest by id, as the history is listed; deployment_history_env serves the scan.
+  // The newest by id, as the history is listed; the partial index deployment_history_corrected (migration 010) serves it.
   const { rows } = await pool.query<{ at: Date; reason: string | null }>(
     `SELECT coalesce(finished_at, started_at) AS at, reason
        FROM deployment_history
