@@ -4,6 +4,11 @@ import type { AuditOutcome } from '../db/audit-log.js';
 import type { ErrorPayload } from './errors.js';
 
 export interface AppEnv {
+  /** what the server hands each request besides the request itself (none under `app.request` in tests) */
+  Bindings: {
+    /** aborted once the server is closing: an answer held open (wait_s) is given as it stands */
+    closing?: AbortSignal;
+  };
   Variables: {
     /** set by `authenticate` on every protected route */
     principal: Principal;

@@ -8,6 +8,11 @@ export interface ApiServer {
   server: ServerType;
   /** the port actually bound (useful with port 0) */
   port: number;
+  /**
+   * Stops taking requests, ends the event streams, has answers held open (wait_s) given as they
+   * stand, and resolves once every handler has returned: what the process closes next (its
+   * Temporal connection, its pools) is no longer in use.
+   */
   close(): Promise<void>;
 }
 
@@ -15,16 +20,30 @@ export function startApiServer(options: { app: Hono<any, any, any>; port: number
   // The dashboard's event streams never end by themselves: closing the server ends them, where it
   // waits for every other request to finish.
   const eventStreams = new Set<ServerResponse>();
+  const closing = new AbortController();
+  const handling = new Set<Promise<unknown>>();
+  const fetch = (request: Request, env: Record<string, unknown>) => {
+    const answer = Promise.resolve(options.app.fetch(request, { ...env, closing: closing.signal }));
+    const settled = answer.then(
+      () => undefined,
+      () => undefined,
+    );
+    handling.add(settled);
+    void settled.then(() => handling.delete(settled));
+    return answer;
+  };
   return new Promise((resolve, reject) => {
-    const server = serve({ fetch: options.app.fetch, port: options.port, hostname: options.host ?? '0.0.0.0' }, (info: AddressInfo) => {
+    const server = serve({ fetch, port: options.port, hostname: options.host ?? '0.0.0.0' }, (info: AddressInfo) => {
       resolve({
         server,
         port: info.port,
-        close: () =>
-          new Promise<void>((done, fail) => {
-            server.close((error) => (error ? fail(error) : done()));
-            for (const stream of eventStreams) stream.destroy();
-          }),
+        close: async () => {
+          const stopped = new Promise<void>((done, fail) => server.close((error) => (error ? fail(error) : done())));
+          closing.abort();
+          for (const stream of eventStreams) stream.destroy();
+          await stopped;
+          await Promise.all(handling);
+        },
       });
     });
     server.on('request', (request: { headers: { accept?: string } }, response: ServerResponse) => {

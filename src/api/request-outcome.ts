@@ -1,6 +1,6 @@
 // What became of one request, as the API's request route and the dashboard's follow-up fragment
 // both tell it: the workflow's word while it remembers the request, the history's once it does
-// not, waiting up to `waitS` seconds for a final outcome.
+// not, waiting up to `waitS` seconds for a final outcome, or until `stop` aborts.
 import type { z } from '@hono/zod-openapi';
 import { DeployerClient } from '../client/deployer-client.js';
 import { isFinal, requestIn } from '../client/request-standing.js';
@@ -20,6 +20,7 @@ export async function followRequest(
   key: EnvironmentKey,
   requestId: string,
   waitS: number,
+  stop?: AbortSignal,
 ): Promise<RequestOutcome> {
   const { project, environment: env } = key;
   const client = new DeployerClient({ client: deps.temporalClient, taskQueue: deps.taskQueue });
@@ -43,20 +44,33 @@ export async function followRequest(
     const { request: entry, release } = recorded ?? standing;
     // A workflow that is not running will not move the request any further: its word is final.
     const final = (entry !== undefined && isFinal(entry.outcome)) || (live !== undefined && !live.running);
-    if (final || Date.now() >= deadline) {
-      return {
-        request_id: requestId,
-        outcome: entry?.outcome ?? 'unknown',
-        final,
-        detail: entry?.detail ?? null,
-        release: release
-          ? { seq: release.seq ?? null, image_ref: release.imageRef, ops_sha: release.opsSha ?? null, status: release.status, error: release.error ?? null }
-          : null,
-        waiting_for: state?.waitingFor ?? null,
-        step: state?.inFlight?.requestId === requestId ? state.inFlight.step : null,
-        workflow_status: live?.status ?? 'NONE',
-      };
-    }
-    await new Promise((resolve) => setTimeout(resolve, Math.min(REQUEST_POLL_MS, Math.max(0, deadline - Date.now()))));
+    const answer: RequestOutcome = {
+      request_id: requestId,
+      outcome: entry?.outcome ?? 'unknown',
+      final,
+      detail: entry?.detail ?? null,
+      release: release
+        ? { seq: release.seq ?? null, image_ref: release.imageRef, ops_sha: release.opsSha ?? null, status: release.status, error: release.error ?? null }
+        : null,
+      waiting_for: state?.waitingFor ?? null,
+      step: state?.inFlight?.requestId === requestId ? state.inFlight.step : null,
+      workflow_status: live?.status ?? 'NONE',
+    };
+    if (final || Date.now() >= deadline || stop?.aborted) return answer;
+    await pause(Math.min(REQUEST_POLL_MS, Math.max(0, deadline - Date.now())), stop);
+    // Stopped while pausing: answer with the last look rather than start another call.
+    if (stop?.aborted) return answer;
   }
+}
+
+function pause(ms: number, stop: AbortSignal | undefined): Promise<void> {
+  return new Promise((resolve) => {
+    const done = () => {
+      clearTimeout(timer);
+      stop?.removeEventListener('abort', done);
+      resolve();
+    };
+    const timer = setTimeout(done, ms);
+    stop?.addEventListener('abort', done, { once: true });
+  });
 }

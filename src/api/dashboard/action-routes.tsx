@@ -18,6 +18,7 @@ import type { ResolvedApiDeps } from '../deps.js';
 import { ApiError, type FieldIssue } from '../errors.js';
 import { readLiveWorkflow } from '../live-workflow.js';
 import { followRequest } from '../request-outcome.js';
+import { heldAnswerSignal } from '../held-answer-signal.js';
 import { requesterOf } from '../requester.js';
 import { requireEnvironment } from '../require-environment.js';
 import { actionBody, formFields, type FormFields } from './action-form-input.js';
@@ -147,7 +148,7 @@ export function followRequestRoute(deps: Deps): Handler<AppEnv> {
     // Validated by the route's query schema (followQuery).
     const taken = (c.req.query('taken') ?? 'accepted') as Taken;
     const waitS = Number(c.req.query('wait_s') ?? 0);
-    const outcome = await followRequest(deps, key, requestId, waitS);
+    const outcome = await followRequest(deps, key, requestId, waitS, heldAnswerSignal(c));
     const view = <RequestOutcomeView request={{ ...key, requestId, taken }} outcome={outcome} />;
     if (isHtmx(c)) return page(c, view);
     return page(

@@ -13,6 +13,7 @@ import { createRouter } from '../router.js';
 import { bearerSecurity, environmentParams, projectParams, readErrors } from '../schemas/common.js';
 import { deploymentDetail, deploymentList, historyPage, historyQuery, requestOutcome, requestParams, requestQuery } from '../schemas/deployments.js';
 import { followRequest } from '../request-outcome.js';
+import { heldAnswerSignal } from '../held-answer-signal.js';
 
 const DETAIL_HISTORY_ROWS = 20;
 
@@ -112,7 +113,7 @@ export function deploymentReadRoutes(deps: ResolvedApiDeps, guards: Guards) {
     const { project, env, request_id: requestId } = c.req.valid('param');
     const { wait_s: waitS } = c.req.valid('query');
     await requireEnvironment(deps.pool, project, env);
-    return c.json(await followRequest(deps, { project, environment: env }, requestId, waitS), 200);
+    return c.json(await followRequest(deps, { project, environment: env }, requestId, waitS, heldAnswerSignal(c)), 200);
   });
 
   return router;
