@@ -7,7 +7,8 @@ import { DeployerClient, ReleaseFailedError, type Deployer, type ReleaseSummary 
 import { HttpDeployerClient } from '../client/http-deployer-client.js';
 import { frontDoor, loadCredentials } from './credentials.js';
 import { loadTemporalConfig } from '../config.js';
-import type { EnvironmentRef } from '../domain/vocabulary.js';
+import { describeRollout } from '../client/describe-rollout.js';
+import type { EnvironmentRef, RolloutProgress } from '../domain/vocabulary.js';
 import { describeChangeCounts, describeChangedObject, describeFieldChange, describeOmittedFieldChanges, type PreviewedObject, type ReleasePreview } from '../domain/release-preview.js';
 import type { EnvironmentState, Release } from '../../workflows/state.js';
 import { isSlug, REQUEST_ID_PATTERN, REQUEST_ID_RULE } from '../domain/request-rules.js';
@@ -212,23 +213,29 @@ function decisionCommand(decision: 'approve' | 'reject') {
 export const approveCommand = decisionCommand('approve');
 export const rejectCommand = decisionCommand('reject');
 
-function formatState(state: EnvironmentState, waitingOn?: string): string[] {
+function formatState(state: EnvironmentState, waitingOn?: string, rollout: RolloutProgress[] = []): string[] {
   const release = (r?: Release) => (r ? describeRelease(r) : '—');
   return [
     `${state.project}/${state.environment}: ${state.status}${state.stopped ? ' (stopped)' : ''}`,
     `  desired:     ${release(state.desired)}`,
     `  current:     ${release(state.current)}`,
     `  waiting for: ${state.waitingFor}${waitingOn ? `; ${waitingOn}` : ''}`,
+    ...rollout.map((workload) => `  rollout:     ${describeRollout(workload)}`),
     ...(state.pending ? [`  pending:     ${state.pending.kind} ${state.pending.requestId}`] : []),
   ];
 }
 
 /** What the workflow is and says, through whichever door the command line uses. */
-async function liveState(door: Door, key: EnvironmentRef): Promise<{ live?: { running: boolean; status: string; wedged?: string; waitingOn?: string }; state?: EnvironmentState }> {
+async function liveState(
+  door: Door,
+  key: EnvironmentRef,
+): Promise<{ live?: { running: boolean; status: string; wedged?: string; waitingOn?: string }; state?: EnvironmentState; rollout?: RolloutProgress[] }> {
   if (door.temporal) {
     const live = await door.temporal.workflowStatus(key);
     // A wedged workflow answers no query: say why before asking it anything.
-    return { live, state: live?.wedged ? undefined : await door.temporal.state(key) };
+    const state = live?.wedged ? undefined : await door.temporal.state(key);
+    // The counts are an addition to the state: without them the status is still worth printing.
+    return { live, state, rollout: state?.inFlight?.step === 'health' ? await door.temporal.rolloutProgress(key).catch(() => []) : undefined };
   }
   const workflow = await door.api.liveWorkflow(key);
   if (!workflow) return {};
@@ -236,6 +243,7 @@ async function liveState(door: Door, key: EnvironmentRef): Promise<{ live?: { ru
   return {
     live: { running, status: workflow.status, waitingOn: workflow.waiting_on ?? undefined, wedged: running && !workflow.state ? (workflow.state_error ?? undefined) : undefined },
     state: (workflow.state ?? undefined) as EnvironmentState | undefined,
+    rollout: workflow.rollout,
   };
 }
 
@@ -248,7 +256,7 @@ export async function statusCommand(args: string[], io: CliIo): Promise<number> 
   const key = keyOf(values);
   const door = await open(io);
   try {
-    const { live, state } = await liveState(door, key);
+    const { live, state, rollout = [] } = await liveState(door, key);
     if (live?.wedged) {
       io.err(`${key.project}/${key.environment}: ${live.wedged}`);
       return 1;
@@ -258,10 +266,10 @@ export async function statusCommand(args: string[], io: CliIo): Promise<number> 
       io.err(ended ? `${key.project}/${key.environment}: the workflow is ${live.status.toLowerCase()}, not running; the next request starts a new run` : `${key.project}/${key.environment} has received no request yet`);
       return 1;
     }
-    if (values.json) io.out(JSON.stringify({ ...state, workflowStatus: live?.status ?? null, waitingOn: live?.waitingOn ?? null }, null, 2));
+    if (values.json) io.out(JSON.stringify({ ...state, workflowStatus: live?.status ?? null, waitingOn: live?.waitingOn ?? null, rollout }, null, 2));
     else {
       if (ended) io.out(`${key.project}/${key.environment}: the workflow is ${live.status.toLowerCase()}, not running — below is its last state, not the present; the next request starts a new run`);
-      formatState(state, live?.waitingOn).forEach((line) => io.out(line));
+      formatState(state, live?.waitingOn, rollout).forEach((line) => io.out(line));
     }
     return ended ? 1 : 0;
   } finally {

@@ -8,7 +8,7 @@
 import { randomUUID } from 'node:crypto';
 import { checkRequest } from '../domain/request-rules.js';
 import { ApiRequestError, callApi, type ApiCredentials } from './api-call.js';
-import type { ApprovalRecord, ChangeAction, EnvironmentRef, FieldChange } from '../domain/vocabulary.js';
+import type { ApprovalRecord, ChangeAction, EnvironmentRef, FieldChange, RolloutProgress } from '../domain/vocabulary.js';
 import type { PreviewedObject, ReleasePreview } from '../domain/release-preview.js';
 import type { ReleaseChanges } from '../domain/release-changes.js';
 import type { ApprovalAnswer, ApprovalDecision } from '../../workflows/messages.js';
@@ -51,6 +51,8 @@ export interface LiveWorkflowBody {
   state: Record<string, unknown> | null;
   state_error: string | null;
   waiting_on?: string | null;
+  /** while the health step runs: each workload's replicas, as the rollout last reported them */
+  rollout?: RolloutProgress[];
 }
 
 /** Objects as the API shows what an apply did or would do (ChangedObject in /openapi.json). */

@@ -1,15 +1,16 @@
 // A rollout in flight, as the environment page shows it: a release whose pods can be scheduled
 // nowhere (a node selector no node has) stays in the health step, and the page lists its
 // Deployment's replicas updated and ready, read from the health step's heartbeat; the API's
-// detail route carries the same counts. The release is then cancelled. Real browser, real worker,
-// real cluster.
+// detail route and `deployer status` (through the API and straight to Temporal) carry the same
+// counts. The release is then cancelled. Real browser, real worker, real cluster.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { environmentPath } from '../../src/api/dashboard/paths.js';
+import { runCli } from '../../src/cli.js';
 import { sample } from '../../src/system/sample.js';
 import type { DashboardFleet } from '../support/dashboard-fleet.js';
 import { startTestDashboardFleet } from '../support/test-dashboard-fleet.js';
 import { launchChromium } from '../support/chromium.js';
-import { uniqueSuffix } from '../support/env.js';
+import { testEnv, uniqueSuffix } from '../support/env.js';
 import type { Browser } from 'playwright-core';
 
 describe('the environment page during a rollout', () => {
@@ -63,6 +64,20 @@ describe('the environment page during a rollout', () => {
     const api = await fetch(`${fleet.base}/api/projects/${ref.project}/deployments/${ref.environment}`, { headers: { Authorization: `Bearer ${fleet.readerToken}` } });
     const rollout = ((await api.json()) as { workflow: { rollout?: Array<{ ref: { kind: string; name: string }; desired: number; updated: number; ready: number; done: boolean }> } }).workflow.rollout;
     expect(rollout).toEqual([expect.objectContaining({ ref: expect.objectContaining({ kind: 'Deployment', name: ref.project }), desired: 2, updated: 1, ready: 2, done: false })]);
+
+    const status = async (env: Record<string, string>) => {
+      const out: string[] = [];
+      const err: string[] = [];
+      const code = await runCli(['status', '--project', ref.project, '--env', ref.environment], { out: (line) => out.push(line), err: (line) => err.push(line), env });
+      expect(code, err.join('\n')).toBe(0);
+      return out.filter((line) => line.trimStart().startsWith('rollout:'));
+    };
+    const throughApi = await status({ DEPLOYER_URL: fleet.base, DEPLOYER_TOKEN: fleet.readerToken, TEMPORAL_ADDRESS: '127.0.0.1:9' });
+    const direct = await status({ DEPLOYER_DIRECT: '1', TEMPORAL_ADDRESS: testEnv.temporalAddress, TEMPORAL_NAMESPACE: testEnv.temporalNamespace, DEPLOYER_TASK_QUEUE: fleet.taskQueue });
+    for (const lines of [throughApi, direct]) {
+      expect(lines).toHaveLength(1);
+      expect(lines[0]).toContain(`rollout:     ${stuck}`);
+    }
 
     await fleet.deployer.cancel({ ...ref, requestedBy: 'rollout-test', reason: 'done looking' });
     const { request } = await fleet.deployer.waitForRequest(ref, requestId, { timeoutMs: 60_000 });

@@ -48,6 +48,8 @@ export interface DashboardFleet {
   spare: EnvironmentRef;
   /** sends requests to the fleet's worker */
   deployer: DeployerClient;
+  /** the task queue of the fleet's workflows (what the CLI's DEPLOYER_TASK_QUEUE names) */
+  taskQueue: string;
   /** stops the worker and the API, and removes the fleet: workflows, records, namespaces */
   close(): Promise<void>;
 }
@@ -166,7 +168,7 @@ export async function startDashboardFleet(options: DashboardFleetOptions): Promi
     operator = await createApiToken(pool, { name: `${options.prefix}-dashboard-operator`, scopes: ['deploy:read', 'deploy:promote', 'deploy:approve'] });
     const app = createApp({ pool, temporalClient: client, taskQueue, allowFileUrls: true, workflowQueryTimeoutMs: 5_000, temporalUiUrl: options.temporalUiUrl });
     server = await startApiServer({ app, port: 0, host: '127.0.0.1' });
-    return { base: `http://127.0.0.1:${server.port}`, readerToken: reader.token, operatorToken: operator.token, projects: names.projects, showcase: names.showcase, spare: storefrontProd, deployer, close };
+    return { base: `http://127.0.0.1:${server.port}`, readerToken: reader.token, operatorToken: operator.token, projects: names.projects, showcase: names.showcase, spare: storefrontProd, deployer, taskQueue, close };
   } catch (error) {
     await close().catch(() => undefined);
     throw error;

@@ -1,7 +1,7 @@
 // The rollout counts the health step heartbeats, as the CLI and the dashboard read them, and the
 // words the environment page puts them in.
 import { describe, expect, it } from 'vitest';
-import { describeRollout } from '../../src/api/dashboard/describe-rollout.js';
+import { describeRollout } from '../../src/client/describe-rollout.js';
 import { rolloutProgressIn } from '../../src/client/rollout-progress.js';
 import type { RolloutProgress } from '../../src/domain/vocabulary.js';
 

@@ -1,7 +1,7 @@
 // The in-flight rollout, workload by workload: replicas updated and ready of those desired, as the
 // health step last heartbeated them (see src/client/rollout-progress.ts).
 import type { RolloutProgress } from '../../domain/vocabulary.js';
-import { describeRollout } from './describe-rollout.js';
+import { describeRollout } from '../../client/describe-rollout.js';
 
 export function RolloutProgressList(props: { workloads: RolloutProgress[] }) {
   if (props.workloads.length === 0) return null;

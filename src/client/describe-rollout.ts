@@ -1,5 +1,6 @@
-// One workload's rollout in words, as the environment page lists it while the health step runs.
-import type { RolloutProgress } from '../../domain/vocabulary.js';
+// One workload's rollout in words, as the environment page and `deployer status` list it while the
+// health step runs.
+import type { RolloutProgress } from '../domain/vocabulary.js';
 
 /** e.g. "Deployment web: 2 of 3 updated, 1 ready", and the controller's message when it has one. */
 export function describeRollout(workload: RolloutProgress): string {
