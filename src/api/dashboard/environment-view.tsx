@@ -239,16 +239,21 @@ export function EnvironmentView(props: EnvironmentViewProps) {
       </nav>
       {/* Read again whenever the environment's workflow reports a change (or the feed had a gap): the
           state and the releases, in one request; the actions between them are left alone, so a
-          form being filled in is never wiped. */}
+          form being filled in is never wiped. The element that asks is never swapped, so a change
+          that comes while a read is under way queues one more read (htmx drops it by default). */}
       <div hx-ext="sse" sse-connect={liveEventsPath({ project: registration.project, environment: registration.environment })}>
         <div
-          id="environment-live"
+          id="environment-follow"
+          hidden
           hx-get={environmentPath(registration.project, registration.environment)}
           hx-trigger="sse:changed, sse:resync"
+          hx-sync="this:queue last"
           hx-select="#environment-live"
+          hx-target="#environment-live"
           hx-select-oob="#environment-releases"
           hx-swap="outerHTML"
-        >
+        />
+        <div id="environment-live">
           <h1>
             {name} <StatusBadge status={state?.status ?? recorded?.currentStatus ?? 'new'} stopped={state?.stopped ?? recorded?.desiredStatus === 'stopped'} />
           </h1>
