@@ -10,6 +10,7 @@ import { isNotFound, KubeApiError, KubeClient, resourceUrlPath } from '../src/k8
 import { apiGroup, apiVersionOnly, describeRef } from '../src/k8s/objects.js';
 import { isWorkload, rolloutStatus, type WorkloadObject } from '../src/k8s/rollout-status.js';
 import type { ActivityDeps } from './index.js';
+import { rolloutReporter, type ReportRollout } from './rollout-reporter.js';
 import type { ObjectRef, RolloutProgress, WaitForRolloutInput, WaitForRolloutResult } from './types.js';
 
 // Between reads the wait watches the workloads, so a status change is seen when it happens (as
@@ -50,7 +51,7 @@ function isCancellation(error: Error): boolean {
   return error.name === 'CancelledFailure' || error.name === 'AbortError';
 }
 
-export function createHealthActivities(deps: Pick<ActivityDeps, 'kubeConfig'>) {
+export function createHealthActivities(deps: Pick<ActivityDeps, 'kubeConfig'> & { reportRollout?: ReportRollout }) {
   return {
     async waitForRollout(input: WaitForRolloutInput): Promise<WaitForRolloutResult> {
       const context = Context.current();
@@ -62,6 +63,9 @@ export function createHealthActivities(deps: Pick<ActivityDeps, 'kubeConfig'>) {
         .filter(isWorkload)
         .map((ref) => ({ ...ref, namespace: ref.namespace ?? input.namespace }));
 
+      const report = rolloutReporter(deps.reportRollout, context.info, (error) =>
+        context.log.warn('could not record the rollout progress', { error: error instanceof Error ? error.message : String(error) }),
+      );
       let unavailable = previous?.unavailable;
       let lastProgress: RolloutProgress[] = previous?.workloads ?? [];
       for (let delay = FIRST_POLL_MS; ; delay = nextPollDelay(delay)) {
@@ -87,6 +91,7 @@ export function createHealthActivities(deps: Pick<ActivityDeps, 'kubeConfig'>) {
         }
         lastProgress = progress.map(({ failure: _, resourceVersion: __, ...p }) => p);
         context.heartbeat({ startedAt, workloads: lastProgress } satisfies RolloutHeartbeat);
+        report(lastProgress);
 
         const failed = progress.find((p) => p.failure);
         if (failed) {

@@ -6,6 +6,7 @@ import type pg from 'pg';
 import type { Keyring } from '../src/crypto/keyring.js';
 import { loadGitCredentials } from '../src/db/ops-repo-credentials.js';
 import { recordReleaseChanges } from '../src/db/release-changes.js';
+import { writeRolloutProgress } from '../src/db/environment-rollout.js';
 import type { ReleaseChanges } from '../src/domain/release-changes.js';
 import { createApplyActivities } from './apply.js';
 import { createDriftCheckActivities } from './drift-check.js';
@@ -57,7 +58,7 @@ export function createActivities(deps: ActivityDeps): DeployerActivities & Clust
   };
   const records = createRecordActivities(deps);
   const changesRecorder = (key: string, changes: ReleaseChanges) => recordReleaseChanges(deps.pool, key, changes);
-  const health = createHealthActivities(deps);
+  const health = createHealthActivities({ ...deps, reportRollout: (report) => writeRolloutProgress(deps.pool, report) });
   return {
     ...steps,
     ...createDriftCheckActivities(steps),

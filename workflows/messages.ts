@@ -94,9 +94,7 @@ export function backgroundTaskQueue(taskQueue: string): string {
   return `${taskQueue}-background`;
 }
 
-export function environmentWorkflowId(project: string, environment: string): string {
-  return `deploy/${project}/${environment}`;
-}
+export { environmentWorkflowId } from '../src/domain/environment-workflow-id.js';
 
 /** The one cluster watcher of a task queue (workflows/cluster-watcher.ts). */
 export function clusterWatcherWorkflowId(taskQueue: string): string {

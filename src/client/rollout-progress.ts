@@ -7,10 +7,15 @@ import type { PendingActivityDetails } from './heartbeat-details.js';
 // rollOutRelease waits for the rollout as waitForRollout did, and heartbeats the same details.
 const ROLLOUT_ACTIVITIES = new Set(['waitForRollout', 'rollOutRelease']);
 
+/** Whether an activity of this type waits for a rollout (and heartbeats its counts). */
+export function isRolloutActivity(activityType: string): boolean {
+  return ROLLOUT_ACTIVITIES.has(activityType);
+}
+
 /** The workloads' counts the rollout activity last reported; empty when no rollout is running. */
 export function rolloutProgressIn(pending: PendingActivityDetails[]): RolloutProgress[] {
   for (const { activityType, details } of pending) {
-    if (!ROLLOUT_ACTIVITIES.has(activityType)) continue;
+    if (!isRolloutActivity(activityType)) continue;
     const workloads = (details as { workloads?: unknown } | null | undefined)?.workloads;
     return Array.isArray(workloads) ? (workloads as RolloutProgress[]) : [];
   }

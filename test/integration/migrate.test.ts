@@ -32,7 +32,7 @@ describe('migrations', () => {
       "SELECT table_name FROM information_schema.tables WHERE table_schema = 'public' ORDER BY table_name",
     );
     expect(rows.map((r) => r.table_name)).toEqual([
-      'api_tokens', 'applied_objects', 'audit_log', 'deployment_history', 'deployments', 'environment_live', 'environment_secrets', 'environments', 'namespace_claims',
+      'api_tokens', 'applied_objects', 'audit_log', 'deployment_history', 'deployments', 'environment_live', 'environment_rollout', 'environment_secrets', 'environments', 'namespace_claims',
       'notification_deliveries', 'notification_subscriptions', 'ops_repos', 'project_policies', 'projects', 'rendered_manifests', 'schema_migrations',
     ]);
     // 002 claimed the namespaces of environments registered before it (none here) and added the tenancy columns.

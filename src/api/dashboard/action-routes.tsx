@@ -76,7 +76,7 @@ async function send(deps: Deps, c: Context<AppEnv>, action: ActionName, key: Env
 /** The actions section as it stands now: the live workflow and the recent history, read side by side. */
 async function actionsNow(deps: Deps, principal: Principal, key: EnvironmentKey): Promise<EnvironmentActionsProps> {
   const [workflow, history] = await Promise.all([
-    readLiveWorkflow(deps.temporalClient, environmentWorkflowId(key.project, key.environment), deps.workflowQueryTimeoutMs),
+    readLiveWorkflow(deps.temporalClient, environmentWorkflowId(key.project, key.environment), deps.workflowQueryTimeoutMs, deps.pool),
     listHistory(deps.pool, key.project, key.environment, { limit: HISTORY_ROWS }),
   ]);
   return { principal, registration: key, workflow, history };

@@ -28,7 +28,7 @@ export function environmentRoute(deps: Pick<ResolvedApiDeps, 'pool' | 'temporalC
     const workflowId = environmentWorkflowId(project, env);
     const [recorded, workflow, history, lastDriftCorrection] = await Promise.all([
       findDeploymentState(deps.pool, project, env),
-      readLiveWorkflow(deps.temporalClient, workflowId, deps.workflowQueryTimeoutMs),
+      readLiveWorkflow(deps.temporalClient, workflowId, deps.workflowQueryTimeoutMs, deps.pool),
       listHistory(deps.pool, project, env, { limit: HISTORY_ROWS }),
       findLastDriftCorrection(deps.pool, project, env),
     ]);

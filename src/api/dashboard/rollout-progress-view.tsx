@@ -1,5 +1,5 @@
 // The in-flight rollout, workload by workload: replicas updated and ready of those desired, as the
-// health step last heartbeated them (see src/client/rollout-progress.ts).
+// health step last wrote them (src/api/rollout-in-flight.ts).
 import type { RolloutProgress } from '../../domain/vocabulary.js';
 import { describeRollout } from '../../client/describe-rollout.js';
 

@@ -65,7 +65,7 @@ export function deploymentReadRoutes(deps: ResolvedApiDeps, guards: Guards) {
     const [policy, deployment, workflow, history] = await Promise.all([
       requireEffectivePolicy(deps, project, env),
       findDeploymentState(deps.pool, project, env),
-      readLiveWorkflow(deps.temporalClient, environmentWorkflowId(project, env), deps.workflowQueryTimeoutMs),
+      readLiveWorkflow(deps.temporalClient, environmentWorkflowId(project, env), deps.workflowQueryTimeoutMs, deps.pool),
       listHistory(deps.pool, project, env, { limit: DETAIL_HISTORY_ROWS }),
     ]);
     return c.json(
