@@ -8,6 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createRecordActivities } from '../../activities/record.js';
 import { startApiServer, type ApiServer } from '../../src/api/listen.js';
 import { loadKubeConfig } from '../../src/k8s/kubeconfig.js';
 import { ensureSampleRepo, registerSample, sample } from '../../src/system/sample.js';
@@ -188,6 +189,13 @@ describe('the dashboard actions in a browser', () => {
     await expect
       .poll(async () => (await call(test.appWith({}), 'GET', detail, { token: test.tokens.reader })).body.workflow?.state?.approval?.requestId, { timeout: OUTCOME_TIMEOUT_MS })
       .toBe(requestId);
+    // A long wait for approval gathers newer history rows (drift passes correct the live release
+    // meanwhile): more than the page lists. The diff is the awaiting request's, read by its id.
+    const { recordHistory } = createRecordActivities({ pool: test.pool });
+    for (let i = 0; i < 25; i += 1) {
+      const at = new Date().toISOString();
+      await recordHistory({ idempotencyKey: `${test.project}-${gated}-drift-${i}`, project: test.project, environment: gated, action: 'drift', status: 'corrected', imageRef: FIRST, requestedBy: 'drift', reason: 'noticed: a replica count edited', startedAt: at, finishedAt: at });
+    }
 
     const deciding = await signedIn(approver, gated);
     const form = deciding.page.locator('form.action-approval');

@@ -8,7 +8,6 @@
 import type { Context, Handler } from 'hono';
 import type { Child } from 'hono/jsx';
 import type { Principal } from '../../auth/find-token.js';
-import { listHistory } from '../../db/deployment-reads.js';
 import { environmentWorkflowId } from '../../../workflows/messages.js';
 import { z } from '@hono/zod-openapi';
 import type { AppEnv } from '../app-env.js';
@@ -27,12 +26,10 @@ import { EnvironmentActions, type ActionAttempt, type EnvironmentActionsProps } 
 import { Layout } from './layout.js';
 import { environmentPath } from './paths.js';
 import { RequestOutcomeView, type FollowedRequest } from './request-outcome-view.js';
+import { findAwaitingApproval } from './awaiting-approval.js';
 import { page } from './respond.js';
 
 type Deps = ResolvedApiDeps;
-
-/** The history rows the section reads: enough to find the awaiting request's diff, as the environment page does. */
-const HISTORY_ROWS = 20;
 
 /** What the dashboard did with each action, as the follow-up says it. */
 export const TAKEN = ['accepted', 'approved', 'rejected'] as const;
@@ -73,13 +70,10 @@ async function send(deps: Deps, c: Context<AppEnv>, action: ActionName, key: Env
   }
 }
 
-/** The actions section as it stands now: the live workflow and the recent history, read side by side. */
+/** The actions section as it stands now: the live workflow, and the history row of a request waiting for approval. */
 async function actionsNow(deps: Deps, principal: Principal, key: EnvironmentKey): Promise<EnvironmentActionsProps> {
-  const [workflow, history] = await Promise.all([
-    readLiveWorkflow(deps.temporalClient, environmentWorkflowId(key.project, key.environment), deps.workflowQueryTimeoutMs, deps.pool),
-    listHistory(deps.pool, key.project, key.environment, { limit: HISTORY_ROWS }),
-  ]);
-  return { principal, registration: key, workflow, history };
+  const workflow = await readLiveWorkflow(deps.temporalClient, environmentWorkflowId(key.project, key.environment), deps.workflowQueryTimeoutMs, deps.pool);
+  return { principal, registration: key, workflow, awaiting: await findAwaitingApproval(deps.pool, key, workflow) };
 }
 
 /** A page of its own for the answer, when no script swaps it into the environment's page. */

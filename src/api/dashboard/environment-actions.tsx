@@ -15,6 +15,7 @@ import type { LiveWorkflow } from '../live-workflow.js';
 import type { RequestOutcome } from '../request-outcome.js';
 import type { FormFields } from './action-form-input.js';
 import { actionPath, mayTake, type ActionName } from './action-names.js';
+import { undecidedApproval } from './awaiting-approval.js';
 import { ReleaseChangesView } from './release-changes-view.js';
 import { RequestOutcomeView, type FollowedRequest } from './request-outcome-view.js';
 
@@ -31,7 +32,8 @@ export interface EnvironmentActionsProps {
   principal: Principal;
   registration: { project: string; environment: string };
   workflow: LiveWorkflow | null;
-  history: HistoryRow[];
+  /** the history row of the request waiting for approval (awaiting-approval.ts); null when none waits */
+  awaiting: HistoryRow | null;
   attempt?: ActionAttempt;
   /** the request just sent, to follow to its outcome */
   followed?: { request: FollowedRequest; outcome: RequestOutcome | null };
@@ -197,15 +199,11 @@ function ReasonOnlyForm(props: { path: string; name: 'stop' | 'cancel'; legend: 
   );
 }
 
-/** The awaiting request's diff: its history row keeps what its preview said the release would change. */
-function awaitingChanges(approval: AwaitingApproval, history: HistoryRow[]) {
-  return history.find((row) => row.requestId === approval.requestId && row.status === 'awaiting-approval')?.changes ?? null;
-}
-
-function ApprovalForm(props: { project: string; environment: string; approval: AwaitingApproval; history: HistoryRow[]; attempt?: ActionAttempt }) {
+function ApprovalForm(props: { project: string; environment: string; approval: AwaitingApproval; awaiting: HistoryRow | null; attempt?: ActionAttempt }) {
   const { approval } = props;
   const state = new FormState('approval', props.attempt);
-  const changes = awaitingChanges(approval, props.history);
+  // The awaiting request's diff: its history row keeps what its preview said the release would change.
+  const changes = props.awaiting?.requestId === approval.requestId ? props.awaiting.changes : null;
   const approve = actionPath(props.project, props.environment, 'approve');
   const reject = actionPath(props.project, props.environment, 'reject');
   return (
@@ -213,7 +211,7 @@ function ApprovalForm(props: { project: string; environment: string; approval: A
       <fieldset>
         <legend>{`Approve or reject the ${approval.kind} ${approval.requestId}`}</legend>
         <p>{`Asked by ${approval.requestedBy}; it would change: ${describeSummary(approval.summary)}.`}</p>
-        {changes ? <ReleaseChangesView changes={changes} label="What it changes" /> : <p class="muted">Its diff is not among the recent history rows.</p>}
+        {changes ? <ReleaseChangesView changes={changes} label="What it changes" /> : <p class="muted">Its history row keeps no diff.</p>}
         <input type="hidden" name="request_id" value={approval.requestId} />
         <ReasonInput state={state} />
         <div class="buttons">
@@ -236,7 +234,7 @@ export function EnvironmentActions(props: EnvironmentActionsProps) {
   if (!may('deploy') && !may('approve')) return null;
   const state = (props.workflow?.state as EnvironmentState | null | undefined) ?? null;
   // A decided approval waits only for its request to run: there is nothing left to decide.
-  const approval = state?.approval && !state.approval.decision ? state.approval : undefined;
+  const approval = undecidedApproval(props.workflow);
   return (
     <section id="actions" aria-labelledby="actions-heading" class="actions">
       <h2 id="actions-heading">Actions</h2>
@@ -244,7 +242,7 @@ export function EnvironmentActions(props: EnvironmentActionsProps) {
         {followed && <RequestOutcomeView request={followed.request} outcome={followed.outcome} />}
         {attempt && <Refusal attempt={attempt} />}
       </div>
-      {approval && may('approve') && <ApprovalForm project={project} environment={environment} approval={approval} history={props.history} attempt={attempt} />}
+      {approval && may('approve') && <ApprovalForm project={project} environment={environment} approval={approval} awaiting={props.awaiting} attempt={attempt} />}
       {may('deploy') && (
         <div class="action-forms">
           <DeployForm path={actionPath(project, environment, 'deploy')} attempt={attempt} />

@@ -10,6 +10,7 @@ import type { ResolvedApiDeps } from '../deps.js';
 import { ApiError } from '../errors.js';
 import { readLiveWorkflow } from '../live-workflow.js';
 import { requireEnvironment } from '../require-environment.js';
+import { findAwaitingApproval } from './awaiting-approval.js';
 import { EnvironmentView } from './environment-view.js';
 import { page } from './respond.js';
 import { temporalRunUrl } from './temporal-ui-link.js';
@@ -32,8 +33,9 @@ export function environmentRoute(deps: Pick<ResolvedApiDeps, 'pool' | 'temporalC
       listHistory(deps.pool, project, env, { limit: HISTORY_ROWS }),
       findLastDriftCorrection(deps.pool, project, env),
     ]);
+    const awaitingApproval = await findAwaitingApproval(deps.pool, { project, environment: env }, workflow);
     const { temporalUiUrl } = deps;
     const runUrl = temporalUiUrl ? (runId: string) => temporalRunUrl(temporalUiUrl, deps.temporalClient.options.namespace, workflowId, runId) : null;
-    return page(c, <EnvironmentView principal={principal} registration={registration} recorded={recorded} workflow={workflow} history={history} lastDriftCorrection={lastDriftCorrection} temporalRunUrl={runUrl && workflow?.run_id ? runUrl(workflow.run_id) : null} runUrl={runUrl} />);
+    return page(c, <EnvironmentView principal={principal} registration={registration} recorded={recorded} workflow={workflow} history={history} awaitingApproval={awaitingApproval} lastDriftCorrection={lastDriftCorrection} temporalRunUrl={runUrl && workflow?.run_id ? runUrl(workflow.run_id) : null} runUrl={runUrl} />);
   };
 }

@@ -27,6 +27,8 @@ export interface EnvironmentViewProps {
   /** null: the workflow was never started */
   workflow: LiveWorkflow | null;
   history: HistoryRow[];
+  /** the history row of the request waiting for approval, however old; null when none waits */
+  awaitingApproval: HistoryRow | null;
   /** the newest history row `corrected`, however old */
   lastDriftCorrection: DriftCorrection | null;
   /** the run in the Temporal UI, when the UI's address is configured and a run exists */
@@ -260,7 +262,7 @@ export function EnvironmentView(props: EnvironmentViewProps) {
           <p class="muted">{`namespace ${registration.namespace} · ops repo ${registration.opsRepo.name}, ${registration.manifestPath}`}</p>
           <WorkflowNow workflow={workflow} temporalRunUrl={props.temporalRunUrl} lastDriftCorrection={props.lastDriftCorrection} />
         </div>
-        <EnvironmentActions principal={props.principal} registration={registration} workflow={workflow} history={props.history} />
+        <EnvironmentActions principal={props.principal} registration={registration} workflow={workflow} awaiting={props.awaitingApproval} />
         <div id="environment-releases">
           <DesiredAndCurrent state={state} recorded={recorded} />
           <HistoryTable history={props.history} runUrl={props.runUrl} />
