@@ -1,6 +1,7 @@
 // What became of one request, as the API's request route and the dashboard's follow-up fragment
 // both tell it: the workflow's word while it remembers the request, the history's once it does
 // not, waiting up to `waitS` seconds for a final outcome, or until `stop` aborts.
+import { setTimeout as sleep } from 'node:timers/promises';
 import type { z } from '@hono/zod-openapi';
 import { DeployerClient } from '../client/deployer-client.js';
 import { isFinal, requestIn } from '../client/request-standing.js';
@@ -57,20 +58,9 @@ export async function followRequest(
       workflow_status: live?.status ?? 'NONE',
     };
     if (final || Date.now() >= deadline || stop?.aborted) return answer;
-    await pause(Math.min(REQUEST_POLL_MS, Math.max(0, deadline - Date.now())), stop);
+    // An abort ends the pause early (rejecting, which only means: look no more).
+    await sleep(Math.min(REQUEST_POLL_MS, Math.max(0, deadline - Date.now())), undefined, { signal: stop }).catch(() => undefined);
     // Stopped while pausing: answer with the last look rather than start another call.
     if (stop?.aborted) return answer;
   }
-}
-
-function pause(ms: number, stop: AbortSignal | undefined): Promise<void> {
-  return new Promise((resolve) => {
-    const done = () => {
-      clearTimeout(timer);
-      stop?.removeEventListener('abort', done);
-      resolve();
-    };
-    const timer = setTimeout(done, ms);
-    stop?.addEventListener('abort', done, { once: true });
-  });
 }
